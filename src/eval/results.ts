@@ -1,0 +1,25 @@
+/**
+ * One result row per seed × fraction × arm: the only thing the report's
+ * numbers are computed from.
+ */
+export type ArmName = 'baseline' | 'pretrained' | 'frozen' | 'two-phase' | 'pca' | 'pseudo-label';
+
+export interface ResultRow {
+  dataset: string;
+  seed: number;
+  /** Labeled fraction of the pool (for --labels-per-class runs: labeled / pool size). */
+  fraction: number;
+  /** Number of labeled examples the classifier was trained on. */
+  labeled: number;
+  arm: ArmName;
+  accuracy: number;
+  macroF1: number;
+  epochs: number;
+  trainSeconds: number;
+  backend: string;
+}
+
+/** Column order of results.csv. */
+export const RESULT_COLUMNS: (keyof ResultRow)[] = [
+  'dataset', 'seed', 'fraction', 'labeled', 'arm', 'accuracy', 'macroF1', 'epochs', 'trainSeconds', 'backend',
+];

@@ -1,0 +1,62 @@
+/**
+ * Seeded randomness. Every random choice in the pipeline (splits, shuffles,
+ * noise masks) comes from an Rng created from the run's seed, never from
+ * Math.random, so the same seed always gives the same numbers.
+ */
+export interface Rng {
+  /** Uniform float in [0, 1). */
+  next(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+  /** A 32-bit integer, for seeding tfjs initialisers and child generators. */
+  uint32(): number;
+}
+
+/** sfc32 seeded through splitmix32: small, fast, and well distributed for simulation use. */
+export function createRng(seed: number): Rng {
+  let s = seed >>> 0;
+  const splitmix = (): number => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  let a = splitmix(), b = splitmix(), c = splitmix(), d = splitmix();
+  const uint32 = (): number => {
+    const t = (((a + b) >>> 0) + d) >>> 0;
+    d = (d + 1) >>> 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) >>> 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) >>> 0;
+    return t;
+  };
+  for (let i = 0; i < 12; i++) uint32();
+  return {
+    uint32,
+    next: () => uint32() / 4294967296,
+    int: (n: number) => Math.floor((uint32() / 4294967296) * n),
+  };
+}
+
+/** Fisher–Yates shuffle in place, driven by rng. */
+export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(array: T, rng: Rng): T {
+  for (let i = array.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const tmp = array[i];
+    array[i] = array[j];
+    array[j] = tmp;
+  }
+  return array;
+}
+
+/** Derive an independent seed for a named purpose, so adding a new consumer does not shift others' streams. */
+export function deriveSeed(seed: number, purpose: string): number {
+  let h = (seed ^ 0x811c9dc5) >>> 0;
+  for (let i = 0; i < purpose.length; i++) {
+    h ^= purpose.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return createRng(h).uint32();
+}
