@@ -1,0 +1,79 @@
+/**
+ * What a finished run leaves in its report folder, besides the report itself.
+ * The report stage reads only these files, so `npm run report -- <folder>`
+ * can rebuild a report without training anything.
+ *
+ *   results.csv      ResultRow per seed × fraction × arm (src/eval/results.ts)
+ *   params.json      RunParams
+ *   curves.json      TrainingCurve[]
+ *   confusion.json   ConfusionRecord[]
+ *   pictures.json    RunPictures (image datasets only; absent for tables)
+ */
+import type { ArmName } from '../eval/results.ts';
+
+export interface EnvironmentInfo {
+  /** The tfjs backend that ran: 'tensorflow' (native), 'wasm' or 'cpu'. */
+  backend: string;
+  node: string;
+  platform: string;
+  cpuModel: string;
+  cores: number;
+  /** Versions of the packages that shape the numbers (tfjs, backend, danfojs, semisup). */
+  versions: Record<string, string>;
+  gitCommit?: string;
+}
+
+export interface DatasetInfo {
+  name: string;
+  inputShape: number[];
+  classNames: string[];
+  poolSize: number;
+  testSize: number;
+}
+
+export interface RunParams {
+  runId: string;
+  /** ISO timestamp of the run's start. */
+  createdAt: string;
+  /** The resolved configuration (every option, after presets and defaults). */
+  config: Record<string, unknown>;
+  environment: EnvironmentInfo;
+  dataset: DatasetInfo;
+  /** Wall seconds per stage name (prepare, pretrain, finetune, baseline, report). */
+  stageSeconds: Record<string, number>;
+  totalSeconds: number;
+}
+
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+}
+
+export interface TrainingCurve {
+  seed: number;
+  /** 'autoencoder' for pretraining (loss = reconstruction loss), else the classifier arm. */
+  model: 'autoencoder' | ArmName;
+  /** Labeled fraction; absent for the autoencoder, which does not depend on it. */
+  fraction?: number;
+  epochs: EpochLog[];
+}
+
+export interface ConfusionRecord {
+  seed: number;
+  fraction: number;
+  arm: ArmName;
+  /** matrix[trueClass][predictedClass] = count on the test set. */
+  matrix: number[][];
+}
+
+export interface RunPictures {
+  seed: number;
+  inputShape: number[];
+  /** Test images and their reconstructions, values in [0, 1], n × features each, row-major. */
+  reconstruction: { originals: number[]; reconstructed: number[]; count: number };
+  /** 2-D PCA projections of test samples: of the encoder's latent vectors and of the raw pixels. */
+  latentMap: { labels: number[]; latent2d: number[]; pixels2d: number[]; latentExplained: number; pixelsExplained: number };
+}
