@@ -1,0 +1,89 @@
+/**
+ * Choose and start the tfjs backend, and say which one runs.
+ * Preference: native TensorFlow (tfjs-node) → WebAssembly → plain JavaScript.
+ */
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendChoice } from '../config.ts';
+import { UserError } from '../errors.ts';
+
+/** tfjs's own names for the backends, by the CLI's names. */
+const TFJS_NAME: Record<Exclude<BackendChoice, 'auto'>, string> = { native: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+
+export interface StartedBackend {
+  /** tfjs's name of the backend in use: 'tensorflow', 'wasm' or 'cpu'. */
+  name: string;
+  /** Why the preferred backends were passed over, for the log and the report. */
+  skipped: string[];
+}
+
+/**
+ * The native package is installed under the alias `tfjs-node-native` so that
+ * npm treats it as optional; importing `@tensorflow/tfjs-node` would resolve to
+ * plain tfjs through danfojs's override. Loading it registers 'tensorflow'.
+ */
+async function registerNative(): Promise<void> {
+  await import('tfjs-node-native' as string);
+  if (!tf.findBackend('tensorflow')) throw new Error('tfjs-node-native loaded but registered no "tensorflow" backend');
+}
+
+async function registerWasm(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+}
+
+async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<void> {
+  if (choice === 'native') await registerNative();
+  if (choice === 'wasm') await registerWasm();
+  const ok = await tf.setBackend(TFJS_NAME[choice]);
+  if (!ok || tf.getBackend() !== TFJS_NAME[choice]) throw new Error(`tfjs could not initialise the ${TFJS_NAME[choice]} backend`);
+  await tf.ready();
+}
+
+function reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0];
+}
+
+/**
+ * Start the requested backend ('auto' tries native, wasm, cpu in turn).
+ * A specific backend that cannot load is a UserError naming what to do.
+ */
+export async function startBackend(choice: BackendChoice): Promise<StartedBackend> {
+  tf.enableProdMode();
+  if (tf.getBackend() && choice !== 'auto' && tf.getBackend() === TFJS_NAME[choice]) return { name: tf.getBackend(), skipped: [] };
+  if (choice !== 'auto') {
+    try {
+      await tryBackend(choice);
+    } catch (error) {
+      const fix = choice === 'native'
+        ? 'install it with `npm install` on a machine that can download libtensorflow, or use --backend auto'
+        : 'use --backend auto';
+      throw new UserError(`--backend ${choice} cannot load (${reason(error)}): ${fix}.`);
+    }
+    return { name: tf.getBackend(), skipped: [] };
+  }
+  const skipped: string[] = [];
+  for (const candidate of ['native', 'wasm', 'cpu'] as const) {
+    try {
+      await tryBackend(candidate);
+      return { name: tf.getBackend(), skipped };
+    } catch (error) {
+      skipped.push(`${candidate}: ${reason(error)}`);
+    }
+  }
+  throw new Error(`no tfjs backend could start: ${skipped.join('; ')}`);
+}
+
+/** Installed versions of the packages that shape the numbers, for params.json. */
+export function packageVersions(): Record<string, string> {
+  const require = createRequire(import.meta.url);
+  const versions: Record<string, string> = {};
+  for (const name of ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'tfjs-node-native', 'danfojs-node', 'mnist']) {
+    try {
+      versions[name] = (require(`${name}/package.json`) as { version: string }).version;
+    } catch {
+      // Not installed (the native package is optional); absence is itself recorded by omission.
+    }
+  }
+  return versions;
+}

@@ -1,0 +1,221 @@
+/**
+ * Command-line options → PipelineConfig. Every option, its help text and its
+ * validation live here; a bad value becomes a one-line UserError naming the
+ * option and what would work.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import yargs from 'yargs';
+import { BACKEND_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type PipelineConfig } from './config.ts';
+import { UserError } from './errors.ts';
+
+export const EPILOG = 'Docs: README.md. Reports go to reports/<run>/report.md; reports/LATEST names the newest run.';
+
+/** The options every stage understands; stage scripts add their own on top. */
+export function pipelineOptions(argv: string[], scriptName: string) {
+  const d = DEFAULT_CONFIG;
+  return yargs(argv)
+    .scriptName(scriptName)
+    .usage('$0 [options]\n\nCompare autoencoder-pretrained classifiers with a baseline trained from scratch, at several amounts of labels.')
+    .option('labeled', { type: 'string', describe: 'Labeled fractions of the training pool, comma-separated', defaultDescription: d.labeled.join(',') })
+    .option('labels-per-class', { type: 'string', describe: 'Labeled examples per class, comma-separated (instead of --labeled)' })
+    .option('seeds', { type: 'string', describe: 'Number of seeds (e.g. 3 → seeds 1,2,3) or a comma-separated list (e.g. 7,8 or 7,)', defaultDescription: String(d.seeds.length) })
+    .option('dataset', { type: 'string', describe: 'Dataset to use', defaultDescription: d.dataset })
+    .option('test-fraction', { type: 'string', describe: 'Share of samples held out for testing', defaultDescription: String(d.testFraction) })
+    .option('hidden', { type: 'string', describe: 'Width of the encoder hidden layer', defaultDescription: String(d.hidden) })
+    .option('latent', { type: 'string', describe: 'Size of the latent code z', defaultDescription: String(d.latent) })
+    .option('noise', { type: 'string', describe: 'Masking-noise rate for denoising pretraining (0 = plain autoencoder)', defaultDescription: String(d.noise) })
+    .option('pretrain-epochs', { type: 'string', describe: 'Autoencoder epochs over the pool', defaultDescription: String(d.pretrainEpochs) })
+    .option('finetune-epochs', { type: 'string', describe: 'Classifier epochs over the labeled subset (both arms)', defaultDescription: String(d.finetuneEpochs) })
+    .option('batch-size', { type: 'string', describe: 'Mini-batch size', defaultDescription: String(d.batchSize) })
+    .option('learning-rate', { type: 'string', describe: 'Adam learning rate', defaultDescription: String(d.learningRate) })
+    .option('backend', { type: 'string', describe: `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`, defaultDescription: d.backend })
+    .option('out', { type: 'string', describe: 'Report folder', defaultDescription: 'reports/<run id>' })
+    .option('preset', { type: 'string', describe: `Named configuration: ${Object.keys(PRESETS).join(', ')}` })
+    .option('quick', { type: 'boolean', describe: 'Tiny smoke-test configuration (same as --preset quick)' })
+    .option('quiet', { type: 'boolean', describe: 'Print only errors and the final report path' })
+    .example('$0', 'Default run: fractions 0.01,0.05,0.1 × 3 seeds on the embedded digits')
+    .example('$0 --labeled 0.02 --seeds 2 --out /tmp/x', 'One fraction, two seeds, report in /tmp/x')
+    .example('$0 --labels-per-class 1,10,100', 'Label counts per class instead of fractions')
+    .example('$0 --quick', 'Smoke test in seconds')
+    .epilog(EPILOG)
+    .strict()
+    .version()
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new UserError(`${message}. See --help.`);
+    });
+}
+
+export type ParsedArgs = Record<string, unknown>;
+
+/** Parse argv; returns null when yargs handled --help or --version (it has printed them). */
+export async function parseArgs(argv: string[], scriptName: string): Promise<ParsedArgs | null> {
+  let handled = false;
+  const parser = pipelineOptions(argv, scriptName);
+  const args = (await parser.parseAsync(argv, {}, (error, _argv, output) => {
+    if (output && !error) {
+      handled = true;
+      console.log(output);
+    }
+  })) as ParsedArgs;
+  return handled ? null : args;
+}
+
+/** Resolve parsed options into a validated PipelineConfig: defaults ← preset ← explicit options. */
+export function configFromArgs(args: ParsedArgs): PipelineConfig {
+  const presetName = args.quick ? 'quick' : (args.preset as string | undefined);
+  if (args.quick && args.preset && args.preset !== 'quick') {
+    throw new UserError(`--quick and --preset ${String(args.preset)} conflict: give one of them.`);
+  }
+  let preset: Partial<PipelineConfig> = {};
+  if (presetName !== undefined) {
+    if (!(presetName in PRESETS)) {
+      throw new UserError(`--preset ${presetName} is unknown: use one of ${Object.keys(PRESETS).join(', ')}.`);
+    }
+    preset = PRESETS[presetName];
+  }
+  const config: PipelineConfig = { ...DEFAULT_CONFIG, ...preset };
+  const given = (name: string): string | undefined => {
+    const value = args[name];
+    if (value === undefined) return undefined;
+    if (Array.isArray(value)) throw new UserError(`--${name} was given more than once: give it once.`);
+    return String(value);
+  };
+
+  const labeled = given('labeled');
+  const perClass = given('labels-per-class');
+  if (labeled !== undefined && perClass !== undefined) {
+    throw new UserError('--labeled and --labels-per-class both given: use one of them.');
+  }
+  if (labeled !== undefined) {
+    config.labeled = parseFractionList(labeled);
+    config.labelsPerClass = [];
+  }
+  if (perClass !== undefined) {
+    config.labelsPerClass = parseIntegerList('labels-per-class', perClass, 1);
+    config.labeled = [];
+  }
+  const seeds = given('seeds');
+  if (seeds !== undefined) config.seeds = parseSeeds(seeds);
+  const dataset = given('dataset');
+  if (dataset !== undefined) config.dataset = parseDatasetName(dataset);
+  const testFraction = given('test-fraction');
+  if (testFraction !== undefined) config.testFraction = parseNumber('test-fraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+  const int = (name: string, key: 'hidden' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize', min: number) => {
+    const value = given(name);
+    if (value !== undefined) config[key] = parseInteger(name, value, min);
+  };
+  int('hidden', 'hidden', 1);
+  int('latent', 'latent', 1);
+  int('pretrain-epochs', 'pretrainEpochs', 0);
+  int('finetune-epochs', 'finetuneEpochs', 1);
+  int('batch-size', 'batchSize', 1);
+  const noise = given('noise');
+  if (noise !== undefined) config.noise = parseNumber('noise', noise, { min: 0, max: 1, exclusiveMax: true });
+  const lr = given('learning-rate');
+  if (lr !== undefined) config.learningRate = parseNumber('learning-rate', lr, { min: 0, max: 10, exclusiveMin: true });
+  const backend = given('backend');
+  if (backend !== undefined) {
+    if (!BACKEND_CHOICES.includes(backend as BackendChoice)) {
+      throw new UserError(`--backend ${backend} is unknown: use one of ${BACKEND_CHOICES.join(', ')}.`);
+    }
+    config.backend = backend as BackendChoice;
+  }
+  const out = given('out');
+  if (out !== undefined) {
+    checkWritableFolder(out);
+    config.out = path.resolve(out);
+  }
+  config.quiet = Boolean(args.quiet);
+  return config;
+}
+
+const DATASETS = ['embedded'];
+
+function parseDatasetName(value: string): string {
+  if (!DATASETS.includes(value)) throw new UserError(`--dataset ${value} is unknown: use one of ${DATASETS.join(', ')}.`);
+  return value;
+}
+
+function parseNumber(name: string, text: string, range: { min: number; max: number; exclusiveMin?: boolean; exclusiveMax?: boolean }): number {
+  const value = Number(text.trim());
+  const low = range.exclusiveMin ? value <= range.min : value < range.min;
+  const high = range.exclusiveMax ? value >= range.max : value > range.max;
+  const bounds = `${range.exclusiveMin ? '>' : '≥'} ${range.min} and ${range.exclusiveMax ? '<' : '≤'} ${range.max}`;
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UserError(`--${name} "${text}" is not a number: give a number ${bounds}.`);
+  if (low || high) throw new UserError(`--${name} ${text} is out of range: give a number ${bounds}.`);
+  return value;
+}
+
+function parseInteger(name: string, text: string, min: number): number {
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(value) || value < min) {
+    throw new UserError(`--${name} "${text}" is not a whole number ≥ ${min}: give one like ${Math.max(min, 1) * 10}.`);
+  }
+  return value;
+}
+
+function splitList(name: string, text: string): string[] {
+  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new UserError(`--${name} is empty: give one or more comma-separated values.`);
+  return items;
+}
+
+function ascendingUnique(name: string, values: number[]): number[] {
+  const sorted = [...new Set(values)].sort((a, b) => a - b);
+  if (sorted.length !== values.length) throw new UserError(`--${name} lists a value twice: give each value once.`);
+  return sorted;
+}
+
+/** Labeled fractions: each in (0, 1]. */
+export function parseFractionList(text: string): number[] {
+  const values = splitList('labeled', text).map((item) => {
+    const value = Number(item);
+    if (!Number.isFinite(value)) throw new UserError(`--labeled "${item}" is not a number: give fractions of the pool in (0, 1], e.g. 0.01,0.05,0.1.`);
+    if (value <= 0 || value > 1) throw new UserError(`--labeled ${item} is not a fraction in (0, 1]: give e.g. 0.01,0.05,0.1 (for label counts use --labels-per-class).`);
+    return value;
+  });
+  return ascendingUnique('labeled', values);
+}
+
+function parseIntegerList(name: string, text: string, min: number): number[] {
+  return ascendingUnique(name, splitList(name, text).map((item) => parseInteger(name, item, min)));
+}
+
+/** A single whole number is a count (seeds 1..N); a comma-separated list names the seeds. */
+export function parseSeeds(text: string): number[] {
+  if (!text.includes(',')) {
+    const count = parseInteger('seeds', text, 1);
+    if (count > 100) throw new UserError(`--seeds ${text} is more than 100 seeds: give a smaller count or a list like 1,2,3.`);
+    return Array.from({ length: count }, (_, i) => i + 1);
+  }
+  return ascendingUnique('seeds', splitList('seeds', text).map((item) => parseInteger('seeds', item, 0)));
+}
+
+/**
+ * The report folder must be creatable and writable before anything runs.
+ * Probing by creating (and removing) the folder and a file is the only check
+ * that also holds for root and for read-only mounts.
+ */
+function checkWritableFolder(out: string): void {
+  const target = path.resolve(out);
+  if (fs.existsSync(target) && !fs.statSync(target).isDirectory()) {
+    throw new UserError(`--out ${out} is a file, not a folder: give a folder path.`);
+  }
+  let firstCreated: string | undefined;
+  try {
+    firstCreated = fs.mkdirSync(target, { recursive: true });
+    const probe = path.join(target, `.write-probe-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new UserError(`--out ${out} is not writable (${reason}): give a folder you can write to.`);
+  } finally {
+    if (firstCreated) fs.rmSync(firstCreated, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The one PipelineConfig type, its defaults and its presets. Every number
+ * that shapes a run lives here, so a run is fully described by its config
+ * (which params.json records).
+ */
+export type BackendChoice = 'auto' | 'native' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'native', 'wasm', 'cpu'];
+
+export interface PipelineConfig {
+  /** Which data to use; 'embedded' is the mnist package's 10,000 digits. */
+  dataset: string;
+  /** Share of all samples held out as the test set (datasets without an official test set). */
+  testFraction: number;
+  /** Labeled fractions of the pool, ascending; empty when labelsPerClass is used. */
+  labeled: number[];
+  /** Labeled examples per class, ascending; empty when fractions are used. */
+  labelsPerClass: number[];
+  /** Seeds; each fixes the split, the labeled subsets and every initialisation. */
+  seeds: number[];
+  /** Width of the encoder's hidden layer. */
+  hidden: number;
+  /** Size of the latent code z (a linear layer). */
+  latent: number;
+  /** Share of input pixels zeroed during pretraining (masking noise for a denoising autoencoder); 0 disables. */
+  noise: number;
+  pretrainEpochs: number;
+  finetuneEpochs: number;
+  batchSize: number;
+  learningRate: number;
+  backend: BackendChoice;
+  /** Folder the report goes into; empty means reports/<run id>. */
+  out: string;
+  quiet: boolean;
+}
+
+export const DEFAULT_CONFIG: PipelineConfig = {
+  dataset: 'embedded',
+  testFraction: 0.2,
+  labeled: [0.01, 0.05, 0.1],
+  labelsPerClass: [],
+  seeds: [1, 2, 3],
+  hidden: 256,
+  latent: 64,
+  noise: 0.3,
+  pretrainEpochs: 20,
+  finetuneEpochs: 50,
+  batchSize: 32,
+  learningRate: 0.001,
+  backend: 'auto',
+  out: '',
+  quiet: false,
+};
+
+/**
+ * Named presets: partial configs applied over the defaults and under any
+ * option the user gives explicitly.
+ */
+export const PRESETS: Record<string, Partial<PipelineConfig>> = {
+  /** A smoke test that finishes in seconds: one seed, few epochs, two fractions. */
+  quick: { labeled: [0.01, 0.05], seeds: [1], pretrainEpochs: 2, finetuneEpochs: 5, hidden: 64, latent: 16 },
+};

@@ -1,0 +1,108 @@
+/**
+ * The one training loop both arms and the autoencoder use: seeded shuffling,
+ * mini-batches from typed arrays, Adam, a per-epoch log, and a guard that
+ * stops on a non-finite loss instead of training on garbage.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { EpochLog } from '../report/run-record.ts';
+import type { Rng } from '../util/rng.ts';
+import { applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from './batches.ts';
+
+/** What the model learns to output: its own (clean) input, or class labels. */
+export type Target = { kind: 'reconstruct'; noise: number } | { kind: 'classes'; y: Int32Array; classCount: number };
+
+export interface FitOptions {
+  model: tf.LayersModel;
+  x: Float32Array;
+  features: number;
+  /** Rows of x to train on. */
+  indices: Int32Array;
+  target: Target;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  rng: Rng;
+  /** Called after each epoch, e.g. for a progress bar. */
+  onEpoch?: (log: EpochLog) => void;
+}
+
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+}
+
+/** Train `model` in place; returns one log entry per epoch. */
+export async function fit(options: FitOptions): Promise<EpochLog[]> {
+  const { model, x, features, indices, target, epochs, batchSize, rng } = options;
+  const optimizer = tf.train.adam(options.learningRate);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const width = target.kind === 'classes' ? target.classCount : features;
+  const inputBuffer = new Float32Array(batchSize * features);
+  const cleanBuffer = new Float32Array(batchSize * features);
+  const targetBuffer = new Float32Array(batchSize * width);
+  const logs: EpochLog[] = [];
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const order = epochOrder(indices, rng);
+      let lossSum = tf.scalar(0);
+      let correctSum = tf.scalar(0);
+      for (let start = 0; start < order.length; start += batchSize) {
+        const end = Math.min(order.length, start + batchSize);
+        const rows = end - start;
+        const inputs = gatherRows(x, features, order, start, end, inputBuffer);
+        let targets: Float32Array;
+        if (target.kind === 'reconstruct') {
+          // Denoising: the model sees corrupted pixels and must reproduce the clean ones.
+          targets = gatherRows(x, features, order, start, end, cleanBuffer);
+          applyMaskingNoise(inputs, target.noise, rng);
+        } else {
+          targets = oneHotRows(target.y, target.classCount, order, start, end, targetBuffer);
+        }
+        const [nextLoss, nextCorrect] = tf.tidy(() => {
+          const xb = tf.tensor2d(inputs, [rows, features]);
+          const yb = tf.tensor2d(targets, [rows, width]);
+          let correct: tf.Tensor = tf.scalar(0);
+          const loss = optimizer.minimize(() => {
+            const predictions = model.apply(xb, { training: true }) as tf.Tensor;
+            if (target.kind === 'reconstruct') return tf.metrics.binaryCrossentropy(yb, predictions).mean() as tf.Scalar;
+            // Kept out of the gradient scope's cleanup so the epoch's training accuracy costs no second forward pass.
+            correct = tf.keep(tf.equal(predictions.argMax(-1), yb.argMax(-1)).sum());
+            return tf.metrics.categoricalCrossentropy(yb, predictions).mean() as tf.Scalar;
+          }, true, variables) as tf.Scalar;
+          return [lossSum.add(loss.mul(rows)), correctSum.add(correct)];
+        });
+        lossSum.dispose();
+        correctSum.dispose();
+        lossSum = nextLoss;
+        correctSum = nextCorrect;
+      }
+      const loss = (await lossSum.data())[0] / order.length;
+      const correct = (await correctSum.data())[0];
+      lossSum.dispose();
+      correctSum.dispose();
+      if (!Number.isFinite(loss)) {
+        throw new NonFiniteLossError(`training loss became ${loss} in epoch ${epoch}: lower --learning-rate (now ${options.learningRate}).`);
+      }
+      const log: EpochLog = target.kind === 'classes' ? { epoch, loss, accuracy: correct / order.length } : { epoch, loss };
+      logs.push(log);
+      options.onEpoch?.(log);
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return logs;
+}
+
+/** Run the model over rows of x in chunks; returns the outputs as one N × width Float32Array. */
+export async function predictRows(model: tf.LayersModel, x: Float32Array, features: number, indices: Int32Array, chunk = 1024): Promise<Float32Array> {
+  const width = (model.outputs[0].shape[1] as number);
+  const out = new Float32Array(indices.length * width);
+  const buffer = new Float32Array(chunk * features);
+  for (let start = 0; start < indices.length; start += chunk) {
+    const end = Math.min(indices.length, start + chunk);
+    const rows = gatherRows(x, features, indices, start, end, buffer);
+    const output = tf.tidy(() => model.predict(tf.tensor2d(rows, [end - start, features])) as tf.Tensor);
+    out.set(await output.data() as Float32Array, start * width);
+    output.dispose();
+  }
+  return out;
+}
