@@ -9,6 +9,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../artifacts/atomic.ts';
+import { csvText } from './csv-text.ts';
 import { UserError } from '../errors.ts';
 import { RESULT_COLUMNS, type ResultRow } from '../eval/results.ts';
 import type { ConfusionRecord, RunParams, RunPictures, TrainingCurve } from './run-record.ts';
@@ -34,15 +35,6 @@ export interface RunFiles {
 
 const STRING_COLUMNS = new Set<keyof ResultRow>(['dataset', 'arm', 'backend']);
 const INTEGER_COLUMNS = new Set<keyof ResultRow>(['seed', 'labeled', 'epochs']);
-
-/**
- * danfojs-node 1.2.0's toCSV joins cells with ',' and never quotes, so a
- * dataset called "a,b.csv" would shift every column. Quote such cells the
- * RFC 4180 way before they reach danfo; readCSV (papaparse) unquotes them.
- */
-function csvCell(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
 
 function fixRow(file: string, message: string): UserError {
   return new UserError(`${file} is invalid: ${message}; rerun the pipeline or fix that line of the file`);
@@ -74,10 +66,7 @@ export async function writeResultsCsv(file: string, rows: readonly ResultRow[]):
   if (rows.length === 0) throw new Error('writeResultsCsv: no rows to write');
   rows.forEach(checkRowForWrite);
   checkUnique(rows, (m) => new Error(`writeResultsCsv: ${m}`));
-  const data = rows.map((r) => RESULT_COLUMNS.map((c) => (STRING_COLUMNS.has(c) ? csvCell(r[c] as string) : r[c])));
-  const df = new dfd.DataFrame(data, { columns: [...RESULT_COLUMNS] });
-  const csv = dfd.toCSV(df) as string;
-  await writeFileAtomic(file, csv);
+  await writeFileAtomic(file, csvText(RESULT_COLUMNS, rows.map((r) => RESULT_COLUMNS.map((c) => r[c]))));
 }
 
 /** Read results.csv back into typed rows; a missing file, missing column or bad cell is a UserError naming the file. */
