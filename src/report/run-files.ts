@@ -186,12 +186,17 @@ export async function writeRunFiles(dir: string, files: RunFiles): Promise<void>
   else await rm(join(dir, RUN_FILES.pictures), { force: true });
 }
 
+/** Read and validate only params.json of a run folder (for listing runs without loading their results). */
+export async function readParamsJson(dir: string): Promise<RunParams> {
+  const raw = await readJson(dir, RUN_FILES.params, 'the run configuration');
+  return checked(join(dir, RUN_FILES.params), () => checkParams(raw));
+}
+
 /** Read and validate a run folder's files; anything missing or malformed is a UserError naming the file and the fix. */
 export async function readRunFiles(dir: string): Promise<RunFiles> {
   if (!existsSync(dir)) throw new UserError(`run folder ${dir} does not exist: pass the folder a run printed at its end (e.g. reports/<run>)`);
   const rows = await readResultsCsv(join(dir, RUN_FILES.results));
-  const paramsRaw = await readJson(dir, RUN_FILES.params, 'the run configuration');
-  const p = checked(join(dir, RUN_FILES.params), () => checkParams(paramsRaw));
+  const p = await readParamsJson(dir);
   const curvesRaw = await readJson(dir, RUN_FILES.curves, 'the training curves');
   const curves = checked(join(dir, RUN_FILES.curves), () => checkCurves(curvesRaw));
   const confRaw = await readJson(dir, RUN_FILES.confusion, 'the confusion matrices');
