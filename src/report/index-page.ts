@@ -78,8 +78,8 @@ export async function listRuns(reportsRoot: string): Promise<RunList> {
 export function renderIndexHtml(list: RunList): string {
   const rows = list.runs.map((r) => {
     const link = r.hasReport ? `<a href="${escapeHtml(encodeURIComponent(r.folder))}/report.html">${escapeHtml(r.folder)}</a>` : `${escapeHtml(r.folder)} <span class="muted">(no report yet)</span>`;
-    const labels = r.labeled.map((l, i) => `${count(l)} (${fractionText(r.fractions[i])})`).join(', ');
-    return `<tr><td class="nowrap">${escapeHtml(r.createdAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''))}</td><td>${link}</td><td>${escapeHtml(r.dataset)}</td><td>${escapeHtml(labels)}</td><td class="num">${r.seeds}</td><td class="${r.significant ? 'sig' : 'ns'}">${escapeHtml(r.delta)}${r.significant ? '' : ' <span class="muted">(not significant)</span>'}</td></tr>`;
+    const labels = r.labeled.map((l, i) => `<span class="nowrap">${escapeHtml(`${count(l)} (${fractionText(r.fractions[i])})`)}</span>`).join(', ');
+    return `<tr><td class="nowrap">${escapeHtml(r.createdAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''))}</td><td class="nowrap">${link}</td><td>${escapeHtml(r.dataset)}</td><td>${labels}</td><td class="num">${r.seeds}</td><td class="${r.significant ? 'sig' : 'ns'}">${escapeHtml(r.delta)}${r.significant ? '' : ' <span class="muted">(not significant)</span>'}</td></tr>`;
   }).join('\n');
   const broken = list.incomplete.length === 0 ? '' :
     `<h2>Incomplete folders</h2><ul>${list.incomplete.map((b) => `<li><b>${escapeHtml(b.folder)}</b>: ${escapeHtml(b.reason)}</li>`).join('')}</ul>`;
