@@ -1,24 +1,28 @@
-/** Writes that are never seen half-done: write a temporary sibling, then rename over the target. */
-import fs from 'node:fs';
-import path from 'node:path';
+/**
+ * Atomic file writes: a reader (or a crash) never sees a half-written file,
+ * because data goes to a temp file in the same folder and is then renamed
+ * over the target (rename is atomic within one file system).
+ */
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
 
-/** A unique temporary path beside `target` (same folder, so the rename is atomic). */
-export function temporarySibling(target: string): string {
+/** Temp path beside `path` (same folder, so the rename stays on one file system); `.tmp-*` is git-ignored. */
+export function temporarySibling(path: string): string {
   counter += 1;
-  return path.join(path.dirname(target), `.tmp-${path.basename(target)}-${process.pid}-${Date.now()}-${counter}`);
+  return join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${counter}`);
 }
 
-/** Write a file atomically: readers see the old content or the new, never a part. */
-export function writeFileAtomic(target: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const tmp = temporarySibling(target);
+/** Write `data` to `path` atomically (temp file + rename), creating the folder if needed, so readers never see partial files. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = temporarySibling(path);
   try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, target);
-  } catch (error) {
-    fs.rmSync(tmp, { force: true });
-    throw error;
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
 }

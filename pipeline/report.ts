@@ -1,0 +1,41 @@
+/**
+ * Rebuild a run's report from its folder alone, no training:
+ *   npm run report -- reports/<run>     (default: the newest run under reports/)
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UserError, USER_ERROR_EXIT_CODE } from '../src/errors.ts';
+import { buildReport } from '../src/report/build-report.ts';
+import { latestRunDir } from '../src/report/index-page.ts';
+
+async function main(): Promise<void> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('npm run report --')
+    .command('$0 [run-folder]', 'Rebuild report.html, report.md, summary.csv and the figures of a finished run from its files.', (y) =>
+      y.positional('run-folder', { type: 'string', describe: 'a run folder (holds results.csv, params.json, …); default: the newest under --reports-root' }))
+    .option('reports-root', { type: 'string', default: 'reports', describe: 'folder of run folders whose index.html and LATEST to refresh' })
+    .option('index', { type: 'boolean', default: true, describe: 'refresh the reports index (--no-index: leave it alone)' })
+    .example('$0', 'rebuild the newest run under reports/')
+    .example('$0 reports/2025-01-02T03-04-05', 'rebuild one run')
+    .strict()
+    .help()
+    .parseAsync();
+  const root = argv.reportsRoot;
+  const runDir = (argv.runFolder as string | undefined) ?? (await latestRunDir(root));
+  if (!runDir) throw new UserError(`no run folder given and none found under ${root}/: run the pipeline first, or pass a run folder`);
+  const built = await buildReport(runDir, argv.index ? {} : { reportsRoot: false });
+  console.log(built.headline);
+  console.log('');
+  console.log(built.table);
+  console.log('');
+  console.log(`report written to ${built.htmlPath} (and ${built.mdPath})`);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof UserError) {
+    console.error(`error: ${err.message}`);
+    process.exit(USER_ERROR_EXIT_CODE);
+  }
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,236 @@
+/**
+ * The report as a document model — sections of paragraphs, tables and
+ * figures — built once from a run's files. html.ts and markdown.ts only
+ * render this model, which is why the two reports say the same things.
+ */
+import type { ArmName } from '../eval/results.ts';
+import {
+  confusionSpec, deltaSpec, latentMapSpec, learningCurveSpec, perClassAccuracySpec, pretrainLossSpec,
+  trainingCurvesAllSpec, trainingCurvesSpec, type ArmMatrix,
+} from './chart-specs.ts';
+import { sumConfusions } from './confusion.ts';
+import { reconstructionGridPng, gridLayout } from './digit-grid.ts';
+import { count, fixed, fractionText, pct } from './format.ts';
+import { publishedComparison } from './published-results.ts';
+import { renderSvg } from './render-chart.ts';
+import type { RunFiles } from './run-files.ts';
+import { fractionLabel, headline, mainComparison, summarise, summaryTable, type Summary, type TextTable } from './summary.ts';
+
+export interface Figure {
+  id: string;
+  kind: 'svg' | 'png';
+  /** Path relative to the report folder, where the markdown report links it. */
+  file: string;
+  alt: string;
+  caption: string;
+  svg?: string;
+  png?: Buffer;
+  width?: number;
+  height?: number;
+}
+
+export type Tone = 'helps' | 'hurts' | 'ns' | 'none';
+
+export type Block =
+  | { kind: 'headline'; text: string; tone: Tone }
+  | { kind: 'paragraph'; text: string }
+  | { kind: 'figures'; figures: Figure[] }
+  | { kind: 'table'; table: TextTable; tones?: Tone[] }
+  | { kind: 'keyValues'; title: string; rows: [string, string][] }
+  | { kind: 'links'; items: { text: string; url: string }[] };
+
+export interface Section {
+  id: string;
+  title: string;
+  blocks: Block[];
+}
+
+export interface ReportContent {
+  title: string;
+  subtitle: string;
+  headline: string;
+  summary: Summary;
+  sections: Section[];
+  figures: Figure[];
+}
+
+/** Tone of a comparison for colouring: significant gain, significant loss, or not significant. */
+export function toneOf(c: { significant: boolean; delta: number } | undefined): Tone {
+  if (!c || !Number.isFinite(c.delta)) return 'none';
+  if (!c.significant) return 'ns';
+  return c.delta > 0 ? 'helps' : 'hurts';
+}
+
+function flatConfig(config: Record<string, unknown>): [string, string][] {
+  return Object.entries(config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)]);
+}
+
+async function svgFigure(id: string, spec: Parameters<typeof renderSvg>[0] | undefined, alt: string, caption: string): Promise<Figure | undefined> {
+  if (!spec) return undefined;
+  return { id, kind: 'svg', file: `figures/${id}.svg`, alt, caption, svg: await renderSvg(spec, { name: id }) };
+}
+
+/** Build the whole report model from a run's files: numbers, rendered charts, pictures and the words around them. */
+export async function buildReportContent(run: RunFiles): Promise<ReportContent> {
+  const { rows, params, curves, confusions, pictures } = run;
+  const summary = summarise(rows);
+  const table = summaryTable(summary);
+  const head = headline(summary);
+  const first = summary.fractions[0];
+  const main = first ? mainComparison(first) : undefined;
+  const isImage = params.dataset.inputShape.length === 3;
+  const classNames = params.dataset.classNames;
+  const fractionsText = summary.fractions.map((f) => `${count(f.labeled)} (${fractionText(f.fraction)})`).join(', ');
+  const created = params.createdAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+
+  const sections: Section[] = [];
+  const figures: Figure[] = [];
+  const keep = (...fs: (Figure | undefined)[]) => {
+    const present = fs.filter((f): f is Figure => f !== undefined);
+    figures.push(...present);
+    return present;
+  };
+
+  // 1. Headline
+  sections.push({
+    id: 'headline',
+    title: 'Headline',
+    blocks: [
+      { kind: 'headline', text: head, tone: toneOf(main) },
+      {
+        kind: 'paragraph',
+        text: `Dataset ${params.dataset.name}: ${count(params.dataset.poolSize)} training images (the unlabeled pool) and ${count(params.dataset.testSize)} held-out test images, ` +
+          `${classNames.length} classes. Labeled examples per run: ${fractionsText}. Seeds: ${summary.seeds.join(', ')}. ` +
+          `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget.`,
+      },
+    ],
+  });
+
+  // 2. Learning curve and Δ
+  const curveFigs = keep(
+    await svgFigure('learning-curve', learningCurveSpec(rows), 'Learning curve: test accuracy against number of labels, per arm',
+      'Test accuracy against the number of labeled examples (log scale). Each dot is one seed; the line is the mean and the band mean ± std.'),
+    await svgFigure('delta', summary.arms.length > 0 && summary.fractions.some((f) => f.hasBaseline) ? deltaSpec(summary) : undefined,
+      'Paired accuracy difference from the baseline per number of labels, with 95 % confidence intervals',
+      'Accuracy of each arm minus the baseline of the same seed, in percentage points, with the 95 % confidence interval of the mean difference. An interval that crosses the dashed zero line means the difference is not significant.'),
+  );
+  sections.push({ id: 'learning-curve', title: 'Learning curve', blocks: [{ kind: 'figures', figures: curveFigs }] });
+
+  // 3. Summary table
+  const tones = summary.fractions.flatMap((f) => (f.comparisons.length ? f.comparisons.map((c) => toneOf(c)) : ['none' as Tone]));
+  const nsCount = summary.fractions.flatMap((f) => f.comparisons).filter((c) => c.n >= 2 && !c.significant).length;
+  sections.push({
+    id: 'summary',
+    title: 'Results per labeled fraction',
+    blocks: [
+      { kind: 'table', table, tones },
+      {
+        kind: 'paragraph',
+        text: 'Accuracies are test-set means ± standard deviation over seeds, in %. Δ is the arm minus the baseline of the same seed (same split, same labeled examples), in percentage points, ' +
+          'with the 95 % confidence interval of its mean (Student t); p is the two-sided paired t-test. ' +
+          (nsCount > 0
+            ? `${nsCount === 1 ? 'One difference is' : `${nsCount} differences are`} not significant at 5 %: the data do not show that the arms differ there, which is not the same as showing that they are equal.`
+            : 'Every difference with at least two seeds is significant at 5 %.') +
+          (summary.seeds.length < 5 ? ` With only ${summary.seeds.length} seed${summary.seeds.length === 1 ? '' : 's'}, only large or very consistent differences can reach significance.` : ''),
+      },
+    ],
+  });
+
+  // 4. Training curves
+  const trainingFigs = keep(
+    await svgFigure('pretrain-loss', pretrainLossSpec(curves), 'Autoencoder reconstruction loss per epoch, one line per seed',
+      'Reconstruction loss of the autoencoder on the unlabeled pool while pretraining. It should fall and flatten; a line that rises or jumps points to a learning rate that is too high.'),
+    first ? await svgFigure('training-curves', trainingCurvesSpec(curves, first.fraction, first.labeled), `Classifier loss and accuracy per epoch at ${fractionLabel(first)}`,
+      `Classifier training at the smallest labeled fraction, ${fractionLabel(first)}: loss and accuracy per epoch for each arm and seed. Compare how fast each arm learns and whether validation accuracy levels off or falls (overfitting the few labels).`) : undefined,
+    summary.fractions.length > 1 ? await svgFigure('training-curves-all', trainingCurvesAllSpec(curves), 'Accuracy per epoch at every labeled fraction',
+      'The same comparison at every labeled fraction. If pretraining helps mostly when labels are scarce, the arms move closer together as the fraction grows.') : undefined,
+  );
+  if (trainingFigs.length > 0) sections.push({ id: 'training', title: 'Training curves', blocks: [{ kind: 'figures', figures: trainingFigs }] });
+
+  // 5–6. Reconstructions and latent map (image datasets only)
+  if (isImage && pictures) {
+    const layout = gridLayout(pictures);
+    const recon = keep({
+      id: 'reconstructions', kind: 'png', file: 'figures/reconstructions.png',
+      alt: 'Test images (top rows) and their autoencoder reconstructions (bottom rows)',
+      caption: `Top ${layout.rows === 1 ? 'row' : `${layout.rows} rows`}: ${pictures.reconstruction.count} test images. Bottom ${layout.rows === 1 ? 'row' : `${layout.rows} rows`}: the autoencoder's reconstructions of the same images, in the same order (seed ${pictures.seed}). ` +
+        'Blurry but recognisable reconstructions mean the code keeps the shape of the digit and drops detail.',
+      png: reconstructionGridPng(pictures), width: layout.width, height: layout.height,
+    });
+    sections.push({ id: 'reconstructions', title: 'Reconstructions', blocks: [{ kind: 'figures', figures: recon }] });
+    const latent = keep(await svgFigure('latent-map', latentMapSpec(pictures, classNames), 'PCA scatter of encoder latents and of raw pixels, coloured by class',
+      `First two principal components of test samples (seed ${pictures.seed}): left of the encoder's latent vectors, right of the raw pixels. ` +
+        'Tighter, better separated colour clusters on the left mean the unlabeled pretraining learned features that line up with the classes. Only two components are shown, so overlap here does not prove the classes overlap in the full latent space.'));
+    sections.push({ id: 'latent-map', title: 'Latent map', blocks: [{ kind: 'figures', figures: latent }] });
+  } else if (!isImage) {
+    sections.push({ id: 'pictures', title: 'Reconstructions and latent map', blocks: [{ kind: 'paragraph', text: `Not shown: ${params.dataset.name} is a table dataset (input shape [${params.dataset.inputShape.join(', ')}]), so there are no images to draw.` }] });
+  }
+
+  // 7. Confusion matrices and per-class accuracy at the smallest fraction
+  if (first) {
+    const arms: ArmName[] = ['baseline', ...(main ? [main.arm] : [])];
+    const matrices = arms
+      .map((arm) => ({ arm, matrix: sumConfusions(confusions, first.fraction, arm) }))
+      .filter((m): m is ArmMatrix => m.matrix !== undefined);
+    if (matrices.length > 0) {
+      const seeds = new Set(confusions.filter((c) => c.fraction === first.fraction).map((c) => c.seed)).size;
+      const confFigs = keep(
+        await svgFigure('confusion', confusionSpec(matrices, classNames, `Confusion matrices at ${fractionLabel(first)}`),
+          `Confusion matrices of ${matrices.map((m) => m.arm).join(' and ')} at ${fractionLabel(first)}`,
+          `Rows are true classes, columns predicted classes; counts are summed over ${seeds} seed${seeds === 1 ? '' : 's'}. Off-diagonal cells show which classes each arm confuses.`),
+        await svgFigure('per-class', perClassAccuracySpec(matrices, classNames, `Per-class accuracy at ${fractionLabel(first)}`),
+          `Per-class accuracy of ${matrices.map((m) => m.arm).join(' and ')} at ${fractionLabel(first)}`,
+          'Share of each true class that was classified correctly, from the summed confusion matrices.'),
+      );
+      sections.push({ id: 'confusion', title: 'Confusion matrices and per-class accuracy', blocks: [{ kind: 'figures', figures: confFigs }] });
+    }
+  }
+
+  // 8. Published numbers (full MNIST only)
+  const published = publishedComparison(summary, params.dataset);
+  if (published) {
+    const header = ['method', ...published.labelCounts.map((n) => `${count(n)} labels`), 'note'];
+    const ours = published.ours.map((o) => [`this run: ${o.arm}`, ...published.labelCounts.map((n) => fixed(o.errors[n], 2)), 'mean over seeds']);
+    const theirs = published.methods.map((m) => [m.name, ...published.labelCounts.map((n) => fixed(m.errors[n] ?? NaN, 2)), `${m.note}${m.note ? '; ' : ''}[${m.citation}]`]);
+    sections.push({
+      id: 'published',
+      title: 'Published results on full MNIST',
+      blocks: [
+        { kind: 'paragraph', text: 'Test error in % (lower is better) at the label counts this run shares with the literature. Architectures and training budgets differ, so read this as a sanity check, not a ranking. NN is the closest published relative of the baseline and CAE of the pretrained arm.' },
+        { kind: 'table', table: { header, rows: [...ours, ...theirs], align: header.map((_, i) => (i === 0 || i === header.length - 1 ? 'left' : 'right')) } },
+        { kind: 'links', items: published.citations.map((c) => ({ text: `[${c.key}] ${c.text}`, url: c.url })) },
+      ],
+    });
+  }
+
+  // 9. Configuration, environment, timings
+  const env = params.environment;
+  const stageRows = Object.entries(params.stageSeconds).map(([stage, s]) => [stage, fixed(s, 1), params.totalSeconds > 0 ? pct((100 * s) / params.totalSeconds, 0) : '–']);
+  sections.push({
+    id: 'configuration',
+    title: 'Configuration, environment and timings',
+    blocks: [
+      { kind: 'paragraph', text: `Run ${params.runId}, started ${created}. Everything needed to rerun it is in params.json beside this report; the numbers come from results.csv.` },
+      { kind: 'keyValues', title: 'configuration', rows: flatConfig(params.config) },
+      {
+        kind: 'keyValues',
+        title: 'environment',
+        rows: [
+          ['backend', env.backend], ['node', env.node], ['platform', env.platform], ['cpu', env.cpuModel], ['cores', String(env.cores)],
+          ...(env.gitCommit ? [['git commit', env.gitCommit] as [string, string]] : []),
+          ...Object.entries(env.versions).map(([k, v]) => [k, v] as [string, string]),
+        ],
+      },
+      { kind: 'table', table: { header: ['stage', 'seconds', 'share'], rows: [...stageRows, ['total', fixed(params.totalSeconds, 1), '']], align: ['left', 'right', 'right'] } },
+    ],
+  });
+
+  return {
+    title: `semisup report: ${params.dataset.name}`,
+    subtitle: `${created} · ${summary.seeds.length} seed${summary.seeds.length === 1 ? '' : 's'} · ${summary.fractions.length} labeled fraction${summary.fractions.length === 1 ? '' : 's'} · backend ${env.backend}`,
+    headline: head,
+    summary,
+    sections,
+    figures,
+  };
+}
