@@ -2,8 +2,8 @@
  * Reader for the IDX format of MNIST and its look-alikes (Fashion-MNIST, KMNIST):
  * the four standard files in one folder, each gzipped or not.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -118,6 +118,7 @@ export function parseIdxLabels(bytes: Uint8Array, file: string): Uint8Array {
 
 /** The four file paths of an IDX folder; throws a UserError listing what is missing. */
 export function resolveIdxFiles(dir: string): Record<keyof typeof IDX_FILES, string> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: not a folder; pass the folder that holds the four IDX files`);
   const found: Partial<Record<keyof typeof IDX_FILES, string>> = {};
   const missing: string[] = [];
   for (const [key, base] of Object.entries(IDX_FILES) as [keyof typeof IDX_FILES, string][]) {
@@ -133,8 +134,6 @@ export function resolveIdxFiles(dir: string): Record<keyof typeof IDX_FILES, str
 
 /** Load an IDX folder as one Dataset: training samples first, then test samples (officialTrainCount marks the boundary). */
 export async function loadIdxDataset(dir: string, options: IdxLoadOptions = {}): Promise<Dataset> {
-  const s = await stat(dir).catch(() => undefined);
-  if (!s?.isDirectory()) throw new UserError(`${dir}: not a folder; pass the folder that holds the four IDX files`);
   const files = resolveIdxFiles(dir);
   const [trainImgBytes, trainLblBytes, testImgBytes, testLblBytes] = await Promise.all([
     readMaybeGzipped(files.trainImages),
