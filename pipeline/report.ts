@@ -1,12 +1,27 @@
 /**
- * Rebuild a run's report from its folder alone, no training:
+ * Stage 5 — report. Write a run's files (results.csv, params.json, curves,
+ * confusion matrices, pictures, and the record of which jobs ran), then build
+ * the report from those files alone: summary.csv, report.md, report.html and
+ * their figures. Run directly, it rebuilds a report without training:
  *   npm run report -- reports/<run>     (default: the newest run under reports/)
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UserError, USER_ERROR_EXIT_CODE } from '../src/errors.ts';
-import { buildReport } from '../src/report/build-report.ts';
+import { writeFileAtomic } from '../src/artifacts/atomic.ts';
+import type { JobRecord } from '../src/jobs/runner.ts';
+import { buildReport, type BuiltReport } from '../src/report/build-report.ts';
+import { writeRunFiles, type RunFiles } from '../src/report/run-files.ts';
+import { isEntryScript } from './stage-main.ts';
+import path from 'node:path';
 import { latestRunDir } from '../src/report/index-page.ts';
+
+/** Write a finished run's files into `runDir` and build its report there. */
+export async function writeRunReport(runDir: string, files: RunFiles, jobs: JobRecord[]): Promise<BuiltReport> {
+  await writeRunFiles(runDir, files);
+  await writeFileAtomic(path.join(runDir, 'jobs.json'), `${JSON.stringify(jobs, null, 2)}\n`);
+  return buildReport(runDir);
+}
 
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
@@ -31,7 +46,7 @@ async function main(): Promise<void> {
   console.log(`report written to ${built.htmlPath} (and ${built.mdPath})`);
 }
 
-main().catch((err: unknown) => {
+if (isEntryScript(import.meta.url)) main().catch((err: unknown) => {
   if (err instanceof UserError) {
     console.error(`error: ${err.message}`);
     process.exit(USER_ERROR_EXIT_CODE);

@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
-import { BACKEND_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type PipelineConfig } from './config.ts';
+import { BACKEND_CHOICES, DATASET_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type DatasetChoice, type PipelineConfig } from './config.ts';
 import { UserError } from './errors.ts';
+import { STAGES, type StageName } from './jobs/job.ts';
 
 export const EPILOG = 'Docs: README.md. Reports go to reports/<run>/report.md; reports/LATEST names the newest run.';
 
@@ -20,7 +21,14 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('labeled', { type: 'string', describe: 'Labeled fractions of the training pool, comma-separated', defaultDescription: d.labeled.join(',') })
     .option('labels-per-class', { type: 'string', describe: 'Labeled examples per class, comma-separated (instead of --labeled)' })
     .option('seeds', { type: 'string', describe: 'Number of seeds (e.g. 3 → seeds 1,2,3) or a comma-separated list (e.g. 7,8 or 7,)', defaultDescription: String(d.seeds.length) })
-    .option('dataset', { type: 'string', describe: 'Dataset to use', defaultDescription: d.dataset })
+    .option('dataset', { type: 'string', describe: `Dataset: ${DATASET_CHOICES.join(' | ')}`, defaultDescription: d.dataset })
+    .option('data-dir', { type: 'string', describe: 'Folder with the four IDX files (train/t10k images/labels, .gz or not) for --dataset idx' })
+    .option('csv', { type: 'string', describe: 'CSV file for --dataset csv' })
+    .option('label-column', { type: 'string', describe: 'Name of the CSV column holding the class' })
+    .option('drop-columns', { type: 'string', describe: 'CSV columns to ignore, comma-separated' })
+    .option('impute', { type: 'string', describe: 'Missing CSV values: none (error) | mean (pool mean)', defaultDescription: d.impute })
+    .option('download', { type: 'boolean', describe: 'Download a named dataset (mnist, fashion-mnist, kmnist) when its files are missing' })
+    .option('cache-dir', { type: 'string', describe: 'Folder for cached stage outputs and datasets', defaultDescription: d.cacheDir })
     .option('test-fraction', { type: 'string', describe: 'Share of samples held out for testing', defaultDescription: String(d.testFraction) })
     .option('hidden', { type: 'string', describe: 'Width of the encoder hidden layer', defaultDescription: String(d.hidden) })
     .option('latent', { type: 'string', describe: 'Size of the latent code z', defaultDescription: String(d.latent) })
@@ -33,6 +41,8 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('out', { type: 'string', describe: 'Report folder', defaultDescription: 'reports/<run id>' })
     .option('preset', { type: 'string', describe: `Named configuration: ${Object.keys(PRESETS).join(', ')}` })
     .option('quick', { type: 'boolean', describe: 'Tiny smoke-test configuration (same as --preset quick)' })
+    .option('dry-run', { type: 'boolean', describe: 'Print the plan (every job, its key, cached or to run) and stop' })
+    .option('force', { type: 'string', describe: 'Rerun cached jobs: all (--force) or one stage and what depends on it (--force pretrain)' })
     .option('quiet', { type: 'boolean', describe: 'Print only errors and the final report path' })
     .example('$0', 'Default run: fractions 0.01,0.05,0.1 × 3 seeds on the embedded digits')
     .example('$0 --labeled 0.02 --seeds 2 --out /tmp/x', 'One fraction, two seeds, report in /tmp/x')
@@ -63,6 +73,38 @@ export async function parseArgs(argv: string[], scriptName: string): Promise<Par
     }
   })) as ParsedArgs;
   return handled ? null : args;
+}
+
+/** How to run (not what to compute): these never change results, so they are not part of the config. */
+export interface RunControl {
+  dryRun: boolean;
+  /** Stages to rerun even when cached; empty: reuse everything valid. */
+  force: StageName[];
+}
+
+/** Read --dry-run and --force. */
+export function runControlFromArgs(args: ParsedArgs): RunControl {
+  const force = args.force;
+  let stages: StageName[] = [];
+  if (Array.isArray(force)) throw new UserError('--force was given more than once: give it once.');
+  if (force !== undefined) {
+    const value = String(force).trim();
+    if (value === '' || value === 'all') stages = [...STAGES];
+    else if ((STAGES as string[]).includes(value)) stages = forcedStages(value as StageName);
+    else throw new UserError(`--force ${value} is not a stage: use --force alone (everything) or one of ${STAGES.join(', ')}.`);
+  }
+  return { dryRun: Boolean(args['dry-run']), force: stages };
+}
+
+/** A stage and every stage that reads its outputs. */
+export function forcedStages(stage: StageName): StageName[] {
+  const dependents: Record<StageName, StageName[]> = {
+    prepare: ['prepare', 'pretrain', 'finetune', 'baseline'],
+    pretrain: ['pretrain', 'finetune'],
+    finetune: ['finetune'],
+    baseline: ['baseline'],
+  };
+  return dependents[stage];
 }
 
 /** Resolve parsed options into a validated PipelineConfig: defaults ← preset ← explicit options. */
@@ -103,6 +145,37 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (seeds !== undefined) config.seeds = parseSeeds(seeds);
   const dataset = given('dataset');
   if (dataset !== undefined) config.dataset = parseDatasetName(dataset);
+  const dataDir = given('data-dir');
+  const csv = given('csv');
+  const labelColumn = given('label-column');
+  const dropColumns = given('drop-columns');
+  const impute = given('impute');
+  if (config.dataset === 'idx') {
+    if (dataDir === undefined) throw new UserError('--dataset idx needs --data-dir DIR: the folder holding train-images-idx3-ubyte(.gz) and the other three IDX files.');
+    if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) throw new UserError(`--data-dir ${dataDir} is not a folder: give the folder holding the four IDX files.`);
+    config.dataDir = path.resolve(dataDir);
+  } else if (dataDir !== undefined) {
+    throw new UserError(`--data-dir is only used with --dataset idx (the dataset is ${config.dataset}): add --dataset idx or drop --data-dir.`);
+  }
+  if (config.dataset === 'csv') {
+    if (csv === undefined) throw new UserError('--dataset csv needs --csv FILE and --label-column NAME.');
+    if (!fs.existsSync(csv) || !fs.statSync(csv).isFile()) throw new UserError(`--csv ${csv} does not exist: give the path of a CSV file.`);
+    if (labelColumn === undefined || labelColumn.trim() === '') throw new UserError('--dataset csv needs --label-column NAME: the column holding each row\'s class.');
+    config.csv = path.resolve(csv);
+    config.labelColumn = labelColumn;
+    if (dropColumns !== undefined) config.dropColumns = splitList('drop-columns', dropColumns);
+    if (impute !== undefined) {
+      if (impute !== 'none' && impute !== 'mean') throw new UserError(`--impute ${impute} is unknown: use none or mean.`);
+      config.impute = impute;
+    }
+  } else {
+    for (const [name, value] of [['csv', csv], ['label-column', labelColumn], ['drop-columns', dropColumns], ['impute', impute]] as const) {
+      if (value !== undefined) throw new UserError(`--${name} is only used with --dataset csv (the dataset is ${config.dataset}): add --dataset csv or drop --${name}.`);
+    }
+  }
+  config.download = Boolean(args.download);
+  const cacheDir = given('cache-dir');
+  if (cacheDir !== undefined) config.cacheDir = cacheDir;
   const testFraction = given('test-fraction');
   if (testFraction !== undefined) config.testFraction = parseNumber('test-fraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
   const int = (name: string, key: 'hidden' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize', min: number) => {
@@ -134,11 +207,9 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   return config;
 }
 
-const DATASETS = ['embedded'];
-
-function parseDatasetName(value: string): string {
-  if (!DATASETS.includes(value)) throw new UserError(`--dataset ${value} is unknown: use one of ${DATASETS.join(', ')}.`);
-  return value;
+function parseDatasetName(value: string): DatasetChoice {
+  if (!(DATASET_CHOICES as readonly string[]).includes(value)) throw new UserError(`--dataset ${value} is unknown: use one of ${DATASET_CHOICES.join(', ')}.`);
+  return value as DatasetChoice;
 }
 
 function parseNumber(name: string, text: string, range: { min: number; max: number; exclusiveMin?: boolean; exclusiveMax?: boolean }): number {

@@ -6,9 +6,23 @@
 export type BackendChoice = 'auto' | 'native' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'native', 'wasm', 'cpu'];
 
+export const DATASET_CHOICES = ['embedded', 'mnist', 'fashion-mnist', 'kmnist', 'idx', 'csv'] as const;
+export type DatasetChoice = (typeof DATASET_CHOICES)[number];
+
 export interface PipelineConfig {
   /** Which data to use; 'embedded' is the mnist package's 10,000 digits. */
-  dataset: string;
+  dataset: DatasetChoice;
+  /** Folder with the four IDX files (--dataset idx). */
+  dataDir: string;
+  /** CSV file, its label column, columns to ignore, and what to do with missing cells (--dataset csv). */
+  csv: string;
+  labelColumn: string;
+  dropColumns: string[];
+  impute: 'none' | 'mean';
+  /** Fetch a named dataset's files when they are missing. */
+  download: boolean;
+  /** Where stage outputs and decoded datasets are cached (named datasets live in <cacheDir>/datasets/<name>). */
+  cacheDir: string;
   /** Share of all samples held out as the test set (datasets without an official test set). */
   testFraction: number;
   /** Labeled fractions of the pool, ascending; empty when labelsPerClass is used. */
@@ -35,6 +49,13 @@ export interface PipelineConfig {
 
 export const DEFAULT_CONFIG: PipelineConfig = {
   dataset: 'embedded',
+  dataDir: '',
+  csv: '',
+  labelColumn: '',
+  dropColumns: [],
+  impute: 'none',
+  download: false,
+  cacheDir: 'data',
   testFraction: 0.2,
   labeled: [0.01, 0.05, 0.1],
   labelsPerClass: [],

@@ -16,9 +16,12 @@ export interface Split {
   test: Int32Array;
   /** Every training index; pretraining uses these without their labels. */
   pool: Int32Array;
-  /** One labeled subset of the pool per budget, in the order the budgets were given. Nested: smaller ⊂ larger. */
-  labeled: Int32Array[];
-  budgets: LabelBudget[];
+  /**
+   * The pool's indices of each class in a seeded order. Every labeled subset
+   * takes a prefix of each class's order, which makes subsets nested and lets
+   * new budgets reuse a stored split.
+   */
+  poolOrderByClass: Int32Array[];
 }
 
 /** The budgets a config asks for, as a list (fractions or per-class counts). */
@@ -75,7 +78,7 @@ function sortedInt32(values: number[]): Int32Array {
  * Split a dataset for one seed. Datasets with an official test set keep it;
  * others get a stratified test set of `testFraction` of each class.
  */
-export function makeSplit(dataset: Dataset, seed: number, testFraction: number, budgets: LabelBudget[]): Split {
+export function makeSplit(dataset: Dataset, seed: number, testFraction: number): Split {
   const classCount = dataset.classNames.length;
   const n = dataset.y.length;
   const rng = createRng(deriveSeed(seed, 'split'));
@@ -92,17 +95,36 @@ export function makeSplit(dataset: Dataset, seed: number, testFraction: number, 
       pool = pool.concat(members.slice(testCount));
     }
   }
-  // One seeded order per class; every budget takes a prefix of it, which makes the subsets nested.
-  const poolByClass = indicesByClass(dataset.y, sortedInt32(pool), classCount).map((members) => shuffleInPlace(members, rng));
-  const poolClassSizes = poolByClass.map((members) => members.length);
-  const labeled = budgets.map((budget) => {
-    const counts = labeledCountsPerClass(budget, poolClassSizes, dataset.classNames);
-    return sortedInt32(poolByClass.flatMap((members, c) => members.slice(0, counts[c])));
-  });
-  return { seed, test: sortedInt32(test), pool: sortedInt32(pool), labeled, budgets };
+  const poolOrderByClass = indicesByClass(dataset.y, sortedInt32(pool), classCount).map((members) => Int32Array.from(shuffleInPlace(members, rng)));
+  return { seed, test: sortedInt32(test), pool: sortedInt32(pool), poolOrderByClass };
 }
 
-/** Check a split's budgets against a dataset before any work starts (same errors as makeSplit). */
-export function validateBudgets(dataset: Dataset, testFraction: number, budgets: LabelBudget[]): void {
-  makeSplit(dataset, 0, testFraction, budgets);
+/** The labeled subset of the pool for one budget (sorted indices); stratified and nested across budgets. */
+export function labeledSubset(split: Split, budget: LabelBudget, classNames: string[]): Int32Array {
+  const counts = labeledCountsPerClass(budget, split.poolOrderByClass.map((members) => members.length), classNames);
+  const chosen: number[] = [];
+  split.poolOrderByClass.forEach((members, c) => { for (let i = 0; i < counts[c]; i++) chosen.push(members[i]); });
+  return sortedInt32(chosen);
+}
+
+/** Check budgets (and that every class is present in pool and test) before any work starts. */
+export function validateSplitPlan(dataset: Dataset, testFraction: number, budgets: LabelBudget[]): void {
+  const split = makeSplit(dataset, 0, testFraction);
+  const testCounts = new Array<number>(dataset.classNames.length).fill(0);
+  for (const i of split.test) testCounts[dataset.y[i]]++;
+  const missing = testCounts.findIndex((count) => count === 0);
+  if (missing >= 0) {
+    throw new UserError(`dataset ${dataset.name}: class "${dataset.classNames[missing]}" has no test example: raise --test-fraction or add examples of it.`);
+  }
+  for (const budget of budgets) labeledSubset(split, budget, dataset.classNames);
+}
+
+/** JSON form of a split for the artifact store. */
+export function splitToJson(split: Split): string {
+  return JSON.stringify({ seed: split.seed, test: Array.from(split.test), pool: Array.from(split.pool), poolOrderByClass: split.poolOrderByClass.map((m) => Array.from(m)) });
+}
+
+export function splitFromJson(text: string): Split {
+  const raw = JSON.parse(text) as { seed: number; test: number[]; pool: number[]; poolOrderByClass: number[][] };
+  return { seed: raw.seed, test: Int32Array.from(raw.test), pool: Int32Array.from(raw.pool), poolOrderByClass: raw.poolOrderByClass.map((m) => Int32Array.from(m)) };
 }

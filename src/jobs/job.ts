@@ -10,6 +10,8 @@ export const STAGES: StageName[] = ['prepare', 'pretrain', 'finetune', 'baseline
 
 /** Architecture shared by the autoencoder and both classifier arms. */
 export interface ModelParams {
+  /** Images get a sigmoid decoder output and cross-entropy; standardised tables a linear output and squared error. */
+  inputKind: 'image' | 'table';
   features: number;
   hidden: number;
   latent: number;

@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../util/rng.ts';
 
 export interface AutoencoderSpec {
+  /** Images reconstruct through a sigmoid (values in [0, 1]); standardised tables through a linear layer. */
+  inputKind: 'image' | 'table';
   /** Number of input features (pixels are flattened). */
   features: number;
   hidden: number;
@@ -38,11 +40,11 @@ export function buildEncoder(spec: AutoencoderSpec, seed: number): tf.LayersMode
   return tf.model({ inputs: input, outputs: latent, name: 'encoder' });
 }
 
-/** The decoder mirrors the encoder; a sigmoid output matches pixel values in [0, 1]. */
+/** The decoder mirrors the encoder; for images a sigmoid output matches pixel values in [0, 1]. */
 export function buildDecoder(spec: AutoencoderSpec, seed: number): tf.LayersModel {
   const input = tf.input({ shape: [spec.latent], name: 'z' });
   const hidden = dense(DECODER_LAYERS[0], spec.hidden, 'relu', seed).apply(input) as tf.SymbolicTensor;
-  const output = dense(DECODER_LAYERS[1], spec.features, 'sigmoid', seed).apply(hidden) as tf.SymbolicTensor;
+  const output = dense(DECODER_LAYERS[1], spec.features, spec.inputKind === 'image' ? 'sigmoid' : 'linear', seed).apply(hidden) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: output, name: 'decoder' });
 }
 

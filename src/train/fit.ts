@@ -9,7 +9,7 @@ import type { Rng } from '../util/rng.ts';
 import { applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from './batches.ts';
 
 /** What the model learns to output: its own (clean) input, or class labels. */
-export type Target = { kind: 'reconstruct'; noise: number } | { kind: 'classes'; y: Int32Array; classCount: number };
+export type Target = { kind: 'reconstruct'; noise: number; loss: 'binary-crossentropy' | 'squared-error' } | { kind: 'classes'; y: Int32Array; classCount: number };
 
 export interface FitOptions {
   model: tf.LayersModel;
@@ -60,15 +60,21 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
         const [nextLoss, nextCorrect] = tf.tidy(() => {
           const xb = tf.tensor2d(inputs, [rows, features]);
           const yb = tf.tensor2d(targets, [rows, width]);
-          let correct: tf.Tensor = tf.scalar(0);
+          const kept: { correct?: tf.Scalar } = {};
           const loss = optimizer.minimize(() => {
             const predictions = model.apply(xb, { training: true }) as tf.Tensor;
-            if (target.kind === 'reconstruct') return tf.metrics.binaryCrossentropy(yb, predictions).mean() as tf.Scalar;
+            if (target.kind === 'reconstruct') {
+              return target.loss === 'binary-crossentropy'
+                ? tf.metrics.binaryCrossentropy(yb, predictions).mean() as tf.Scalar
+                : tf.losses.meanSquaredError(yb, predictions) as tf.Scalar;
+            }
             // Kept out of the gradient scope's cleanup so the epoch's training accuracy costs no second forward pass.
-            correct = tf.keep(tf.equal(predictions.argMax(-1), yb.argMax(-1)).sum());
+            kept.correct = tf.keep(tf.equal(predictions.argMax(-1), yb.argMax(-1)).sum() as tf.Scalar);
             return tf.metrics.categoricalCrossentropy(yb, predictions).mean() as tf.Scalar;
           }, true, variables) as tf.Scalar;
-          return [lossSum.add(loss.mul(rows)), correctSum.add(correct)];
+          const nextCorrectSum: tf.Scalar = kept.correct ? correctSum.add(kept.correct) : correctSum.clone();
+          kept.correct?.dispose();
+          return [lossSum.add(loss.mul(rows)) as tf.Scalar, nextCorrectSum];
         });
         lossSum.dispose();
         correctSum.dispose();

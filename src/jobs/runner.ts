@@ -1,0 +1,107 @@
+/**
+ * Run a plan: skip every job whose output is already stored and valid, redo
+ * corrupt or forced ones, and run the rest once their inputs exist. Returns
+ * the run's own record of what it executed (written to jobs.json), which is
+ * how a rerun proves it trained nothing.
+ */
+import type { ArtifactStore, EntryFiles } from '../artifacts/store.ts';
+import type { Job } from './job.ts';
+
+export type JobStatus = 'cached' | 'ran';
+
+export interface JobRecord {
+  id: string;
+  stage: Job['stage'];
+  key: string;
+  status: JobStatus;
+  /** Wall seconds spent on the job in this run (0 when cached). */
+  seconds: number;
+  /** Why a stored entry was not reused, when it existed but was corrupt. */
+  note?: string;
+}
+
+export interface RunnerEvents {
+  cached(job: Job): void;
+  corrupt(job: Job, reason: string): void;
+  started(job: Job): void;
+  finished(job: Job, seconds: number): void;
+}
+
+export interface RunnerOptions {
+  store: ArtifactStore;
+  /** Compute a job's output files (in this process or a worker). */
+  execute: (job: Job) => Promise<EntryFiles | void>;
+  /** Ids of jobs to rerun even when cached. */
+  force: Set<string>;
+  /** How many jobs may run at once. */
+  concurrency: number;
+  events: RunnerEvents;
+}
+
+/** Which jobs must run (not cached, corrupt, or forced), with the reasons for corrupt ones. */
+export function jobsToRun(jobs: Job[], store: ArtifactStore, force: Set<string>): Map<string, string | undefined> {
+  const toRun = new Map<string, string | undefined>();
+  for (const job of jobs) {
+    if (force.has(job.id)) {
+      toRun.set(job.id, undefined);
+      continue;
+    }
+    const check = store.check(job.stage, job.key);
+    if (!check.ok) toRun.set(job.id, check.reason === 'missing' ? undefined : check.reason);
+  }
+  return toRun;
+}
+
+/** Execute the plan; jobs whose inputs are ready run concurrently up to `concurrency`. The first failure stops new starts and is rethrown after running jobs settle. */
+export async function runJobs(jobs: Job[], options: RunnerOptions): Promise<JobRecord[]> {
+  const { store, events } = options;
+  const toRun = jobsToRun(jobs, store, options.force);
+  const records = new Map<string, JobRecord>();
+  for (const job of jobs) {
+    if (!toRun.has(job.id)) {
+      records.set(job.id, { id: job.id, stage: job.stage, key: job.key, status: 'cached', seconds: 0 });
+      events.cached(job);
+    }
+  }
+  const pending = jobs.filter((job) => toRun.has(job.id));
+  const done = new Set(jobs.filter((job) => !toRun.has(job.id)).map((job) => job.id));
+  const running = new Map<string, Promise<void>>();
+  let failure: unknown;
+
+  const start = (job: Job): Promise<void> => {
+    const reason = toRun.get(job.id);
+    if (reason) {
+      events.corrupt(job, reason);
+      store.remove(job.stage, job.key);
+    } else if (options.force.has(job.id)) {
+      store.remove(job.stage, job.key);
+    }
+    events.started(job);
+    const began = Date.now();
+    return options.execute(job).then((files) => {
+      if (files) store.write(job.stage, job.key, files);
+      const seconds = (Date.now() - began) / 1000;
+      records.set(job.id, { id: job.id, stage: job.stage, key: job.key, status: 'ran', seconds, ...(reason ? { note: `recomputed: ${reason}` } : {}) });
+      done.add(job.id);
+      events.finished(job, seconds);
+    });
+  };
+
+  while (pending.length > 0 || running.size > 0) {
+    while (failure === undefined && running.size < options.concurrency) {
+      const index = pending.findIndex((job) => job.deps.every((dep) => done.has(dep)));
+      if (index < 0) break;
+      const [job] = pending.splice(index, 1);
+      const promise = start(job).catch((error: unknown) => { failure ??= error; }).finally(() => running.delete(job.id));
+      running.set(job.id, promise);
+    }
+    if (running.size === 0) {
+      if (failure !== undefined) break;
+      if (pending.length > 0) throw new Error(`jobs waiting on inputs that never ran: ${pending.map((job) => job.id).join(', ')}`);
+      break;
+    }
+    await Promise.race(running.values());
+  }
+  if (failure !== undefined) throw failure;
+  return jobs.map((job) => records.get(job.id)!);
+}
