@@ -64,7 +64,9 @@ test('registerWasmKernelOverrides is idempotent and names its kernels', () => {
   const kernelFuncs = first.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
   const second = registerWasmKernelOverrides();
   assert.deepEqual(second, first);
-  assert.deepEqual(first.sort(), ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', '_FusedMatMul']);
+  assert.deepEqual(first.sort(), [
+    'BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Sum', '_FusedMatMul',
+  ]);
   assert.deepEqual(second.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc), kernelFuncs);
 });
 
@@ -124,6 +126,41 @@ test('fused matMul (bias + activation) with transposes matches cpu', async () =>
       }
     }
   }
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('sum over leading axes (bias gradients) and other axes matches cpu', async () => {
+  const start = tf.memory().numTensors;
+  const cases: [number[], number | number[], boolean][] = [
+    [[128, 77], 0, false],
+    [[6, 5, 4, 7], [0, 1, 2], false],
+    [[6, 5, 4, 7], [0, 1], true],
+    [[6, 5, 4, 7], [1, 2], false], // not leading: stock kernel
+    [[6, 5, 4, 7], -1, true],
+    [[9, 3], [0, 1], false], // all axes: stock kernel
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    const x = randomValues(shape);
+    await assertMatchesCpu(`sum ${shape} axis=${axis} keepDims=${keepDims}`, () => {
+      const s = tf.sum(tf.tensor(x, shape), axis, keepDims);
+      return tf.concat([tf.reshape(s, [-1]), tf.tensor1d(s.shape)]); // compares the shape too
+    });
+  }
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('identity shares the buffer: a clone outlives its source and vice versa', async () => {
+  await tf.setBackend('wasm');
+  const start = tf.memory().numTensors;
+  const a = tf.tensor1d([1, 2, 3]);
+  const b = tf.clone(a);
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+  const c = tf.clone(b);
+  b.dispose();
+  assert.deepEqual(Array.from(tf.tidy(() => tf.add(c, 1).dataSync())), [2, 3, 4]);
+  assert.deepEqual(Array.from(c.dataSync()), [1, 2, 3]);
+  c.dispose();
   assert.equal(tf.memory().numTensors, start);
 });
 

@@ -261,6 +261,46 @@ function conv2DBackpropInputKernel({ inputs, backend, attrs }: { inputs: tf.Name
 }
 
 // ---------------------------------------------------------------------------------------------
+// Identity: the stock kernel copies the buffer; the engine calls it for every tf.clone and for
+// each gradient it hands back (~45 copies per dense-AE step). Tensors are immutable (variables
+// change their dataId on assign), so share the buffer by reference count, as the cpu backend does.
+
+function identityKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): TensorInfo {
+  const be = backend as BackendWasm;
+  const x = inputs.x as TensorInfo;
+  if (x.dtype === 'string') return runStock(be, 'Identity', inputs);
+  be.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sum over leading axes (bias gradients: [batch, units] → [units], [N, H, W, C] → [C]): the stock
+// kernel first transposes the whole input so the reduced axes come last. Accumulating rows in
+// place (one sequential pass, float64 accumulators) is faster and at least as accurate.
+
+function sumKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
+  const be = backend as BackendWasm;
+  const x = inputs.x as TensorInfo;
+  const rank = x.shape.length;
+  const axes = tf.util.parseAxisParam(attrs?.axis as number | number[], x.shape).sort((p, q) => p - q);
+  const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+  if (x.dtype !== 'float32' || !leading) return runStock(be, 'Sum', inputs, attrs);
+  const rows = x.shape.slice(0, axes.length).reduce((p, q) => p * q, 1);
+  const kept = x.shape.slice(axes.length);
+  const cols = kept.reduce((p, q) => p * q, 1);
+  const out = be.makeOutput(attrs?.keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
+  // Views into the wasm heap are taken after the last allocation (growth detaches them).
+  const src = be.typedArrayFromHeap(x) as Float32Array;
+  const acc = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const offset = r * cols;
+    for (let c = 0; c < cols; c++) acc[c] += src[offset + c];
+  }
+  (be.typedArrayFromHeap(out) as Float32Array).set(acc);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 interface Override {
   kernelName: string;
@@ -272,6 +312,8 @@ const OVERRIDES: Override[] = [
   { kernelName: '_FusedMatMul', kernelFunc: fusedMatMulKernel as tf.KernelFunc },
   { kernelName: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilterKernel as tf.KernelFunc },
   { kernelName: 'Conv2DBackpropInput', kernelFunc: conv2DBackpropInputKernel as tf.KernelFunc },
+  { kernelName: 'Identity', kernelFunc: identityKernel as tf.KernelFunc },
+  { kernelName: 'Sum', kernelFunc: sumKernel as tf.KernelFunc },
 ];
 for (const o of OVERRIDES) ourKernelFuncs.add(o.kernelFunc);
 
