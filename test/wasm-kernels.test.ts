@@ -171,12 +171,17 @@ const CONV_CASES: [[number, number, number, number], [number, number, number, nu
   [[1, 14, 14, 32], [3, 3, 32, 64], 2, 'same'], // encoder conv 2 (batch 1: cpu's kernel is slow)
   [[2, 7, 7, 16], [3, 3, 16, 24], 1, 'same'],
   [[2, 11, 11, 3], [5, 5, 3, 4], 1, 'same'],
-  [[2, 11, 11, 3], [5, 5, 3, 4], 2, 'same'],
-  [[2, 11, 11, 3], [5, 5, 3, 4], 1, 'valid'],
+  [[2, 11, 11, 8], [5, 5, 8, 4], 2, 'same'],
+  [[2, 11, 11, 8], [5, 5, 8, 4], 1, 'valid'],
   [[2, 12, 12, 3], [5, 5, 3, 4], 2, 'valid'],
-  [[2, 10, 9, 2], [3, 3, 2, 5], 2, 'valid'],
+  [[2, 12, 12, 8], [5, 5, 8, 4], 2, 'valid'],
+  [[2, 10, 9, 8], [3, 3, 8, 5], 2, 'valid'],
   [[2, 9, 10, 2], [3, 3, 2, 5], 2, 'same'],
+  [[2, 9, 10, 8], [3, 3, 8, 5], 2, 'same'],
+  [[2, 7, 7, 8], [1, 1, 8, 4], 2, 'valid'], // trailing inserted zeros exceed the padding: cropped
 ];
+// Conv2DBackpropInput keeps the stock kernel below 8 channels of dX; the 8+ channel cases above
+// exercise the override's stride/padding arithmetic (including odd sizes and 'valid').
 
 function convOutShape(xShape: number[], fShape: number[], stride: number, pad: Pad): number[] {
   const out = (size: number, k: number): number =>

@@ -182,9 +182,14 @@ function conv2DBackpropFilterKernel({ inputs, backend, attrs }: { inputs: tf.Nam
 }
 
 // ---------------------------------------------------------------------------------------------
-// Conv2DBackpropInput: the stock kernel is a scalar loop. dX is an ordinary convolution of dY,
-// dilated by the stride (zeros inserted between rows/cols) and padded by K-1-pad, with the
-// filter rotated 180° and its in/out channels swapped; that conv runs in XNNPACK.
+// Conv2DBackpropInput: the stock kernel is correct but a scalar loop (~2 GFLOP/s). dX is an
+// ordinary convolution of dY, dilated by the stride (zeros inserted between rows/cols) and padded
+// by K-1-pad, with the filter rotated 180° and its in/out channels swapped; that conv runs in
+// XNNPACK (~40 GFLOP/s, though stride s wastes 1-1/s² of it on the inserted zeros). XNNPACK is
+// poor at very few output channels (e.g. a decoder's final 1-channel image), so below
+// MIN_CHANNELS_FOR_DILATED_CONV channels of dX the stock loop is faster and is kept.
+
+const MIN_CHANNELS_FOR_DILATED_CONV = 8;
 
 function conv2DBackpropInputKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
   const be = backend as BackendWasm;
@@ -197,6 +202,7 @@ function conv2DBackpropInputKernel({ inputs, backend, attrs }: { inputs: tf.Name
     inputShape: [number, number, number, number];
   };
   checkChannelsLast('Conv2DBackpropInput', dataFormat);
+  if (inputShape[3] < MIN_CHANNELS_FOR_DILATED_CONV) return runStock(be, 'Conv2DBackpropInput', inputs, attrs);
   const info = tf.backend_util.computeConv2DInfo(
     inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight: sh, strideWidth: sw } = info;
