@@ -72,12 +72,12 @@ test('registerWasmKernelOverrides is idempotent and names its kernels', () => {
 
 test('matMul with every transpose combination, rank 2 and batched rank 3, matches cpu', async () => {
   const start = tf.memory().numTensors;
-  const [m, k, n] = [37, 53, 29];
-  for (const batch of [[], [3]]) {
+  // Small odd sizes take the stock Transpose kernel; 128+ matrices take the JS tiled transpose.
+  for (const [m, k, n, batch] of [[37, 53, 29, []], [37, 53, 29, [3]], [160, 128, 128, []], [160, 128, 128, [1]]] as const) {
     for (const transposeA of [false, true]) {
       for (const transposeB of [false, true]) {
-        const aShape = [...batch, ...(transposeA ? [k, m] : [m, k])];
-        const bShape = [...batch, ...(transposeB ? [n, k] : [k, n])];
+        const aShape: number[] = [...batch, ...(transposeA ? [k, m] : [m, k])];
+        const bShape: number[] = [...batch, ...(transposeB ? [n, k] : [k, n])];
         const a = randomValues(aShape);
         const b = randomValues(bShape);
         await assertMatchesCpu(`matMul ${aShape}×${bShape} tA=${transposeA} tB=${transposeB}`, () =>
