@@ -1,14 +1,16 @@
 /**
  * Kernel overrides that make the tfjs `wasm` backend (4.22) fit for training.
  *
- * The stock backend has three problems for us:
+ * The stock backend has these problems for us:
  *  - `BatchMatMul` / `_FusedMatMul` with `transposeA`/`transposeB` fall off XNNPACK's fast path
- *    (~2 GFLOP/s instead of ~33), and every Dense layer's backward pass asks for a transpose;
+ *    (~3 GFLOP/s instead of ~30), and every Dense layer's backward pass asks for a transpose;
  *  - there is no `Conv2DBackpropFilter`, so a conv model cannot train at all;
- *  - `Conv2DBackpropInput` (conv backward, conv2dTranspose forward) is a naive loop.
- * Each override below is composed from kernels the backend already runs fast (Transpose, the
- * no-transpose matmul, depthwise and regular conv through XNNPACK), so results stay float32-exact
- * up to summation order. All are registered for backendName 'wasm' only.
+ *  - `Conv2DBackpropInput` (conv backward, conv2dTranspose forward) is correct but a scalar loop;
+ *  - `Identity` copies buffers and `Sum` over the batch axis transposes its whole input first.
+ * Each override is composed from kernels the backend already runs fast (the no-transpose matmul,
+ * depthwise and regular conv through XNNPACK, Pad, Reshape) or from short loops over the wasm heap,
+ * so results equal cpu's up to float32 summation order. All are registered for 'wasm' only; the
+ * stock kernels stay reachable through `originals` for the cases an override does not improve.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -111,7 +113,7 @@ function matMulFast(
 }
 
 // ---------------------------------------------------------------------------------------------
-// BatchMatMul: the stock kernel is ~15x slower when asked to transpose an operand. Dense layers'
+// BatchMatMul: the stock kernel is ~10x slower when asked to transpose an operand. Dense layers'
 // gradients are exactly such calls (dX = dY·Wᵀ, dW = Xᵀ·dY), so transpose explicitly and
 // multiply on the fast path.
 
@@ -124,8 +126,9 @@ function batchMatMulKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorI
 }
 
 // ---------------------------------------------------------------------------------------------
-// _FusedMatMul: Dense layers call it in inference and for linear activations during training.
-// It has the same slow transposed path; transpose explicitly and keep the fused bias/activation.
+// _FusedMatMul: Dense layers call it (matmul + bias) in inference, and during training for
+// layers whose fused activation would be linear (e.g. a sigmoid output layer applies sigmoid
+// afterwards). Same slow transposed path as BatchMatMul; transpose explicitly, keep the fusion.
 
 function fusedMatMulKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
   const be = backend as BackendWasm;
