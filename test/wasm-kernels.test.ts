@@ -49,14 +49,20 @@ async function assertMatchesCpu(label: string, fn: () => tf.Tensor | tf.Tensor[]
   }
 }
 
+// Besides engine tensors, the overrides' own intermediates live only in the wasm backend's
+// storage: numDataIds catches one that was not released.
+const wasmDataIds = (): number => tf.engine().findBackend('wasm').numDataIds();
 let tensorsBefore = 0;
+let dataIdsBefore = 0;
 before(async () => {
   tf.enableProdMode();
   await initWasmBackend();
   tensorsBefore = tf.memory().numTensors;
+  dataIdsBefore = wasmDataIds();
 });
 after(() => {
   assert.equal(tf.memory().numTensors, tensorsBefore, 'tests leaked tensors');
+  assert.equal(wasmDataIds(), dataIdsBefore, 'overrides leaked wasm buffers');
 });
 
 test('registerWasmKernelOverrides is idempotent and names its kernels', () => {
