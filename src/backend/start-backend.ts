@@ -27,8 +27,12 @@ async function registerNative(): Promise<void> {
   if (!tf.findBackend('tensorflow')) throw new Error('tfjs-node-native loaded but registered no "tensorflow" backend');
 }
 
+/** The wasm backend plus our kernel overrides (fast transposed matmuls, conv gradients; see wasm-kernels.ts). */
 async function registerWasm(): Promise<void> {
-  await import('@tensorflow/tfjs-backend-wasm');
+  const { registerWasmKernelOverrides, wasmBinaryDir } = await import('./wasm-kernels.ts');
+  const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+  setWasmPaths(`${wasmBinaryDir()}/`);
+  registerWasmKernelOverrides();
 }
 
 async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<void> {

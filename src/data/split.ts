@@ -43,7 +43,13 @@ function indicesByClass(y: Int32Array, indices: ArrayLike<number>, classCount: n
   return byClass;
 }
 
-/** How many labeled examples each class gets under a budget; throws a UserError naming a budget that works. */
+/**
+ * How many labeled examples each class gets under a budget; throws a
+ * UserError naming a budget that works. A fraction f takes the first
+ * round(f·N) places of one stratified sequence of the pool, in which class c's
+ * i-th example stands at (i + ½) / n_c: so the total is exact, each class gets
+ * its share within one, and a larger fraction always contains a smaller one.
+ */
 export function labeledCountsPerClass(budget: LabelBudget, poolClassSizes: number[], classNames: string[]): number[] {
   if (budget.kind === 'perClass') {
     const smallest = Math.min(...poolClassSizes);
@@ -53,16 +59,28 @@ export function labeledCountsPerClass(budget: LabelBudget, poolClassSizes: numbe
     }
     return poolClassSizes.map(() => budget.value);
   }
-  const counts = poolClassSizes.map((n) => Math.min(n, Math.round(budget.value * n)));
-  const empty = counts.findIndex((k) => k === 0);
+  const sequence = stratifiedSequence(poolClassSizes);
+  const total = Math.min(sequence.length, Math.round(budget.value * sequence.length));
+  const counts = new Array<number>(poolClassSizes.length).fill(0);
+  for (let i = 0; i < total; i++) counts[sequence[i]]++;
+  const empty = counts.findIndex((k, c) => k === 0 && poolClassSizes[c] > 0);
   if (empty >= 0) {
-    // round(f·n) ≥ 1 needs f ≥ 0.5/n for the smallest class.
-    const smallestWorking = Math.max(...poolClassSizes.map((n) => 0.5 / n));
+    // Every class is present once the prefix reaches the last class's first place.
+    const lastFirst = Math.max(...poolClassSizes.map((_, c) => sequence.indexOf(c)));
+    const smallestWorking = ceilSignificant((lastFirst + 0.5) / sequence.length, 2);
     throw new UserError(
-      `--labeled ${budget.value} gives class "${classNames[empty]}" no labeled example: the smallest fraction that gives every class one is ${ceilSignificant(smallestWorking, 2)} (or use --labels-per-class 1).`,
+      `--labeled ${budget.value} gives class "${classNames[empty]}" no labeled example: the smallest fraction that gives every class one is ${smallestWorking} (or use --labels-per-class 1).`,
     );
   }
   return counts;
+}
+
+/** The class of each place in the stratified sequence (see labeledCountsPerClass). */
+function stratifiedSequence(poolClassSizes: number[]): Int32Array {
+  const places: { key: number; c: number }[] = [];
+  poolClassSizes.forEach((n, c) => { for (let i = 0; i < n; i++) places.push({ key: (i + 0.5) / n, c }); });
+  places.sort((a, b) => a.key - b.key || a.c - b.c);
+  return Int32Array.from(places, (p) => p.c);
 }
 
 function ceilSignificant(value: number, digits: number): number {
