@@ -34,7 +34,7 @@ export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, backend
       stage: 'prepare', id: `prepare seed ${seed}`, seed, deps: [], testFraction,
       key: hashOf({ stage: 'prepare', version: PREPARE_VERSION, dataset: dataset.fingerprint, seed, testFraction }),
     };
-    const pretrainTrain = { epochs: config.pretrainEpochs, batchSize: config.batchSize, learningRate: config.learningRate };
+    const pretrainTrain = { epochs: config.pretrainEpochs, batchSize: config.pretrainBatchSize, learningRate: config.learningRate };
     const pretrain: PretrainJob = {
       stage: 'pretrain', id: `pretrain seed ${seed}`, seed, deps: [prepare.id], splitKey: prepare.key, model, train: pretrainTrain, noise: config.noise,
       key: hashOf({ stage: 'pretrain', version: PRETRAIN_VERSION, split: prepare.key, model, train: pretrainTrain, noise: config.noise, backend }),

@@ -29,6 +29,10 @@ import { runJobs, type JobRecord } from '../src/jobs/runner.ts';
 import type { EnvironmentInfo, RunParams, RunPictures, TrainingCurve } from '../src/report/run-record.ts';
 import type { ClassifierOutcome } from '../src/train/train-classifier.ts';
 import { createLogger, type Logger } from '../src/util/log.ts';
+import { createJobProgress } from '../src/util/progress.ts';
+import { WorkerPool } from '../src/jobs/worker-pool.ts';
+import { fileURLToPath } from 'node:url';
+import type { BackendChoice } from '../src/config.ts';
 import { baseline } from './baseline.ts';
 import { finetune } from './finetune.ts';
 import { buildPlan, type DatasetFacts } from './plan.ts';
@@ -122,6 +126,20 @@ function environment(backend: string): EnvironmentInfo {
   };
 }
 
+/** Create reports/<id> (or <id>-2, -3, … when two runs start in the same second) and return it. */
+function claimRunDir(reportsRoot: string, runId: string): string {
+  fs.mkdirSync(reportsRoot, { recursive: true });
+  for (let n = 1; ; n++) {
+    const dir = path.join(reportsRoot, n === 1 ? runId : `${runId}-${n}`);
+    try {
+      fs.mkdirSync(dir);
+      return dir;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
 /** A run id that sorts by time and is safe as a folder name. */
 function newRunId(now: Date): string {
   return now.toISOString().replace(/\..*$/, '').replace(/:/g, '-');
@@ -155,36 +173,51 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
     return;
   }
 
+  const progress = createJobProgress(config.quiet);
+  const toRunCount = jobs.filter((job) => force.has(job.id) || !store.check(job.stage, job.key).ok).length;
+  const workers = Math.min(control.jobs, toRunCount);
+  const pool = workers > 1
+    ? new WorkerPool(workers, fileURLToPath(new URL('./worker.ts', import.meta.url)), {
+      type: 'init',
+      source: datasetSource(config),
+      dataRoot: config.cacheDir,
+      storeRoot: store.root,
+      backend: BACKEND_CHOICE_OF[backend.name] ?? config.backend,
+      fingerprint: facts.fingerprint,
+    }, {
+      epoch: (jobId, epochLog, total) => progress.epoch(jobId, epochLog, total),
+      leaked: (jobId, tensors) => log.warn(`${jobId} left ${tensors} tensors behind`),
+    })
+    : undefined;
+  stopOnSignals(() => { progress.stop(); pool?.close(); });
+  log.header(`train (${toRunCount} of ${jobs.length} jobs to run${pool ? `, ${workers} at once in worker processes` : ''})`);
+
   const ctx: StageContext = { store, dataset, backend: backend.name, onEpoch: () => undefined };
-  const records = await runJobs(jobs, {
-    store,
-    force,
-    concurrency: 1,
-    execute: async (job) => {
-      const before = tf.memory().numTensors;
-      let lastPrinted = 0;
-      const files = await executeJob(job, {
-        ...ctx,
-        onEpoch: (epochLog, total) => {
-          // Whole lines, about four per job, so logs stay readable.
-          if (epochLog.epoch === total || epochLog.epoch - lastPrinted >= Math.max(1, Math.ceil(total / 4))) {
-            lastPrinted = epochLog.epoch;
-            const accuracy = epochLog.accuracy === undefined ? '' : `, train accuracy ${(epochLog.accuracy * 100).toFixed(1)} %`;
-            log.info(`  ${job.id}: epoch ${epochLog.epoch}/${total}, loss ${epochLog.loss.toFixed(4)}${accuracy}`);
-          }
-        },
-      });
-      const leaked = tf.memory().numTensors - before;
-      if (leaked !== 0) log.warn(`${job.id} left ${leaked} tensors behind`);
-      return files;
-    },
-    events: {
-      cached: (job) => log.info(`${job.id}: cached (${job.key})`),
-      corrupt: (job, reason) => log.warn(`${job.id}: cached output is corrupt (${reason}); recomputing`),
-      started: (job) => log.info(`${job.id}: running`),
-      finished: (job, seconds) => log.info(`${job.id}: done in ${seconds.toFixed(1)} s`),
-    },
-  });
+  let records: JobRecord[];
+  try {
+    records = await runJobs(jobs, {
+      store,
+      force,
+      concurrency: Math.max(1, workers),
+      execute: async (job) => {
+        if (pool) return pool.run(job);
+        const before = tf.memory().numTensors;
+        const files = await executeJob(job, { ...ctx, onEpoch: (epochLog, total) => progress.epoch(job.id, epochLog, total) });
+        const leaked = tf.memory().numTensors - before;
+        if (leaked !== 0) log.warn(`${job.id} left ${leaked} tensors behind`);
+        return files;
+      },
+      events: {
+        cached: (job) => progress.line(`${job.id}: cached (${job.key})`),
+        corrupt: (job, reason) => progress.line(`${job.id}: cached output is corrupt (${reason}); recomputing`),
+        started: (job) => progress.line(`${job.id}: running`),
+        finished: (job, seconds) => { progress.done(job.id); progress.line(`${job.id}: done in ${seconds.toFixed(1)} s`); },
+      },
+    });
+  } finally {
+    progress.stop();
+    pool?.close();
+  }
 
   if (options.untilStage) {
     log.always(`${options.untilStage}: ${records.filter((r) => r.stage === options.untilStage).length} jobs done; outputs in ${store.root}`);
@@ -193,7 +226,7 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
 
   log.header('report');
   const runId = newRunId(startedAt);
-  const runDir = config.out || path.resolve('reports', runId);
+  const runDir = config.out || claimRunDir(path.resolve('reports'), runId);
   const outcomes = jobs.filter((job) => job.stage === 'finetune' || job.stage === 'baseline')
     .map((job) => store.readJson<ClassifierOutcome>(job.stage, job.key, 'result.json'));
   const pretrainJobs = jobs.filter((job) => job.stage === 'pretrain');
@@ -232,6 +265,24 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
   log.info('');
   log.info(built.headline);
   log.always(`report written to ${path.relative(process.cwd(), built.htmlPath) || built.htmlPath} (and report.md beside it)`);
+}
+
+/** tfjs's backend names back to the CLI's, so workers start exactly the backend the main process reported. */
+const BACKEND_CHOICE_OF: Record<string, BackendChoice> = { tensorflow: 'native', wasm: 'wasm', cpu: 'cpu' };
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM: stop workers and exit at once with 130/143.
+ * Finished jobs are already in the store; a job cut off mid-way left only a
+ * temporary folder that no later run trusts, so a rerun resumes from there.
+ */
+function stopOnSignals(cleanup: () => void): void {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      cleanup();
+      process.stderr.write(`\ninterrupted (${signal}): finished jobs are cached; run the same command again to resume.\n`);
+      process.exit(code);
+    });
+  }
 }
 
 function printPlan(jobs: Job[], store: ArtifactStore, force: Set<string>, log: Logger): void {

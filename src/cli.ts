@@ -4,6 +4,7 @@
  * option and what would work.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import yargs from 'yargs';
 import { BACKEND_CHOICES, DATASET_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type DatasetChoice, type PipelineConfig } from './config.ts';
@@ -35,12 +36,14 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('noise', { type: 'string', describe: 'Masking-noise rate for denoising pretraining (0 = plain autoencoder)', defaultDescription: String(d.noise) })
     .option('pretrain-epochs', { type: 'string', describe: 'Autoencoder epochs over the pool', defaultDescription: String(d.pretrainEpochs) })
     .option('finetune-epochs', { type: 'string', describe: 'Classifier epochs over the labeled subset (both arms)', defaultDescription: String(d.finetuneEpochs) })
-    .option('batch-size', { type: 'string', describe: 'Mini-batch size', defaultDescription: String(d.batchSize) })
+    .option('batch-size', { type: 'string', describe: 'Mini-batch size of the classifier arms', defaultDescription: String(d.batchSize) })
+    .option('pretrain-batch-size', { type: 'string', describe: 'Mini-batch size of autoencoder pretraining', defaultDescription: String(d.pretrainBatchSize) })
     .option('learning-rate', { type: 'string', describe: 'Adam learning rate', defaultDescription: String(d.learningRate) })
     .option('backend', { type: 'string', describe: `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`, defaultDescription: d.backend })
     .option('out', { type: 'string', describe: 'Report folder', defaultDescription: 'reports/<run id>' })
     .option('preset', { type: 'string', describe: `Named configuration: ${Object.keys(PRESETS).join(', ')}` })
     .option('quick', { type: 'boolean', describe: 'Tiny smoke-test configuration (same as --preset quick)' })
+    .option('jobs', { type: 'string', describe: 'Jobs run at once, each in its own process (results are identical to --jobs 1)', defaultDescription: 'number of cores' })
     .option('dry-run', { type: 'boolean', describe: 'Print the plan (every job, its key, cached or to run) and stop' })
     .option('force', { type: 'string', describe: 'Rerun cached jobs: all (--force) or one stage and what depends on it (--force pretrain)' })
     .option('quiet', { type: 'boolean', describe: 'Print only errors and the final report path' })
@@ -80,6 +83,8 @@ export interface RunControl {
   dryRun: boolean;
   /** Stages to rerun even when cached; empty: reuse everything valid. */
   force: StageName[];
+  /** How many jobs run at once (worker processes when more than 1). */
+  jobs: number;
 }
 
 /** Read --dry-run and --force. */
@@ -93,7 +98,10 @@ export function runControlFromArgs(args: ParsedArgs): RunControl {
     else if ((STAGES as string[]).includes(value)) stages = forcedStages(value as StageName);
     else throw new UserError(`--force ${value} is not a stage: use --force alone (everything) or one of ${STAGES.join(', ')}.`);
   }
-  return { dryRun: Boolean(args['dry-run']), force: stages };
+  const jobsText = args.jobs === undefined ? undefined : String(args.jobs);
+  const jobs = jobsText === undefined ? os.cpus().length : parseInteger('jobs', jobsText, 1);
+  if (jobs > 64) throw new UserError(`--jobs ${jobs} is more than 64: give at most the number of cores (${os.cpus().length}).`);
+  return { dryRun: Boolean(args['dry-run']), force: stages, jobs };
 }
 
 /** A stage and every stage that reads its outputs. */
@@ -178,7 +186,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (cacheDir !== undefined) config.cacheDir = cacheDir;
   const testFraction = given('test-fraction');
   if (testFraction !== undefined) config.testFraction = parseNumber('test-fraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
-  const int = (name: string, key: 'hidden' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize', min: number) => {
+  const int = (name: string, key: 'hidden' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pretrainBatchSize', min: number) => {
     const value = given(name);
     if (value !== undefined) config[key] = parseInteger(name, value, min);
   };
@@ -187,6 +195,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   int('pretrain-epochs', 'pretrainEpochs', 0);
   int('finetune-epochs', 'finetuneEpochs', 1);
   int('batch-size', 'batchSize', 1);
+  int('pretrain-batch-size', 'pretrainBatchSize', 1);
   const noise = given('noise');
   if (noise !== undefined) config.noise = parseNumber('noise', noise, { min: 0, max: 1, exclusiveMax: true });
   const lr = given('learning-rate');

@@ -39,7 +39,10 @@ export interface PipelineConfig {
   noise: number;
   pretrainEpochs: number;
   finetuneEpochs: number;
+  /** Mini-batch size of the classifier arms (small: a 1 % subset holds only ~80 examples). */
   batchSize: number;
+  /** Mini-batch size of autoencoder pretraining (large: the pool is big, and larger batches train faster per sample). */
+  pretrainBatchSize: number;
   learningRate: number;
   backend: BackendChoice;
   /** Folder the report goes into; empty means reports/<run id>. */
@@ -66,6 +69,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   pretrainEpochs: 20,
   finetuneEpochs: 50,
   batchSize: 32,
+  pretrainBatchSize: 128,
   learningRate: 0.001,
   backend: 'auto',
   out: '',

@@ -91,6 +91,8 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
       const log: EpochLog = target.kind === 'classes' ? { epoch, loss, accuracy: correct / order.length } : { epoch, loss };
       logs.push(log);
       options.onEpoch?.(log);
+      // Let timers and signal handlers run (Ctrl-C, progress redraws): tfjs's awaits on wasm/cpu are microtasks only.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     optimizer.dispose();

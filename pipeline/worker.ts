@@ -1,0 +1,55 @@
+/**
+ * A job worker process (started by run.ts for --jobs > 1): load the dataset
+ * and start the backend once, then run each job it is sent and store its
+ * output, reporting epochs back for the progress display.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ArtifactStore } from '../src/artifacts/store.ts';
+import { startBackend } from '../src/backend/start-backend.ts';
+import { datasetFingerprint } from '../src/data/cache.ts';
+import { loadDatasetSource } from '../src/data/sources.ts';
+import { UserError } from '../src/errors.ts';
+import type { StageContext } from '../src/jobs/context.ts';
+import type { FromWorker, ToWorker } from '../src/jobs/worker-protocol.ts';
+import { executeJob } from './run.ts';
+
+const send = (message: FromWorker): void => { process.send?.(message); };
+
+function failure(error: unknown, jobId?: string): FromWorker {
+  const err = error instanceof Error ? error : new Error(String(error));
+  return { type: 'failed', jobId, message: err.message, stack: err.stack, userError: error instanceof UserError };
+}
+
+let context: StageContext | undefined;
+
+process.on('message', (message: ToWorker) => {
+  void (async () => {
+    if (message.type === 'init') {
+      try {
+        const backend = await startBackend(message.backend);
+        const { dataset } = await loadDatasetSource(message.source, { dataRoot: message.dataRoot });
+        if (datasetFingerprint(dataset) !== message.fingerprint) throw new Error('the worker loaded different data than the main process (did the dataset files change during the run?)');
+        context = { store: new ArtifactStore(message.storeRoot), dataset, backend: backend.name, onEpoch: () => undefined };
+        send({ type: 'ready', backend: backend.name });
+      } catch (error) {
+        send(failure(error));
+      }
+      return;
+    }
+    const { job } = message;
+    try {
+      if (!context) throw new Error('job sent before the worker was initialised');
+      const before = tf.memory().numTensors;
+      const files = await executeJob(job, { ...context, onEpoch: (log, total) => send({ type: 'epoch', jobId: job.id, log, total }) });
+      context.store.write(job.stage, job.key, files);
+      const leaked = tf.memory().numTensors - before;
+      if (leaked !== 0) send({ type: 'leaked', jobId: job.id, tensors: leaked });
+      send({ type: 'done', jobId: job.id });
+    } catch (error) {
+      send(failure(error, job.id));
+    }
+  })();
+});
+
+// The parent going away (Ctrl-C, a crash) ends the worker too.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { configFromArgs, parseSeeds, parseFractionList, runControlFromArgs } from '../src/cli.ts';
+import { DEFAULT_CONFIG } from '../src/config.ts';
+import { UserError } from '../src/errors.ts';
+import { runCli, tempFolder } from './fixtures/cli.ts';
+
+function userError(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof UserError, `not a UserError: ${String(error)}`);
+    assert.match(error.message, pattern);
+    assert.ok(!error.message.includes('\n'), 'message is more than one line');
+    return true;
+  });
+}
+
+test('defaults, presets and explicit options resolve in that order', () => {
+  assert.deepEqual(configFromArgs({}), DEFAULT_CONFIG);
+  const quick = configFromArgs({ quick: true });
+  assert.deepEqual(quick.seeds, [1]);
+  const quickButTwoSeeds = configFromArgs({ quick: true, seeds: '2' });
+  assert.deepEqual(quickButTwoSeeds.seeds, [1, 2]);
+  assert.equal(quickButTwoSeeds.pretrainEpochs, quick.pretrainEpochs);
+  assert.deepEqual(configFromArgs({ 'labels-per-class': '10,1,100' }).labelsPerClass, [1, 10, 100]);
+  assert.deepEqual(configFromArgs({ 'labels-per-class': '10' }).labeled, []);
+});
+
+test('seeds: a count or a list', () => {
+  assert.deepEqual(parseSeeds('3'), [1, 2, 3]);
+  assert.deepEqual(parseSeeds('7,'), [7]);
+  assert.deepEqual(parseSeeds('9,4'), [4, 9]);
+  userError(() => parseSeeds('0'), /--seeds "0" is not a whole number ≥ 1/);
+  userError(() => parseSeeds('two'), /--seeds "two"/);
+});
+
+test('bad values name the option and what would work', () => {
+  userError(() => parseFractionList('0'), /--labeled 0 is not a fraction in \(0, 1\]/);
+  userError(() => parseFractionList('2'), /--labeled 2 is not a fraction/);
+  userError(() => parseFractionList('-0.1'), /--labeled -0.1/);
+  userError(() => parseFractionList('abc'), /--labeled "abc" is not a number/);
+  userError(() => parseFractionList('0.1,0.1'), /lists a value twice/);
+  userError(() => configFromArgs({ backend: 'gpu' }), /--backend gpu is unknown: use one of auto, native, wasm, cpu/);
+  userError(() => configFromArgs({ latent: '1.5' }), /--latent "1.5" is not a whole number/);
+  userError(() => configFromArgs({ 'learning-rate': 'fast' }), /--learning-rate "fast" is not a number/);
+  userError(() => configFromArgs({ noise: '1' }), /--noise 1 is out of range/);
+  userError(() => configFromArgs({ labeled: '0.1', 'labels-per-class': '5' }), /both given/);
+  userError(() => configFromArgs({ dataset: 'cifar' }), /--dataset cifar is unknown/);
+  userError(() => configFromArgs({ dataset: 'idx' }), /needs --data-dir/);
+  userError(() => configFromArgs({ preset: 'huge' }), /--preset huge is unknown/);
+  userError(() => runControlFromArgs({ force: 'train' }), /--force train is not a stage/);
+  assert.deepEqual(runControlFromArgs({ force: 'pretrain' }).force, ['pretrain', 'finetune']);
+});
+
+test('an unwritable --out is refused before anything runs, leaving nothing behind', () => {
+  const dir = tempFolder('out');
+  const file = path.join(dir, 'a-file');
+  fs.writeFileSync(file, 'x');
+  userError(() => configFromArgs({ out: file }), /--out .* is a file, not a folder/);
+  userError(() => configFromArgs({ out: path.join(file, 'sub') }), /--out .* is not writable/);
+  configFromArgs({ out: path.join(dir, 'new', 'deeper') });
+  assert.deepEqual(fs.readdirSync(dir), ['a-file'], 'the writability probe left something behind');
+});
+
+test('the real CLI: a bad value exits 2 with one line on stderr and writes nothing', async () => {
+  const cwd = tempFolder('cli');
+  for (const args of [['--labeled', '2'], ['--labeled', '0.0001'], ['--backend', 'gpu'], ['--seeds', 'x'], ['--no-such-option']]) {
+    const result = await runCli('run.ts', args, cwd);
+    assert.equal(result.code, 2, `${args.join(' ')}: exit ${result.code}\n${result.stderr}`);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `${args.join(' ')}: stderr was\n${result.stderr}`);
+    assert.match(lines[0], /^error: /);
+  }
+  assert.deepEqual(fs.readdirSync(cwd), [], 'a failed run wrote files');
+});
+
+test('--help lists the options with examples; --version prints the version', async () => {
+  const cwd = tempFolder('help');
+  const help = await runCli('run.ts', ['--help'], cwd);
+  assert.equal(help.code, 0);
+  for (const option of ['--labeled', '--labels-per-class', '--seeds', '--latent', '--pretrain-epochs', '--finetune-epochs', '--batch-size', '--learning-rate', '--noise', '--backend', '--out', '--quick', 'Examples:']) {
+    assert.ok(help.stdout.includes(option), `--help lacks ${option}`);
+  }
+  const version = await runCli('run.ts', ['--version'], cwd);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+});

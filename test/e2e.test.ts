@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { readResultsCsv } from '../src/report/run-files.ts';
+import type { JobRecord } from '../src/jobs/runner.ts';
+import { runCli, tempFolder } from './fixtures/cli.ts';
+
+const cwd = tempFolder('e2e');
+const out = path.join(cwd, 'my-report');
+
+test('a --quick run of the real CLI writes a complete report', async () => {
+  const result = await runCli('run.ts', ['--quick', '--out', out], cwd);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^backend: (tensorflow|wasm|cpu)/m);
+  const lastLine = result.stdout.trim().split('\n').at(-1)!;
+  assert.match(lastLine, /^report written to .*my-report\/report\.html/);
+  for (const file of ['report.md', 'report.html', 'results.csv', 'summary.csv', 'params.json', 'curves.json', 'confusion.json', 'pictures.json', 'jobs.json']) {
+    assert.ok(fs.existsSync(path.join(out, file)), `${file} missing`);
+  }
+  const header = fs.readFileSync(path.join(out, 'results.csv'), 'utf8').split('\n')[0].split(',');
+  for (const column of ['seed', 'fraction', 'labeled', 'arm', 'accuracy']) assert.ok(header.includes(column), `results.csv lacks ${column}`);
+  const rows = await readResultsCsv(path.join(out, 'results.csv'));
+  assert.deepEqual([...new Set(rows.map((r) => r.arm))].sort(), ['baseline', 'pretrained']);
+  assert.equal(rows.length, 2 * 2, 'one row per seed × fraction × arm (1 seed, 2 fractions)');
+  for (const row of rows) assert.ok(row.accuracy > 0.3 && row.accuracy <= 1, `accuracy ${row.accuracy}`);
+  const params = JSON.parse(fs.readFileSync(path.join(out, 'params.json'), 'utf8'));
+  assert.ok(['tensorflow', 'wasm', 'cpu'].includes(params.environment.backend));
+  assert.equal(params.config.pretrainEpochs, 2);
+  const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+  assert.match(report, /pretrain/i);
+  assert.ok(fs.existsSync(path.join(cwd, 'data', 'pretrain')), 'stage outputs are cached under data/');
+});
+
+test('a rerun with the same config trains nothing and reproduces the numbers', async () => {
+  const again = path.join(cwd, 'again');
+  const result = await runCli('run.ts', ['--quick', '--out', again], cwd);
+  assert.equal(result.code, 0, result.stderr);
+  const jobs = JSON.parse(fs.readFileSync(path.join(again, 'jobs.json'), 'utf8')) as JobRecord[];
+  assert.ok(jobs.length > 0);
+  assert.deepEqual(jobs.filter((job) => job.status !== 'cached'), [], 'a job ran again');
+  assert.equal(fs.readFileSync(path.join(again, 'results.csv'), 'utf8'), fs.readFileSync(path.join(out, 'results.csv'), 'utf8'));
+});
+
+test('changing only the labeled fractions reuses the split and the pretrained encoder', async () => {
+  const more = path.join(cwd, 'more');
+  const result = await runCli('run.ts', ['--quick', '--labeled', '0.01,0.02', '--out', more], cwd);
+  assert.equal(result.code, 0, result.stderr);
+  const jobs = JSON.parse(fs.readFileSync(path.join(more, 'jobs.json'), 'utf8')) as JobRecord[];
+  const status = (id: string) => jobs.find((job) => job.id === id)?.status;
+  assert.equal(status('prepare seed 1'), 'cached');
+  assert.equal(status('pretrain seed 1'), 'cached');
+  assert.equal(status('finetune seed 1 fraction 0.01'), 'cached');
+  assert.equal(status('finetune seed 1 fraction 0.02'), 'ran');
+  assert.equal(status('baseline seed 1 fraction 0.02'), 'ran');
+});
