@@ -1,0 +1,76 @@
+/**
+ * Remove cached stage outputs from the artifact store (data/ by default):
+ *   npm run clean                       everything cached (splits, encoders, classifier results, leftovers)
+ *   npm run clean -- --older-than 7d    entries made more than 7 days ago (or --older-than 2026-11-01)
+ *   npm run clean -- --dry-run          say what would be removed
+ * Reports are never touched; decoded datasets (data/cache) and downloads
+ * (data/datasets) are kept unless --datasets is given.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import yargs from 'yargs';
+import { ArtifactStore } from '../src/artifacts/store.ts';
+import { UserError, USER_ERROR_EXIT_CODE } from '../src/errors.ts';
+import { STAGES } from '../src/jobs/job.ts';
+import { isEntryScript } from './stage-main.ts';
+
+/** Parse "7d", "12h" or an ISO date into the cut-off time. */
+export function parseCutoff(text: string, now = new Date()): Date {
+  const relative = /^(\d+(?:\.\d+)?)([dh])$/.exec(text.trim());
+  if (relative) return new Date(now.getTime() - Number(relative[1]) * (relative[2] === 'd' ? 86_400_000 : 3_600_000));
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new UserError(`--older-than "${text}" is not a date or an age: give e.g. 2026-11-01 or 7d or 12h.`);
+  return date;
+}
+
+/** Remove store entries (and temporary leftovers) older than the cut-off; returns what was (or would be) removed. */
+export function cleanStore(root: string, options: { olderThan?: Date; dryRun?: boolean; datasets?: boolean }): string[] {
+  const store = new ArtifactStore(root);
+  const removed: string[] = [];
+  for (const entry of store.list()) {
+    if (!(STAGES as string[]).includes(entry.stage)) continue;
+    const old = options.olderThan === undefined || entry.temporary || entry.createdAt === undefined || entry.createdAt < options.olderThan;
+    if (!old) continue;
+    removed.push(entry.dir);
+    if (!options.dryRun) fs.rmSync(entry.dir, { recursive: true, force: true });
+  }
+  if (options.datasets) {
+    for (const folder of ['cache', 'datasets']) {
+      const dir = path.join(root, folder);
+      if (!fs.existsSync(dir)) continue;
+      removed.push(dir);
+      if (!options.dryRun) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return removed;
+}
+
+async function main(): Promise<void> {
+  const args = await yargs(process.argv.slice(2))
+    .scriptName('npm run clean --')
+    .usage('$0 [options]\n\nRemove cached stage outputs so the next run recomputes them.')
+    .option('cache-dir', { type: 'string', default: 'data', describe: 'The cache folder the pipeline used' })
+    .option('older-than', { type: 'string', describe: 'Only entries older than this date or age (2026-11-01, 7d, 12h)' })
+    .option('datasets', { type: 'boolean', default: false, describe: 'Also remove decoded datasets and downloaded files' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'List what would be removed, remove nothing' })
+    .example('$0 --older-than 7d', 'remove entries made more than a week ago')
+    .strict()
+    .help()
+    .fail((message, error) => { throw error ?? new UserError(`${message}. See --help.`); })
+    .parseAsync();
+  const olderThan = args.olderThan === undefined ? undefined : parseCutoff(args.olderThan);
+  const removed = cleanStore(path.resolve(args.cacheDir), { olderThan, dryRun: args.dryRun, datasets: args.datasets });
+  for (const dir of removed) console.log(`${args.dryRun ? 'would remove' : 'removed'} ${path.relative(process.cwd(), dir)}`);
+  console.log(`${removed.length} ${removed.length === 1 ? 'entry' : 'entries'} ${args.dryRun ? 'would be removed' : 'removed'} from ${args.cacheDir}`);
+}
+
+if (isEntryScript(import.meta.url)) {
+  main().catch((error: unknown) => {
+    if (error instanceof UserError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exit(USER_ERROR_EXIT_CODE);
+    }
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
+}
