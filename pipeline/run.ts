@@ -209,7 +209,7 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
       },
       events: {
         cached: (job) => progress.line(`${job.id}: cached (${job.key})`),
-        corrupt: (job, reason) => progress.line(`${job.id}: cached output is corrupt (${reason}); recomputing`),
+        corrupt: (job, reason) => progress.line(`warning: ${job.id}: cached output is corrupt (${reason}); recomputing`),
         started: (job) => progress.line(`${job.id}: running`),
         finished: (job, seconds) => { progress.done(job.id); progress.line(`${job.id}: done in ${seconds.toFixed(1)} s`); },
       },
