@@ -36,7 +36,7 @@ import type { BackendChoice } from '../src/config.ts';
 import { baseline } from './baseline.ts';
 import { finetune } from './finetune.ts';
 import { buildPlan, type DatasetFacts } from './plan.ts';
-import { prepare } from './prepare.ts';
+import { loadSplit, prepare } from './prepare.ts';
 import { pretrain } from './pretrain.ts';
 import { writeRunReport } from './report.ts';
 import { isEntryScript } from './stage-main.ts';
@@ -230,6 +230,7 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
   const outcomes = jobs.filter((job) => job.stage === 'finetune' || job.stage === 'baseline')
     .map((job) => store.readJson<ClassifierOutcome>(job.stage, job.key, 'result.json'));
   const pretrainJobs = jobs.filter((job) => job.stage === 'pretrain');
+  const firstSplit = loadSplit(store, jobs.find((job) => job.stage === 'prepare')!.key);
   const stageSeconds: Record<string, number> = {};
   for (const record of records) stageSeconds[record.stage] = (stageSeconds[record.stage] ?? 0) + record.seconds;
   const params: RunParams = {
@@ -241,8 +242,8 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
       name: dataset.name,
       inputShape: dataset.inputShape,
       classNames: dataset.classNames,
-      poolSize: dataset.officialTrainCount ?? dataset.y.length - Math.round(dataset.y.length * config.testFraction),
-      testSize: dataset.officialTrainCount !== undefined ? dataset.y.length - dataset.officialTrainCount : Math.round(dataset.y.length * config.testFraction),
+      poolSize: firstSplit.pool.length,
+      testSize: firstSplit.test.length,
     },
     stageSeconds,
     totalSeconds: (Date.now() - startedAt.getTime()) / 1000,
