@@ -52,7 +52,7 @@ export function jobsToRun(jobs: Job[], store: ArtifactStore, force: Set<string>)
   return toRun;
 }
 
-/** Execute the plan; jobs whose inputs are ready run concurrently up to `concurrency`. The first failure stops new starts and is rethrown after running jobs settle. */
+/** Execute the plan; jobs whose inputs are ready run concurrently up to `concurrency`, those others wait for first. The first failure stops new starts and is rethrown after running jobs settle. */
 export async function runJobs(jobs: Job[], options: RunnerOptions): Promise<JobRecord[]> {
   const { store, events } = options;
   const toRun = jobsToRun(jobs, store, options.force);
@@ -63,7 +63,13 @@ export async function runJobs(jobs: Job[], options: RunnerOptions): Promise<JobR
       events.cached(job);
     }
   }
-  const pending = jobs.filter((job) => toRun.has(job.id));
+  // Jobs that others wait for (prepare, pretrain) go first, so long chains start early and workers stay busy.
+  const dependents = new Map<string, number>();
+  for (const job of jobs) for (const dep of job.deps) dependents.set(dep, (dependents.get(dep) ?? 0) + 1);
+  const pending = jobs.filter((job) => toRun.has(job.id))
+    .map((job, order) => ({ job, order }))
+    .sort((a, b) => (dependents.get(b.job.id) ?? 0) - (dependents.get(a.job.id) ?? 0) || a.order - b.order)
+    .map(({ job }) => job);
   const done = new Set(jobs.filter((job) => !toRun.has(job.id)).map((job) => job.id));
   const running = new Map<string, Promise<void>>();
   let failure: unknown;
