@@ -18,7 +18,8 @@ export function pipelineOptions(argv: string[], scriptName: string) {
   const d = DEFAULT_CONFIG;
   return yargs(argv)
     .scriptName(scriptName)
-    .usage('$0 [options]\n\nCompare autoencoder-pretrained classifiers with a baseline trained from scratch, at several amounts of labels.')
+    .usage('$0 [options]')
+    .usage('Compare autoencoder-pretrained classifiers with a baseline trained from scratch, at several amounts of labels.')
     .option('labeled', { type: 'string', describe: 'Labeled fractions of the training pool, comma-separated', defaultDescription: d.labeled.join(',') })
     .option('labels-per-class', { type: 'string', describe: 'Labeled examples per class, comma-separated (instead of --labeled)' })
     .option('seeds', { type: 'string', describe: 'Number of seeds (e.g. 3 → seeds 1,2,3) or a comma-separated list (e.g. 7,8 or 7,)', defaultDescription: String(d.seeds.length) })
@@ -56,7 +57,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .version()
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns || 110))
+    .wrap(Math.min(120, process.stdout.columns || 120))
     .exitProcess(false)
     .fail((message, error) => {
       throw error ?? new UserError(`${message}. See --help.`);
