@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
 import { ArtifactStore } from '../src/artifacts/store.ts';
-import { UserError, USER_ERROR_EXIT_CODE } from '../src/errors.ts';
+import { UserError } from '../src/errors.ts';
+import { runCommand } from '../src/util/command.ts';
 import { STAGES } from '../src/jobs/job.ts';
 import { isEntryScript } from './stage-main.ts';
 
@@ -64,13 +65,4 @@ async function main(): Promise<void> {
   console.log(`${removed.length} ${removed.length === 1 ? 'entry' : 'entries'} ${args.dryRun ? 'would be removed' : 'removed'} from ${args.cacheDir}`);
 }
 
-if (isEntryScript(import.meta.url)) {
-  main().catch((error: unknown) => {
-    if (error instanceof UserError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      process.exit(USER_ERROR_EXIT_CODE);
-    }
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  });
-}
+if (isEntryScript(import.meta.url)) void runCommand(main);

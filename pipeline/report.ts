@@ -7,7 +7,8 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { UserError, USER_ERROR_EXIT_CODE } from '../src/errors.ts';
+import { UserError } from '../src/errors.ts';
+import { runCommand } from '../src/util/command.ts';
 import { writeFileAtomic } from '../src/artifacts/atomic.ts';
 import type { JobRecord } from '../src/jobs/runner.ts';
 import { buildReport, type BuiltReport } from '../src/report/build-report.ts';
@@ -46,11 +47,4 @@ async function main(): Promise<void> {
   console.log(`report written to ${built.htmlPath} (and ${built.mdPath})`);
 }
 
-if (isEntryScript(import.meta.url)) main().catch((err: unknown) => {
-  if (err instanceof UserError) {
-    console.error(`error: ${err.message}`);
-    process.exit(USER_ERROR_EXIT_CODE);
-  }
-  console.error(err);
-  process.exit(1);
-});
+if (isEntryScript(import.meta.url)) void runCommand(main);

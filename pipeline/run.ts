@@ -22,12 +22,12 @@ import { featureCount, isImageDataset, type Dataset } from '../src/data/dataset.
 import { createDownloadProgress } from '../src/data/download-progress.ts';
 import { loadDatasetSource, type DatasetSource } from '../src/data/sources.ts';
 import { budgetsOf, validateSplitPlan } from '../src/data/split.ts';
-import { UserError, USER_ERROR_EXIT_CODE } from '../src/errors.ts';
 import type { StageContext } from '../src/jobs/context.ts';
 import type { Job, StageName } from '../src/jobs/job.ts';
 import { runJobs, type JobRecord } from '../src/jobs/runner.ts';
 import type { EnvironmentInfo, RunParams, RunPictures, TrainingCurve } from '../src/report/run-record.ts';
 import type { ClassifierOutcome } from '../src/train/train-classifier.ts';
+import { runCommand } from '../src/util/command.ts';
 import { createLogger, type Logger } from '../src/util/log.ts';
 import { createJobProgress } from '../src/util/progress.ts';
 import { WorkerPool } from '../src/jobs/worker-pool.ts';
@@ -49,19 +49,11 @@ export interface MainOptions {
 
 /** Parse argv, run, and exit with the CLI's codes: 0 done, 2 bad input, 1 a bug. */
 export async function main(argv: string[], options: MainOptions = {}): Promise<void> {
-  try {
+  await runCommand(async () => {
     const args = await parseArgs(argv, options.scriptName ?? 'npm run pipeline --');
     if (args === null) return;
-    const config = configFromArgs(args);
-    await runPipeline(config, runControlFromArgs(args), options);
-  } catch (error) {
-    if (error instanceof UserError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      process.exit(USER_ERROR_EXIT_CODE);
-    }
-    process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-    process.exit(1);
-  }
+    await runPipeline(configFromArgs(args), runControlFromArgs(args), options);
+  });
 }
 
 /** What --dataset and its companions ask to load. */
