@@ -6,9 +6,12 @@
  * changing only the labeled fractions reuses splits and encoders.
  */
 import { hashOf } from '../src/artifacts/hash.ts';
+import type { ArtifactStore } from '../src/artifacts/store.ts';
+import { datasetFingerprint } from '../src/data/cache.ts';
+import { featureCount, isImageDataset, type Dataset } from '../src/data/dataset.ts';
 import type { PipelineConfig } from '../src/config.ts';
 import { budgetsOf } from '../src/data/split.ts';
-import type { ClassifierJob, Job, ModelParams, PrepareJob, PretrainJob } from '../src/jobs/job.ts';
+import type { ClassifierJob, Job, ModelParams, PrepareJob, PretrainJob, StageName } from '../src/jobs/job.ts';
 import { BASELINE_VERSION } from './baseline.ts';
 import { FINETUNE_VERSION } from './finetune.ts';
 import { PREPARE_VERSION } from './prepare.ts';
@@ -21,6 +24,17 @@ export interface DatasetFacts {
   inputKind: 'image' | 'table';
   /** Datasets with an official test set ignore --test-fraction. */
   hasOfficialTest: boolean;
+}
+
+/** The facts of a loaded dataset that shape the plan. */
+export function datasetFactsOf(dataset: Dataset): DatasetFacts {
+  return {
+    fingerprint: datasetFingerprint(dataset),
+    features: featureCount(dataset),
+    classCount: dataset.classNames.length,
+    inputKind: isImageDataset(dataset) ? 'image' : 'table',
+    hasOfficialTest: dataset.officialTrainCount !== undefined,
+  };
 }
 
 /** Every job of a run, in an order where each job comes after the jobs it reads. */
@@ -55,4 +69,26 @@ export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, backend
     }
   }
   return jobs;
+}
+
+/** The jobs of `stage` and everything they read (a stage file run on its own). */
+export function planUpTo(jobs: Job[], stage: StageName): Job[] {
+  const byId = new Map(jobs.map((job) => [job.id, job]));
+  const wanted = new Set<string>();
+  const add = (job: Job): void => {
+    if (wanted.has(job.id)) return;
+    wanted.add(job.id);
+    job.deps.forEach((dep) => add(byId.get(dep)!));
+  };
+  jobs.filter((job) => job.stage === stage).forEach(add);
+  return jobs.filter((job) => wanted.has(job.id));
+}
+
+/** One line per job for --dry-run: its id, key, and whether it is cached, forced or to run. */
+export function describePlan(jobs: Job[], store: ArtifactStore, force: Set<string>): string[] {
+  return [`plan: ${jobs.length} jobs (data in ${store.root})`, ...jobs.map((job) => {
+    const check = store.check(job.stage, job.key);
+    const status = force.has(job.id) ? 'forced' : check.ok ? 'cached' : check.reason === 'missing' ? 'to run' : `to run (corrupt: ${check.reason})`;
+    return `  ${job.id.padEnd(36)} ${job.key}  ${status}`;
+  })];
 }

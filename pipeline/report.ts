@@ -14,8 +14,32 @@ import type { JobRecord } from '../src/jobs/runner.ts';
 import { buildReport, type BuiltReport } from '../src/report/build-report.ts';
 import { writeRunFiles, type RunFiles } from '../src/report/run-files.ts';
 import { isEntryScript } from './stage-main.ts';
+import fs from 'node:fs';
 import path from 'node:path';
+import type { ArtifactStore } from '../src/artifacts/store.ts';
+import type { Job } from '../src/jobs/job.ts';
+import type { RunParams, RunPictures, TrainingCurve } from '../src/report/run-record.ts';
+import type { ClassifierOutcome } from '../src/train/train-classifier.ts';
 import { latestRunDir } from '../src/report/index-page.ts';
+
+/** Gather a finished run's files from the artifact store: every classifier's result, curves and confusion, the encoders' curves, and the first seed's pictures. */
+export function collectRunFiles(store: ArtifactStore, jobs: Job[], params: RunParams): RunFiles {
+  const outcomes = jobs.filter((job) => job.stage === 'finetune' || job.stage === 'baseline')
+    .map((job) => store.readJson<ClassifierOutcome>(job.stage, job.key, 'result.json'));
+  const pretrainJobs = jobs.filter((job) => job.stage === 'pretrain');
+  const first = pretrainJobs[0];
+  const hasPictures = first !== undefined && fs.existsSync(path.join(store.entryDir('pretrain', first.key), 'pictures.json'));
+  return {
+    rows: outcomes.map((o) => o.row),
+    params,
+    curves: [
+      ...pretrainJobs.map((job) => store.readJson<TrainingCurve>('pretrain', job.key, 'curve.json')),
+      ...outcomes.map((o) => o.curve),
+    ],
+    confusions: outcomes.map((o) => o.confusion),
+    pictures: hasPictures ? store.readJson<RunPictures>('pretrain', first.key, 'pictures.json') : undefined,
+  };
+}
 
 /** Write a finished run's files into `runDir` and build its report there. */
 export async function writeRunReport(runDir: string, files: RunFiles, jobs: JobRecord[]): Promise<BuiltReport> {

@@ -11,7 +11,7 @@ import { loadDatasetSource } from '../src/data/sources.ts';
 import { UserError } from '../src/errors.ts';
 import type { StageContext } from '../src/jobs/context.ts';
 import type { FromWorker, ToWorker } from '../src/jobs/worker-protocol.ts';
-import { executeJob } from './run.ts';
+import { executeJob } from './stages.ts';
 
 const send = (message: FromWorker): void => { process.send?.(message); };
 

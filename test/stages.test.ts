@@ -9,7 +9,7 @@ import { datasetFingerprint } from '../src/data/cache.ts';
 import type { StageContext } from '../src/jobs/context.ts';
 import type { ClassifierJob, PrepareJob, PretrainJob } from '../src/jobs/job.ts';
 import type { ClassifierOutcome } from '../src/train/train-classifier.ts';
-import { executeJob } from '../pipeline/run.ts';
+import { executeJob } from '../pipeline/stages.ts';
 import { buildPlan } from '../pipeline/plan.ts';
 import { tinyImageDataset } from './fixtures/tiny-dataset.ts';
 import { tempFolder } from './fixtures/cli.ts';

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import type { PipelineConfig } from '../config.ts';
 import type { Dataset } from './dataset.ts';
 import { loadCsvDataset } from './csv.ts';
 import { loadWithCache } from './cache.ts';
@@ -27,6 +28,16 @@ export interface LoadSourceOptions {
   onProgress?: (progress: DownloadProgress) => void;
   /** Told about cache rebuilds and similar non-fatal events. */
   onNote?: (message: string) => void;
+}
+
+/** What --dataset and its companion options ask to load. */
+export function sourceFromConfig(config: Pick<PipelineConfig, 'dataset' | 'dataDir' | 'csv' | 'labelColumn' | 'dropColumns' | 'impute' | 'download'>): DatasetSource {
+  switch (config.dataset) {
+    case 'embedded': return { kind: 'embedded' };
+    case 'idx': return { kind: 'idx', dir: config.dataDir };
+    case 'csv': return { kind: 'csv', file: config.csv, labelColumn: config.labelColumn, dropColumns: config.dropColumns, impute: config.impute === 'mean' ? 'mean' : undefined };
+    default: return { kind: 'named', name: config.dataset, download: config.download };
+  }
 }
 
 /** Load any supported source as a Dataset (raw table values: call prepareTableFromPool after the split). */

@@ -1,0 +1,90 @@
+/**
+ * Run the plan's jobs that are not cached: in this process for --jobs 1, or
+ * spread over worker processes (pipeline/worker.ts), with per-job progress,
+ * a tensor-leak check per job, and a clean stop on Ctrl-C.
+ */
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import type { ArtifactStore } from '../src/artifacts/store.ts';
+import type { BackendChoice } from '../src/config.ts';
+import type { Dataset } from '../src/data/dataset.ts';
+import type { DatasetSource } from '../src/data/sources.ts';
+import type { Job } from '../src/jobs/job.ts';
+import { runJobs, type JobRecord } from '../src/jobs/runner.ts';
+import { WorkerPool } from '../src/jobs/worker-pool.ts';
+import type { Logger } from '../src/util/log.ts';
+import { createJobProgress } from '../src/util/progress.ts';
+import { exitOnSignals } from '../src/util/signals.ts';
+import { executeJob } from './stages.ts';
+
+/** tfjs's backend names back to the CLI's, so workers start exactly the backend the main process reported. */
+const BACKEND_CHOICE_OF: Record<string, BackendChoice> = { tensorflow: 'native', wasm: 'wasm', cpu: 'cpu' };
+
+export interface ExecuteOptions {
+  jobs: Job[];
+  store: ArtifactStore;
+  force: Set<string>;
+  /** At most this many jobs at once; more than one means worker processes. */
+  parallel: number;
+  dataset: Dataset;
+  /** How workers load the same dataset (checked by fingerprint). */
+  source: DatasetSource;
+  dataRoot: string;
+  fingerprint: string;
+  backend: string;
+  quiet: boolean;
+  log: Logger;
+}
+
+/** Run every job that is not cached; returns the record of what ran and what was cached. */
+export async function executePlan(options: ExecuteOptions): Promise<JobRecord[]> {
+  const { jobs, store, force, log } = options;
+  const progress = createJobProgress(options.quiet);
+  const toRun = jobs.filter((job) => force.has(job.id) || !store.check(job.stage, job.key).ok).length;
+  const workers = Math.min(options.parallel, toRun);
+  const pool = workers > 1
+    ? new WorkerPool(workers, fileURLToPath(new URL('./worker.ts', import.meta.url)), {
+      type: 'init',
+      source: options.source,
+      dataRoot: options.dataRoot,
+      storeRoot: store.root,
+      backend: BACKEND_CHOICE_OF[options.backend],
+      fingerprint: options.fingerprint,
+    }, {
+      epoch: (jobId, epochLog, total) => progress.epoch(jobId, epochLog, total),
+      leaked: (jobId, tensors) => log.warn(`${jobId} left ${tensors} tensors behind`),
+    })
+    : undefined;
+  exitOnSignals(() => { progress.stop(); pool?.close(); });
+  log.header(`train (${toRun} of ${jobs.length} jobs to run${pool ? `, ${workers} at once in worker processes` : ''})`);
+
+  try {
+    return await runJobs(jobs, {
+      store,
+      force,
+      concurrency: Math.max(1, workers),
+      execute: async (job) => {
+        if (pool) return pool.run(job);
+        const before = tf.memory().numTensors;
+        const files = await executeJob(job, {
+          store,
+          dataset: options.dataset,
+          backend: options.backend,
+          onEpoch: (epochLog, total) => progress.epoch(job.id, epochLog, total),
+        });
+        const leaked = tf.memory().numTensors - before;
+        if (leaked !== 0) log.warn(`${job.id} left ${leaked} tensors behind`);
+        return files;
+      },
+      events: {
+        cached: (job) => progress.line(`${job.id}: cached (${job.key})`),
+        corrupt: (job, reason) => progress.line(`warning: ${job.id}: cached output is corrupt (${reason}); recomputing`),
+        started: (job) => progress.line(`${job.id}: running`),
+        finished: (job, seconds) => { progress.done(job.id); progress.line(`${job.id}: done in ${seconds.toFixed(1)} s`); },
+      },
+    });
+  } finally {
+    progress.stop();
+    pool?.close();
+  }
+}

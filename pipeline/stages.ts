@@ -1,0 +1,21 @@
+/**
+ * The stage functions by name: one job in, its output files out. Used in the
+ * main process (--jobs 1) and in every worker process alike.
+ */
+import type { EntryFiles } from '../src/artifacts/store.ts';
+import type { StageContext } from '../src/jobs/context.ts';
+import type { Job } from '../src/jobs/job.ts';
+import { baseline } from './baseline.ts';
+import { finetune } from './finetune.ts';
+import { prepare } from './prepare.ts';
+import { pretrain } from './pretrain.ts';
+
+/** Run one job in this process and return the files to store. */
+export async function executeJob(job: Job, ctx: StageContext): Promise<EntryFiles> {
+  switch (job.stage) {
+    case 'prepare': return prepare(job, ctx);
+    case 'pretrain': return pretrain(job, ctx);
+    case 'finetune': return finetune(job, ctx);
+    case 'baseline': return baseline(job, ctx);
+  }
+}
