@@ -31,9 +31,11 @@ import type { ClassifierOutcome } from '../src/train/train-classifier.ts';
 import { createLogger, type Logger } from '../src/util/log.ts';
 import { baseline } from './baseline.ts';
 import { finetune } from './finetune.ts';
-import { buildPlan, type DatasetFacts } from './plan.ts';
+import { pca } from './pca.ts';
+import { buildPlan, reportedJobs, type DatasetFacts } from './plan.ts';
 import { prepare } from './prepare.ts';
 import { pretrain } from './pretrain.ts';
+import { pseudoLabel } from './pseudo-label.ts';
 import { writeRunReport } from './report.ts';
 import { isEntryScript } from './stage-main.ts';
 
@@ -76,6 +78,7 @@ function datasetFacts(dataset: Dataset): DatasetFacts {
     features: featureCount(dataset),
     classCount: dataset.classNames.length,
     inputKind: isImageDataset(dataset) ? 'image' : 'table',
+    inputShape: dataset.inputShape,
     hasOfficialTest: dataset.officialTrainCount !== undefined,
   };
 }
@@ -100,6 +103,8 @@ export async function executeJob(job: Job, ctx: StageContext): Promise<EntryFile
     case 'pretrain': return pretrain(job, ctx);
     case 'finetune': return finetune(job, ctx);
     case 'baseline': return baseline(job, ctx);
+    case 'pca': return pca(job, ctx);
+    case 'pseudo-label': return pseudoLabel(job, ctx);
   }
 }
 
@@ -194,7 +199,7 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
   log.header('report');
   const runId = newRunId(startedAt);
   const runDir = config.out || path.resolve('reports', runId);
-  const outcomes = jobs.filter((job) => job.stage === 'finetune' || job.stage === 'baseline')
+  const outcomes = reportedJobs(jobs, config)
     .map((job) => store.readJson<ClassifierOutcome>(job.stage, job.key, 'result.json'));
   const pretrainJobs = jobs.filter((job) => job.stage === 'pretrain');
   const stageSeconds: Record<string, number> = {};

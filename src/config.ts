@@ -3,6 +3,13 @@
  * that shapes a run lives here, so a run is fully described by its config
  * (which params.json records).
  */
+import type { ArmName } from './eval/results.ts';
+import type { EncoderFamily } from './models/autoencoder.ts';
+import type { NoiseType } from './train/fit.ts';
+
+/** Arms --arms may ask for; the baseline always runs. */
+export const ARM_CHOICES: Exclude<ArmName, 'baseline'>[] = ['pretrained', 'frozen', 'two-phase', 'pca', 'pseudo-label'];
+
 export type BackendChoice = 'auto' | 'native' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'native', 'wasm', 'cpu'];
 
@@ -31,12 +38,27 @@ export interface PipelineConfig {
   labelsPerClass: number[];
   /** Seeds; each fixes the split, the labeled subsets and every initialisation. */
   seeds: number[];
-  /** Width of the encoder's hidden layer. */
+  /** Encoder family: mlp (ReLU hidden layers, linear code), classic (one sigmoid code layer), conv (images only). */
+  encoder: EncoderFamily;
+  /** Width of the mlp encoder's last hidden layer (earlier layers are twice as wide each). */
   hidden: number;
-  /** Size of the latent code z (a linear layer). */
+  /** Number of mlp hidden layers. */
+  depth: number;
+  /** Size of the latent code z. */
   latent: number;
-  /** Share of input pixels zeroed during pretraining (masking noise for a denoising autoencoder); 0 disables. */
+  /** Denoising strength: share of values zeroed (mask) or the standard deviation of added noise (gaussian); 0 disables. */
   noise: number;
+  noiseType: NoiseType;
+  /** Arms trained and compared with the baseline (which always runs). */
+  arms: Exclude<ArmName, 'baseline'>[];
+  /** two-phase: share of the epoch budget that trains only the head, the encoder frozen. */
+  headEpochShare: number;
+  /** two-phase: the encoder's learning rate in phase two, as a multiple of the head's. */
+  encoderLearningRateFactor: number;
+  /** pseudo-label: at most this many pseudo-labeled pool examples per predicted class (the most confident). */
+  pseudoPerClass: number;
+  /** pseudo-label: only pool examples the teacher gives at least this probability. */
+  pseudoThreshold: number;
   pretrainEpochs: number;
   finetuneEpochs: number;
   batchSize: number;
@@ -60,9 +82,17 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   labeled: [0.01, 0.05, 0.1],
   labelsPerClass: [],
   seeds: [1, 2, 3],
+  encoder: 'mlp',
   hidden: 256,
+  depth: 1,
   latent: 64,
   noise: 0.3,
+  noiseType: 'mask',
+  arms: ['pretrained'],
+  headEpochShare: 0.5,
+  encoderLearningRateFactor: 0.1,
+  pseudoPerClass: 500,
+  pseudoThreshold: 0.9,
   pretrainEpochs: 20,
   finetuneEpochs: 50,
   batchSize: 32,
