@@ -70,7 +70,7 @@ export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, backend
       key: hashOf({ stage: 'prepare', version: PREPARE_VERSION, dataset: dataset.fingerprint, seed, testFraction }),
     };
     jobs.push(prepare);
-    const pretrainTrain = { epochs: config.pretrainEpochs, batchSize: config.batchSize, learningRate: config.learningRate };
+    const pretrainTrain = { epochs: config.pretrainEpochs, batchSize: config.pretrainBatchSize, learningRate: config.pretrainLearningRate };
     const pretrain: PretrainJob = {
       stage: 'pretrain', id: `pretrain seed ${seed}`, seed, deps: [prepare.id], splitKey: prepare.key, model, train: pretrainTrain, noise: config.noise, noiseType: config.noiseType,
       key: hashOf({ stage: 'pretrain', version: PRETRAIN_VERSION, split: prepare.key, model, train: pretrainTrain, noise: config.noise, noiseType: config.noiseType, backend }),

@@ -44,8 +44,10 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('pseudo-threshold', { type: 'string', describe: 'pseudo-label arm: least teacher probability for a pseudo-label', defaultDescription: String(d.pseudoThreshold) })
     .option('pretrain-epochs', { type: 'string', describe: 'Autoencoder epochs over the pool', defaultDescription: String(d.pretrainEpochs) })
     .option('finetune-epochs', { type: 'string', describe: 'Classifier epochs over the labeled subset (both arms)', defaultDescription: String(d.finetuneEpochs) })
-    .option('batch-size', { type: 'string', describe: 'Mini-batch size', defaultDescription: String(d.batchSize) })
-    .option('learning-rate', { type: 'string', describe: 'Adam learning rate', defaultDescription: String(d.learningRate) })
+    .option('batch-size', { type: 'string', describe: 'Mini-batch size of the classifier arms', defaultDescription: String(d.batchSize) })
+    .option('pretrain-batch-size', { type: 'string', describe: 'Mini-batch size of autoencoder pretraining', defaultDescription: String(d.pretrainBatchSize) })
+    .option('learning-rate', { type: 'string', describe: 'Adam learning rate of the classifier arms', defaultDescription: String(d.learningRate) })
+    .option('pretrain-learning-rate', { type: 'string', describe: 'Adam learning rate of autoencoder pretraining', defaultDescription: String(d.pretrainLearningRate) })
     .option('backend', { type: 'string', describe: `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`, defaultDescription: d.backend })
     .option('out', { type: 'string', describe: 'Report folder', defaultDescription: 'reports/<run id>' })
     .option('preset', { type: 'string', describe: `Named configuration: ${Object.keys(PRESETS).join(', ')}` })
@@ -191,7 +193,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (cacheDir !== undefined) config.cacheDir = cacheDir;
   const testFraction = given('test-fraction');
   if (testFraction !== undefined) config.testFraction = parseNumber('test-fraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
-  const int = (name: string, key: 'hidden' | 'depth' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pseudoPerClass', min: number) => {
+  const int = (name: string, key: 'hidden' | 'depth' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pretrainBatchSize' | 'pseudoPerClass', min: number) => {
     const value = given(name);
     if (value !== undefined) config[key] = parseInteger(name, value, min);
   };
@@ -200,6 +202,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   int('pretrain-epochs', 'pretrainEpochs', 0);
   int('finetune-epochs', 'finetuneEpochs', 1);
   int('batch-size', 'batchSize', 1);
+  int('pretrain-batch-size', 'pretrainBatchSize', 1);
   int('depth', 'depth', 1);
   int('pseudo-per-class', 'pseudoPerClass', 1);
   const encoder = given('encoder');
@@ -219,6 +222,8 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (threshold !== undefined) config.pseudoThreshold = parseNumber('pseudo-threshold', threshold, { min: 0, max: 1, exclusiveMax: true });
   const lr = given('learning-rate');
   if (lr !== undefined) config.learningRate = parseNumber('learning-rate', lr, { min: 0, max: 10, exclusiveMin: true });
+  const pretrainLr = given('pretrain-learning-rate');
+  if (pretrainLr !== undefined) config.pretrainLearningRate = parseNumber('pretrain-learning-rate', pretrainLr, { min: 0, max: 10, exclusiveMin: true });
   const backend = given('backend');
   if (backend !== undefined) {
     if (!BACKEND_CHOICES.includes(backend as BackendChoice)) {
