@@ -43,7 +43,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('pseudo-per-class', { type: 'string', describe: 'pseudo-label arm: most pseudo-labeled pool examples per class', defaultDescription: String(d.pseudoPerClass) })
     .option('pseudo-threshold', { type: 'string', describe: 'pseudo-label arm: least teacher probability for a pseudo-label', defaultDescription: String(d.pseudoThreshold) })
     .option('pretrain-epochs', { type: 'string', describe: 'Autoencoder epochs over the pool', defaultDescription: String(d.pretrainEpochs) })
-    .option('finetune-epochs', { type: 'string', describe: 'Classifier epochs over the labeled subset (both arms)', defaultDescription: String(d.finetuneEpochs) })
+    .option('finetune-epochs', { type: 'string', describe: 'Classifier epochs over the labeled subset (every arm)', defaultDescription: String(d.finetuneEpochs) })
     .option('batch-size', { type: 'string', describe: 'Mini-batch size of the classifier arms', defaultDescription: String(d.batchSize) })
     .option('pretrain-batch-size', { type: 'string', describe: 'Mini-batch size of autoencoder pretraining', defaultDescription: String(d.pretrainBatchSize) })
     .option('learning-rate', { type: 'string', describe: 'Adam learning rate of the classifier arms', defaultDescription: String(d.learningRate) })
