@@ -20,7 +20,6 @@ export async function baseline(job: ClassifierJob, ctx: StageContext): Promise<E
   const encoder = buildEncoder(job.model, job.seed);
   const outcome = await trainAndEvaluate({
     job,
-    arm: 'baseline',
     encoder,
     data: datasetForSplit(ctx.dataset, split),
     split,

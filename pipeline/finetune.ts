@@ -1,7 +1,13 @@
 /**
  * Stage 3 — finetune. Take the encoder pretrained for this seed (its decoder
- * was discarded), put a softmax classifier head on it, and train every layer
- * on the labeled subset of one budget. Score it on the held-out test set.
+ * was discarded), put a softmax classifier head on it, and train on the
+ * labeled subset of one budget under the arm's strategy:
+ *  - pretrained: every layer from the first epoch;
+ *  - frozen:     only the head (a linear probe; the encoder's weights never change);
+ *  - two-phase:  the head alone for part of the budget, then every layer with
+ *                the encoder at a lower learning rate.
+ * Every strategy spends the same epoch budget. Score on the held-out test set,
+ * and keep the trained classifier (the pseudo-label arm's teacher).
  */
 import type { EntryFiles } from '../src/artifacts/store.ts';
 import { deserialiseModel } from '../src/artifacts/model-io.ts';
@@ -12,7 +18,7 @@ import { outcomeFiles, trainAndEvaluate } from '../src/train/train-classifier.ts
 import { loadSplit } from './prepare.ts';
 import { runStageAlone } from './stage-main.ts';
 
-export const FINETUNE_VERSION = 1;
+export const FINETUNE_VERSION = 2;
 
 export async function finetune(job: ClassifierJob, ctx: StageContext): Promise<EntryFiles> {
   if (!job.encoderKey) throw new Error(`${job.id}: a finetune job needs the key of its pretrained encoder`);
@@ -23,12 +29,12 @@ export async function finetune(job: ClassifierJob, ctx: StageContext): Promise<E
   );
   const outcome = await trainAndEvaluate({
     job,
-    arm: 'pretrained',
     encoder,
     data: datasetForSplit(ctx.dataset, split),
     split,
     backend: ctx.backend,
     onEpoch: (log) => ctx.onEpoch(log, job.train.epochs),
+    saveModel: true,
   });
   return outcomeFiles(outcome);
 }

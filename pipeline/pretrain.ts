@@ -1,9 +1,10 @@
 /**
  * Stage 2 — pretrain. Train an autoencoder (encoder → latent z → decoder) on
- * the whole unlabeled pool of one seed, labels unused, with masking noise on
- * its inputs (a denoising autoencoder). Keep the encoder, rescale its code to
- * a fresh encoder's scale (see src/models/latent-scale.ts), and discard the
- * decoder. Pictures for the report (reconstructions, latent map) are drawn
+ * the whole unlabeled pool of one seed, labels unused, with masking or
+ * gaussian noise on its inputs (a denoising autoencoder). The encoder family
+ * (mlp, classic, conv) comes from the config. Keep the encoder, rescale a
+ * linear code to a fresh encoder's scale (see src/models/latent-scale.ts),
+ * and discard the decoder. Pictures for the report (reconstructions, latent map) are drawn
  * from test images after training; the test set never trains anything.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -36,7 +37,7 @@ const MAP_SAMPLES = 1000;
 export async function pretrain(job: PretrainJob, ctx: StageContext): Promise<EntryFiles> {
   const split = loadSplit(ctx.store, job.splitKey);
   const data = datasetForSplit(ctx.dataset, split);
-  const spec: AutoencoderSpec = { inputKind: job.model.inputKind, features: job.model.features, hidden: job.model.hidden, latent: job.model.latent };
+  const spec: AutoencoderSpec = job.model;
   const encoder = buildEncoder(spec, job.seed);
   const decoder = buildDecoder(spec, job.seed);
   const autoencoder = joinAutoencoder(encoder, decoder);
@@ -46,7 +47,7 @@ export async function pretrain(job: PretrainJob, ctx: StageContext): Promise<Ent
     x: data.x,
     features: spec.features,
     indices: split.pool,
-    target: { kind: 'reconstruct', noise: job.noise, loss: spec.inputKind === 'image' ? 'binary-crossentropy' : 'squared-error' },
+    target: { kind: 'reconstruct', noise: job.noise, noiseType: job.noiseType, loss: spec.inputKind === 'image' ? 'binary-crossentropy' : 'squared-error' },
     ...job.train,
     rng: createRng(deriveSeed(job.seed, 'pretrain')),
     onEpoch: (log) => ctx.onEpoch(log, job.train.epochs),
@@ -74,7 +75,7 @@ export async function pretrain(job: PretrainJob, ctx: StageContext): Promise<Ent
 }
 
 /** At most `count` indices spread evenly over `indices` (deterministic, covers every class). */
-function evenlySpaced(indices: Int32Array, count: number): Int32Array {
+export function evenlySpaced(indices: Int32Array, count: number): Int32Array {
   if (indices.length <= count) return indices;
   return Int32Array.from({ length: count }, (_, i) => indices[Math.floor((i * indices.length) / count)]);
 }

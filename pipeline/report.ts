@@ -17,15 +17,14 @@ import { isEntryScript } from './stage-main.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ArtifactStore } from '../src/artifacts/store.ts';
-import type { Job } from '../src/jobs/job.ts';
+import type { ClassifierJob, Job } from '../src/jobs/job.ts';
 import type { RunParams, RunPictures, TrainingCurve } from '../src/report/run-record.ts';
 import type { ClassifierOutcome } from '../src/train/train-classifier.ts';
 import { latestRunDir } from '../src/report/index-page.ts';
 
-/** Gather a finished run's files from the artifact store: every classifier's result, curves and confusion, the encoders' curves, and the first seed's pictures. */
-export function collectRunFiles(store: ArtifactStore, jobs: Job[], params: RunParams): RunFiles {
-  const outcomes = jobs.filter((job) => job.stage === 'finetune' || job.stage === 'baseline')
-    .map((job) => store.readJson<ClassifierOutcome>(job.stage, job.key, 'result.json'));
+/** Gather a finished run's files from the artifact store: the reported classifiers' results, curves and confusion, the encoders' curves, and the first seed's pictures. */
+export function collectRunFiles(store: ArtifactStore, jobs: Job[], reported: ClassifierJob[], params: RunParams): RunFiles {
+  const outcomes = reported.map((job) => store.readJson<ClassifierOutcome>(job.stage, job.key, 'result.json'));
   const pretrainJobs = jobs.filter((job) => job.stage === 'pretrain');
   const first = pretrainJobs[0];
   const hasPictures = first !== undefined && fs.existsSync(path.join(store.entryDir('pretrain', first.key), 'pictures.json'));

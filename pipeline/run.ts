@@ -24,7 +24,7 @@ import { runCommand } from '../src/util/command.ts';
 import { describeEnvironment } from '../src/util/environment.ts';
 import { createLogger } from '../src/util/log.ts';
 import { executePlan } from './execute.ts';
-import { buildPlan, datasetFactsOf, describePlan, planUpTo } from './plan.ts';
+import { buildPlan, datasetFactsOf, describePlan, planUpTo, reportedJobs } from './plan.ts';
 import { loadSplit } from './prepare.ts';
 import { collectRunFiles, writeRunReport } from './report.ts';
 import { isEntryScript } from './stage-main.ts';
@@ -95,7 +95,7 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
     stageSeconds,
     totalSeconds: (Date.now() - startedAt.getTime()) / 1000,
   };
-  const built = await writeRunReport(runDir, collectRunFiles(store, jobs, params), records);
+  const built = await writeRunReport(runDir, collectRunFiles(store, jobs, reportedJobs(jobs, config), params), records);
   log.info(`\n${built.table}\n\n${built.headline}`);
   log.always(`report written to ${path.relative(process.cwd(), built.htmlPath) || built.htmlPath} (and report.md beside it)`);
 }

@@ -7,8 +7,10 @@ import type { StageContext } from '../src/jobs/context.ts';
 import type { Job } from '../src/jobs/job.ts';
 import { baseline } from './baseline.ts';
 import { finetune } from './finetune.ts';
+import { pca } from './pca.ts';
 import { prepare } from './prepare.ts';
 import { pretrain } from './pretrain.ts';
+import { pseudoLabel } from './pseudo-label.ts';
 
 /** Run one job in this process and return the files to store. */
 export async function executeJob(job: Job, ctx: StageContext): Promise<EntryFiles> {
@@ -17,5 +19,7 @@ export async function executeJob(job: Job, ctx: StageContext): Promise<EntryFile
     case 'pretrain': return pretrain(job, ctx);
     case 'finetune': return finetune(job, ctx);
     case 'baseline': return baseline(job, ctx);
+    case 'pca': return pca(job, ctx);
+    case 'pseudo-label': return pseudoLabel(job, ctx);
   }
 }

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yargs from 'yargs';
-import { BACKEND_CHOICES, DATASET_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type DatasetChoice, type PipelineConfig } from './config.ts';
+import { ARM_CHOICES, BACKEND_CHOICES, DATASET_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type DatasetChoice, type PipelineConfig } from './config.ts';
 import { UserError } from './errors.ts';
+import { ENCODER_FAMILIES } from './models/autoencoder.ts';
 import { STAGES, type StageName } from './jobs/job.ts';
 
 export const EPILOG = 'Docs: README.md. Reports go to reports/<run>/report.md; reports/LATEST names the newest run.';
@@ -32,14 +33,23 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('download', { type: 'boolean', describe: 'Download a named dataset (mnist, fashion-mnist, kmnist) when its files are missing' })
     .option('cache-dir', { type: 'string', describe: 'Folder for cached stage outputs and datasets', defaultDescription: d.cacheDir })
     .option('test-fraction', { type: 'string', describe: 'Share of samples held out for testing', defaultDescription: String(d.testFraction) })
-    .option('hidden', { type: 'string', describe: 'Width of the encoder hidden layer', defaultDescription: String(d.hidden) })
+    .option('encoder', { type: 'string', describe: `Encoder family: mlp (ReLU layers, linear code) | classic (one sigmoid code layer) | conv (CNN, images only)`, defaultDescription: d.encoder })
+    .option('hidden', { type: 'string', describe: 'Width of the mlp encoder\'s last hidden layer', defaultDescription: String(d.hidden) })
+    .option('depth', { type: 'string', describe: 'Hidden layers of the mlp encoder (2 → 512-256 with --hidden 256)', defaultDescription: String(d.depth) })
     .option('latent', { type: 'string', describe: 'Size of the latent code z', defaultDescription: String(d.latent) })
-    .option('noise', { type: 'string', describe: 'Masking-noise rate for denoising pretraining (0 = plain autoencoder)', defaultDescription: String(d.noise) })
+    .option('noise', { type: 'string', describe: 'Denoising strength: masking rate, or gaussian standard deviation (0 = plain autoencoder)', defaultDescription: String(d.noise) })
+    .option('noise-type', { type: 'string', describe: 'Denoising noise: mask (zero pixels) | gaussian (add N(0, noise²), clipped to [0,1] for images)', defaultDescription: d.noiseType })
+    .option('arms', { type: 'string', describe: `Arms compared with the baseline (always run), comma-separated: ${ARM_CHOICES.join(', ')}`, defaultDescription: d.arms.join(',') })
+    .option('head-epoch-share', { type: 'string', describe: 'two-phase arm: share of the epochs that train only the head', defaultDescription: String(d.headEpochShare) })
+    .option('encoder-lr-factor', { type: 'string', describe: 'two-phase arm: encoder learning rate in phase two, × --learning-rate', defaultDescription: String(d.encoderLearningRateFactor) })
+    .option('pseudo-per-class', { type: 'string', describe: 'pseudo-label arm: most pseudo-labeled pool examples per class', defaultDescription: String(d.pseudoPerClass) })
+    .option('pseudo-threshold', { type: 'string', describe: 'pseudo-label arm: least teacher probability for a pseudo-label', defaultDescription: String(d.pseudoThreshold) })
     .option('pretrain-epochs', { type: 'string', describe: 'Autoencoder epochs over the pool', defaultDescription: String(d.pretrainEpochs) })
-    .option('finetune-epochs', { type: 'string', describe: 'Classifier epochs over the labeled subset (both arms)', defaultDescription: String(d.finetuneEpochs) })
+    .option('finetune-epochs', { type: 'string', describe: 'Classifier epochs over the labeled subset (every arm)', defaultDescription: String(d.finetuneEpochs) })
     .option('batch-size', { type: 'string', describe: 'Mini-batch size of the classifier arms', defaultDescription: String(d.batchSize) })
     .option('pretrain-batch-size', { type: 'string', describe: 'Mini-batch size of autoencoder pretraining', defaultDescription: String(d.pretrainBatchSize) })
-    .option('learning-rate', { type: 'string', describe: 'Adam learning rate', defaultDescription: String(d.learningRate) })
+    .option('learning-rate', { type: 'string', describe: 'Adam learning rate of the classifier arms', defaultDescription: String(d.learningRate) })
+    .option('pretrain-learning-rate', { type: 'string', describe: 'Adam learning rate of autoencoder pretraining', defaultDescription: String(d.pretrainLearningRate) })
     .option('backend', { type: 'string', describe: `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`, defaultDescription: d.backend })
     .option('out', { type: 'string', describe: 'Report folder', defaultDescription: 'reports/<run id>' })
     .option('preset', { type: 'string', describe: `Named configuration: ${Object.keys(PRESETS).join(', ')}` })
@@ -52,6 +62,8 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .example('$0 --labeled 0.02 --seeds 2 --out /tmp/x', 'One fraction, two seeds, report in /tmp/x')
     .example('$0 --labels-per-class 1,10,100', 'Label counts per class instead of fractions')
     .example('$0 --quick', 'Smoke test in seconds')
+    .example('$0 --arms pretrained,frozen,two-phase,pca,pseudo-label', 'Every arm against the same baseline')
+    .example('$0 --encoder conv --noise-type gaussian --noise 0.3', 'Convolutional denoising autoencoder')
     .epilog(EPILOG)
     .strict()
     .version()
@@ -108,10 +120,12 @@ export function runControlFromArgs(args: ParsedArgs): RunControl {
 /** A stage and every stage that reads its outputs. */
 export function forcedStages(stage: StageName): StageName[] {
   const dependents: Record<StageName, StageName[]> = {
-    prepare: ['prepare', 'pretrain', 'finetune', 'baseline'],
-    pretrain: ['pretrain', 'finetune'],
-    finetune: ['finetune'],
+    prepare: [...STAGES],
+    pretrain: ['pretrain', 'finetune', 'pseudo-label'],
+    finetune: ['finetune', 'pseudo-label'],
     baseline: ['baseline'],
+    pca: ['pca'],
+    'pseudo-label': ['pseudo-label'],
   };
   return dependents[stage];
 }
@@ -187,7 +201,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (cacheDir !== undefined) config.cacheDir = cacheDir;
   const testFraction = given('test-fraction');
   if (testFraction !== undefined) config.testFraction = parseNumber('test-fraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
-  const int = (name: string, key: 'hidden' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pretrainBatchSize', min: number) => {
+  const int = (name: string, key: 'hidden' | 'depth' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pretrainBatchSize' | 'pseudoPerClass', min: number) => {
     const value = given(name);
     if (value !== undefined) config[key] = parseInteger(name, value, min);
   };
@@ -197,10 +211,27 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   int('finetune-epochs', 'finetuneEpochs', 1);
   int('batch-size', 'batchSize', 1);
   int('pretrain-batch-size', 'pretrainBatchSize', 1);
+  int('depth', 'depth', 1);
+  int('pseudo-per-class', 'pseudoPerClass', 1);
+  const encoder = given('encoder');
+  if (encoder !== undefined) config.encoder = parseChoice('encoder', encoder, ENCODER_FAMILIES);
+  const noiseType = given('noise-type');
+  if (noiseType !== undefined) config.noiseType = parseChoice('noise-type', noiseType, ['mask', 'gaussian'] as const);
   const noise = given('noise');
-  if (noise !== undefined) config.noise = parseNumber('noise', noise, { min: 0, max: 1, exclusiveMax: true });
+  // A masking rate is a share (< 1); a gaussian standard deviation may be any size.
+  if (noise !== undefined) config.noise = parseNumber('noise', noise, config.noiseType === 'mask' ? { min: 0, max: 1, exclusiveMax: true } : { min: 0, max: 10 });
+  const arms = given('arms');
+  if (arms !== undefined) config.arms = parseArms(arms);
+  const headShare = given('head-epoch-share');
+  if (headShare !== undefined) config.headEpochShare = parseNumber('head-epoch-share', headShare, { min: 0, max: 1 });
+  const lrFactor = given('encoder-lr-factor');
+  if (lrFactor !== undefined) config.encoderLearningRateFactor = parseNumber('encoder-lr-factor', lrFactor, { min: 0, max: 10, exclusiveMin: true });
+  const threshold = given('pseudo-threshold');
+  if (threshold !== undefined) config.pseudoThreshold = parseNumber('pseudo-threshold', threshold, { min: 0, max: 1, exclusiveMax: true });
   const lr = given('learning-rate');
   if (lr !== undefined) config.learningRate = parseNumber('learning-rate', lr, { min: 0, max: 10, exclusiveMin: true });
+  const pretrainLr = given('pretrain-learning-rate');
+  if (pretrainLr !== undefined) config.pretrainLearningRate = parseNumber('pretrain-learning-rate', pretrainLr, { min: 0, max: 10, exclusiveMin: true });
   const backend = given('backend');
   if (backend !== undefined) {
     if (!BACKEND_CHOICES.includes(backend as BackendChoice)) {
@@ -215,6 +246,21 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   }
   config.quiet = Boolean(args.quiet);
   return config;
+}
+
+/** One of a fixed list of names. */
+function parseChoice<T extends string>(name: string, value: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value)) throw new UserError(`--${name} ${value} is unknown: use one of ${choices.join(', ')}.`);
+  return value as T;
+}
+
+/** A comma list of arms (the baseline always runs, so naming it is allowed and ignored). */
+export function parseArms(text: string): PipelineConfig['arms'] {
+  const names = splitList('arms', text).filter((name) => name !== 'baseline');
+  const arms = names.map((name) => parseChoice('arms', name, ARM_CHOICES));
+  if (new Set(arms).size !== arms.length) throw new UserError('--arms lists an arm twice: give each arm once.');
+  if (arms.length === 0) throw new UserError(`--arms names no arm besides the baseline: give one or more of ${ARM_CHOICES.join(', ')}.`);
+  return ARM_CHOICES.filter((arm) => arms.includes(arm));
 }
 
 function parseDatasetName(value: string): DatasetChoice {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../config.ts';
 import { UserError } from '../errors.ts';
+import { registerWasmKernelOverrides } from './wasm-kernels.ts';
 
 /** tfjs's own names for the backends, by the CLI's names. */
 const TFJS_NAME: Record<Exclude<BackendChoice, 'auto'>, string> = { native: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
@@ -41,6 +42,8 @@ async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<void>
   const ok = await tf.setBackend(TFJS_NAME[choice]);
   if (!ok || tf.getBackend() !== TFJS_NAME[choice]) throw new Error(`tfjs could not initialise the ${TFJS_NAME[choice]} backend`);
   await tf.ready();
+  // The stock wasm backend cannot train conv models (no Conv2DBackpropFilter) and is slow on transposed matmuls.
+  if (choice === 'wasm') registerWasmKernelOverrides();
 }
 
 function reason(error: unknown): string {

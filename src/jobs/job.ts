@@ -4,18 +4,47 @@
  * into keys, printed by --dry-run and sent to worker processes.
  */
 import type { LabelBudget } from '../data/split.ts';
+import type { ArmName } from '../eval/results.ts';
+import type { EncoderFamily } from '../models/autoencoder.ts';
+import type { NoiseType } from '../train/fit.ts';
 
-export type StageName = 'prepare' | 'pretrain' | 'finetune' | 'baseline';
-export const STAGES: StageName[] = ['prepare', 'pretrain', 'finetune', 'baseline'];
+export type StageName = 'prepare' | 'pretrain' | 'finetune' | 'baseline' | 'pca' | 'pseudo-label';
+export const STAGES: StageName[] = ['prepare', 'pretrain', 'finetune', 'baseline', 'pca', 'pseudo-label'];
 
-/** Architecture shared by the autoencoder and both classifier arms. */
+/** Stages whose jobs train and score one classifier arm. */
+export type ClassifierStage = 'finetune' | 'baseline' | 'pca' | 'pseudo-label';
+export const CLASSIFIER_STAGES: ClassifierStage[] = ['finetune', 'baseline', 'pca', 'pseudo-label'];
+
+/** Architecture shared by the autoencoder and every classifier arm. */
 export interface ModelParams {
   /** Images get a sigmoid decoder output and cross-entropy; standardised tables a linear output and squared error. */
   inputKind: 'image' | 'table';
   features: number;
+  /** Shape of one sample; the conv family reshapes rows to it. */
+  inputShape: number[];
+  encoder: EncoderFamily;
+  /** mlp only (0 for the other families, so their keys do not depend on it). */
   hidden: number;
+  depth: number;
   latent: number;
   classCount: number;
+}
+
+/**
+ * How a classifier's encoder trains: every layer from the start ('all'), never
+ * ('frozen', a linear probe), or head first and then every layer with the
+ * encoder at a lower learning rate ('two-phase').
+ */
+export type Strategy =
+  | { kind: 'all' }
+  | { kind: 'frozen' }
+  | { kind: 'two-phase'; headEpochs: number; encoderLearningRateFactor: number };
+
+/** Pseudo-labelling: which finetune job is the teacher and how its labels are chosen. */
+export interface PseudoParams {
+  teacherKey: string;
+  perClass: number;
+  threshold: number;
 }
 
 export interface TrainParams {
@@ -45,16 +74,22 @@ export interface PretrainJob extends JobBase {
   model: ModelParams;
   train: TrainParams;
   noise: number;
+  noiseType: NoiseType;
 }
 
 export interface ClassifierJob extends JobBase {
-  stage: 'finetune' | 'baseline';
+  stage: ClassifierStage;
+  /** The arm its result row is filed under. */
+  arm: ArmName;
   splitKey: string;
-  /** The pretrained encoder to start from (finetune only). */
+  /** The pretrained encoder to start from (finetune and pseudo-label). */
   encoderKey?: string;
   budget: LabelBudget;
   model: ModelParams;
   train: TrainParams;
+  strategy: Strategy;
+  /** pseudo-label only. */
+  pseudo?: PseudoParams;
 }
 
 export type Job = PrepareJob | PretrainJob | ClassifierJob;

@@ -8,9 +8,11 @@
  * dimension, folded into the latent layer's weights, to zero mean and the
  * spread a fresh encoder of the same seed gives on the same unlabeled samples.
  * Only unlabeled pool data is used, so this is part of pretraining.
+ * A sigmoid code (the classic family) is bounded in [0, 1] already and cannot
+ * be rescaled through its weights, so it is left as it is.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ENCODER_LAYERS } from './autoencoder.ts';
+import { LATENT_LAYER } from './autoencoder.ts';
 
 /** Per-dimension mean and standard deviation of a model's output over `inputs` (rows × features). */
 function outputMoments(model: tf.LayersModel, inputs: tf.Tensor2D): { mean: tf.Tensor1D; std: tf.Tensor1D } {
@@ -20,12 +22,20 @@ function outputMoments(model: tf.LayersModel, inputs: tf.Tensor2D): { mean: tf.T
   });
 }
 
+/** True when the model's code layer is linear, so a per-dimension affine map can be folded into its weights. */
+export function hasLinearLatent(model: tf.LayersModel): boolean {
+  const config = model.getLayer(LATENT_LAYER).getConfig();
+  return config.activation === 'linear';
+}
+
 /**
  * Rescale `pretrained`'s latent layer in place so its code over `inputs` has
- * zero mean and the average per-dimension spread of `fresh`'s code.
+ * zero mean and the average per-dimension spread of `fresh`'s code. Returns
+ * false (and changes nothing) when the code layer is not linear.
  */
-export function matchLatentScale(pretrained: tf.LayersModel, fresh: tf.LayersModel, inputs: tf.Tensor2D): void {
-  const latentLayer = pretrained.getLayer(ENCODER_LAYERS[1]);
+export function matchLatentScale(pretrained: tf.LayersModel, fresh: tf.LayersModel, inputs: tf.Tensor2D): boolean {
+  if (!hasLinearLatent(pretrained)) return false;
+  const latentLayer = pretrained.getLayer(LATENT_LAYER);
   const [kernel, bias] = latentLayer.getWeights();
   const rescaled = tf.tidy(() => {
     const current = outputMoments(pretrained, inputs);
@@ -35,4 +45,5 @@ export function matchLatentScale(pretrained: tf.LayersModel, fresh: tf.LayersMod
   });
   latentLayer.setWeights(rescaled);
   tf.dispose(rescaled);
+  return true;
 }

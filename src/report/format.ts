@@ -72,6 +72,26 @@ const ARM_SUBJECTS: Record<ArmName, string> = {
   'pseudo-label': 'pseudo-labelling',
 };
 
+/** What each arm is, in a clause; the arms beyond the seed's own comparison say so. */
+const ARM_DESCRIPTIONS: Record<ArmName, string> = {
+  baseline: 'the classifier from random initialisation',
+  pretrained: 'the autoencoder-pretrained encoder, every layer fine-tuned',
+  frozen: 'the pretrained encoder frozen, only the head trained (a linear probe)',
+  'two-phase': 'the head trained first on the frozen pretrained encoder, then every layer with the encoder at a lower learning rate',
+  pca: 'beyond the seed: a frozen PCA projection of the unlabeled pool instead of an autoencoder, same head',
+  'pseudo-label': 'beyond the seed: self-training, the pretrained arm\'s confident predictions on unlabeled pool images added as labels',
+};
+
+/** Arms that go beyond the seed's question (does autoencoder pretraining help?): other uses of the unlabeled pool. */
+export function isBeyondSeed(arm: ArmName): boolean {
+  return arm === 'pca' || arm === 'pseudo-label';
+}
+
+/** One clause saying what an arm is, for the report's text. */
+export function armDescription(arm: ArmName): string {
+  return ARM_DESCRIPTIONS[arm];
+}
+
 /** What an arm changes, as the subject of a sentence ("pretraining helps"). */
 export function armSubject(arm: ArmName): string {
   return ARM_SUBJECTS[arm];

@@ -10,7 +10,7 @@ import {
 } from './chart-specs.ts';
 import { sumConfusions } from './confusion.ts';
 import { reconstructionGridPng, gridLayout } from './digit-grid.ts';
-import { count, fixed, fractionText, pct } from './format.ts';
+import { armDescription, count, fixed, fractionText, isBeyondSeed, pct } from './format.ts';
 import { publishedComparison } from './published-results.ts';
 import { renderSvg } from './render-chart.ts';
 import type { RunFiles } from './run-files.ts';
@@ -101,8 +101,14 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
         kind: 'paragraph',
         text: `Dataset ${params.dataset.name}: ${count(params.dataset.poolSize)} training images (the unlabeled pool) and ${count(params.dataset.testSize)} held-out test images, ` +
           `${classNames.length} classes. Labeled examples per run: ${fractionsText}. Seeds: ${summary.seeds.join(', ')}. ` +
-          `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget.`,
+          (summary.arms.length <= 1
+            ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget.`
+            : `Arms: ${['baseline' as ArmName, ...summary.arms].map((arm) => `${arm} (${armDescription(arm)})`).join('; ')}. ` +
+              'All arms of a seed share the split, the labeled examples, the head, the batch order, the optimiser and the epoch budget; each is compared with the same baseline.'),
       },
+      ...(summary.arms.some(isBeyondSeed)
+        ? [{ kind: 'paragraph' as const, text: `Beyond the seed: ${summary.arms.filter(isBeyondSeed).join(' and ')} ${summary.arms.filter(isBeyondSeed).length === 1 ? 'is' : 'are'} not autoencoder pretraining but other ways to use the same unlabeled pool, run as reference points; the headline is about pretraining.` }]
+        : []),
     ],
   });
 
@@ -190,7 +196,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
   const published = publishedComparison(summary, params.dataset);
   if (published) {
     const header = ['method', ...published.labelCounts.map((n) => `${count(n)} labels`), 'note'];
-    const ours = published.ours.map((o) => [`this run: ${o.arm}`, ...published.labelCounts.map((n) => fixed(o.errors[n], 2)), 'mean over seeds']);
+    const ours = published.ours.map((o) => [`this run: ${o.arm}${isBeyondSeed(o.arm as ArmName) ? ' (beyond the seed)' : ''}`, ...published.labelCounts.map((n) => fixed(o.errors[n], 2)), 'mean over seeds']);
     const theirs = published.methods.map((m) => [m.name, ...published.labelCounts.map((n) => fixed(m.errors[n] ?? NaN, 2)), `${m.note}${m.note ? '; ' : ''}[${m.citation}]`]);
     sections.push({
       id: 'published',

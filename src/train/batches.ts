@@ -25,6 +25,21 @@ export function applyMaskingNoise(values: Float32Array, rate: number, rng: Rng):
   for (let i = 0; i < values.length; i++) if (rng.next() < rate) values[i] = 0;
 }
 
+/**
+ * Add N(0, sd²) to each value in place (gaussian noise for denoising
+ * pretraining); `clip` keeps image pixels in [0, 1]. Box–Muller on the seeded rng.
+ */
+export function applyGaussianNoise(values: Float32Array, sd: number, rng: Rng, clip: boolean): void {
+  if (sd <= 0) return;
+  for (let i = 0; i < values.length; i += 2) {
+    const radius = sd * Math.sqrt(-2 * Math.log(1 - rng.next()));
+    const angle = 2 * Math.PI * rng.next();
+    values[i] += radius * Math.cos(angle);
+    if (i + 1 < values.length) values[i + 1] += radius * Math.sin(angle);
+  }
+  if (clip) for (let i = 0; i < values.length; i++) values[i] = Math.min(1, Math.max(0, values[i]));
+}
+
 /** One-hot rows for class indices, into `out` (length ≥ count × classCount). */
 export function oneHotRows(y: Int32Array, classCount: number, indices: ArrayLike<number>, start: number, end: number, out: Float32Array): Float32Array {
   const rows = out.subarray(0, (end - start) * classCount);

@@ -6,10 +6,24 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EpochLog } from '../report/run-record.ts';
 import type { Rng } from '../util/rng.ts';
-import { applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from './batches.ts';
+import { applyGaussianNoise, applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from './batches.ts';
 
-/** What the model learns to output: its own (clean) input, or class labels. */
-export type Target = { kind: 'reconstruct'; noise: number; loss: 'binary-crossentropy' | 'squared-error' } | { kind: 'classes'; y: Int32Array; classCount: number };
+/** Corruption of a denoising autoencoder's input: zero a share of values, or add gaussian noise of that standard deviation. */
+export type NoiseType = 'mask' | 'gaussian';
+
+/**
+ * What the model learns to output: its own (clean) input, or class labels.
+ * `y` is indexed by row of x; only the rows being trained on are read.
+ */
+export type Target =
+  | { kind: 'reconstruct'; noise: number; noiseType?: NoiseType; loss: 'binary-crossentropy' | 'squared-error' }
+  | { kind: 'classes'; y: Int32Array; classCount: number };
+
+/** Weights trained at their own learning rate (e.g. an encoder fine-tuned slower than its head). */
+export interface WeightGroup {
+  weights: tf.LayerVariable[];
+  learningRate: number;
+}
 
 export interface FitOptions {
   model: tf.LayersModel;
@@ -22,6 +36,13 @@ export interface FitOptions {
   batchSize: number;
   learningRate: number;
   rng: Rng;
+  /**
+   * Learning rate per group of weights (one Adam each); weights in no group
+   * stay fixed. Default: every trainable weight at `learningRate`.
+   */
+  groups?: WeightGroup[];
+  /** Number the epochs from here (a schedule split over several fit calls logs one continuous curve). */
+  firstEpoch?: number;
   /** Called after each epoch, e.g. for a progress bar. */
   onEpoch?: (log: EpochLog) => void;
 }
@@ -33,15 +54,18 @@ export class NonFiniteLossError extends Error {
 /** Train `model` in place; returns one log entry per epoch. */
 export async function fit(options: FitOptions): Promise<EpochLog[]> {
   const { model, x, features, indices, target, epochs, batchSize, rng } = options;
-  const optimizer = tf.train.adam(options.learningRate);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const groups = (options.groups ?? [{ weights: model.trainableWeights, learningRate: options.learningRate }]).filter((g) => g.weights.length > 0);
+  const optimizers = groups.map((g) => tf.train.adam(g.learningRate));
+  const groupVariables = groups.map((g) => g.weights.map((w) => w.read() as tf.Variable));
+  const variables = groupVariables.flat();
+  const firstEpoch = options.firstEpoch ?? 1;
   const width = target.kind === 'classes' ? target.classCount : features;
   const inputBuffer = new Float32Array(batchSize * features);
   const cleanBuffer = new Float32Array(batchSize * features);
   const targetBuffer = new Float32Array(batchSize * width);
   const logs: EpochLog[] = [];
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch < firstEpoch + epochs; epoch++) {
       const order = epochOrder(indices, rng);
       let lossSum = tf.scalar(0);
       let correctSum = tf.scalar(0);
@@ -53,7 +77,8 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
         if (target.kind === 'reconstruct') {
           // Denoising: the model sees corrupted pixels and must reproduce the clean ones.
           targets = gatherRows(x, features, order, start, end, cleanBuffer);
-          applyMaskingNoise(inputs, target.noise, rng);
+          if (target.noiseType === 'gaussian') applyGaussianNoise(inputs, target.noise, rng, target.loss === 'binary-crossentropy');
+          else applyMaskingNoise(inputs, target.noise, rng);
         } else {
           targets = oneHotRows(target.y, target.classCount, order, start, end, targetBuffer);
         }
@@ -61,7 +86,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
           const xb = tf.tensor2d(inputs, [rows, features]);
           const yb = tf.tensor2d(targets, [rows, width]);
           const kept: { correct?: tf.Scalar } = {};
-          const loss = optimizer.minimize(() => {
+          const { value: loss, grads } = tf.variableGrads(() => {
             const predictions = model.apply(xb, { training: true }) as tf.Tensor;
             if (target.kind === 'reconstruct') {
               return target.loss === 'binary-crossentropy'
@@ -71,7 +96,9 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
             // Kept out of the gradient scope's cleanup so the epoch's training accuracy costs no second forward pass.
             kept.correct = tf.keep(tf.equal(predictions.argMax(-1), yb.argMax(-1)).sum() as tf.Scalar);
             return tf.metrics.categoricalCrossentropy(yb, predictions).mean() as tf.Scalar;
-          }, true, variables) as tf.Scalar;
+          }, variables);
+          // Each group's optimiser steps only its own weights (what optimizer.minimize does for one group).
+          optimizers.forEach((optimizer, g) => optimizer.applyGradients(groupVariables[g].map((v) => ({ name: v.name, tensor: grads[v.name] }))));
           const nextCorrectSum: tf.Scalar = kept.correct ? correctSum.add(kept.correct) : correctSum.clone();
           kept.correct?.dispose();
           return [lossSum.add(loss.mul(rows)) as tf.Scalar, nextCorrectSum];
@@ -95,7 +122,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
-    optimizer.dispose();
+    optimizers.forEach((optimizer) => optimizer.dispose());
   }
   return logs;
 }

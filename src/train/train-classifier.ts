@@ -1,18 +1,21 @@
 /**
  * Train one classifier arm on one labeled subset and score it on the test
- * set. Both arms come through here with the same head initialisation, batch
- * order, optimiser and epoch budget; only the encoder they bring differs.
+ * set. Every arm comes through here with the same head initialisation, batch
+ * order, optimiser and epoch budget; the arms differ only in the encoder they
+ * bring, in how that encoder is allowed to train (the job's strategy), and for
+ * pseudo-labelling in extra pool rows with predicted labels.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset.ts';
 import { labeledSubset, type Split } from '../data/split.ts';
 import { accuracyOf, argmaxRows, confusionMatrix, macroF1Of } from '../eval/metrics.ts';
 import type { ArmName, ResultRow } from '../eval/results.ts';
-import type { ClassifierJob } from '../jobs/job.ts';
-import { buildClassifier } from '../models/classifier.ts';
+import { serialiseModel, type SavedModelFiles } from '../artifacts/model-io.ts';
+import type { ClassifierJob, Strategy } from '../jobs/job.ts';
+import { buildClassifier, HEAD_LAYER } from '../models/classifier.ts';
 import type { ConfusionRecord, EpochLog, TrainingCurve } from '../report/run-record.ts';
 import { createRng, deriveSeed } from '../util/rng.ts';
-import { fit, predictRows } from './fit.ts';
+import { fit, predictRows, type FitOptions } from './fit.ts';
 
 export interface ClassifierOutcome {
   row: ResultRow;
@@ -25,28 +28,73 @@ export function reportedFraction(job: ClassifierJob, labeled: number, poolSize: 
   return job.budget.kind === 'fraction' ? job.budget.value : labeled / poolSize;
 }
 
-/** Train and score one arm. Takes ownership of `encoder`: its layers are disposed with the classifier. */
+/** Rows with labels that are not the dataset's own (pseudo-labels): pool indices only. */
+export interface ExtraLabels {
+  indices: Int32Array;
+  labels: Int32Array;
+}
+
+/**
+ * Training targets indexed by row: the true label of each labeled row, the
+ * given label of each extra row, −1 everywhere else. Training reads only this
+ * array, so no other row's label (test or unlabeled pool) can reach it.
+ */
+export function trainingTargets(data: Dataset, labeled: Int32Array, extra?: ExtraLabels): Int32Array {
+  const targets = new Int32Array(data.y.length).fill(-1);
+  for (const i of labeled) targets[i] = data.y[i];
+  if (extra) extra.indices.forEach((i, k) => { targets[i] = extra.labels[k]; });
+  return targets;
+}
+
+/** Train `classifier` (built on `encoder`) under a strategy; the epochs add up to `base.epochs` whatever the strategy. */
+export async function trainWithStrategy(classifier: tf.LayersModel, encoder: tf.LayersModel, strategy: Strategy, base: FitOptions): Promise<EpochLog[]> {
+  if (strategy.kind === 'all') return fit(base);
+  const head = classifier.getLayer(HEAD_LAYER).trainableWeights;
+  const headOnly = [{ weights: head, learningRate: base.learningRate }];
+  if (strategy.kind === 'frozen') return fit({ ...base, groups: headOnly });
+  // Two phases on one rng, so the batch order is the one the other arms see over the same epochs.
+  const headEpochs = Math.min(base.epochs, strategy.headEpochs);
+  const first = headEpochs > 0 ? await fit({ ...base, epochs: headEpochs, groups: headOnly }) : [];
+  if (headEpochs === base.epochs) return first;
+  const second = await fit({
+    ...base,
+    epochs: base.epochs - headEpochs,
+    firstEpoch: headEpochs + 1,
+    groups: [...headOnly, { weights: encoder.trainableWeights, learningRate: base.learningRate * strategy.encoderLearningRateFactor }],
+  });
+  return [...first, ...second];
+}
+
+/**
+ * Train and score one arm. Takes ownership of `encoder`: its layers are
+ * disposed with the classifier. With `saveModel` the trained classifier comes
+ * back serialised (a teacher for pseudo-labelling).
+ */
 export async function trainAndEvaluate(options: {
   job: ClassifierJob;
-  arm: ArmName;
+  arm?: ArmName;
   encoder: tf.LayersModel;
   data: Dataset;
   split: Split;
   backend: string;
   onEpoch: (log: EpochLog) => void;
-}): Promise<ClassifierOutcome> {
-  const { job, arm, encoder, data, split } = options;
+  extra?: ExtraLabels;
+  saveModel?: boolean;
+}): Promise<ClassifierOutcome & { model?: SavedModelFiles }> {
+  const { job, encoder, data, split } = options;
+  const arm = options.arm ?? job.arm;
   const labeled = labeledSubset(split, job.budget, data.classNames);
   const classifier = buildClassifier(encoder, job.model.classCount, job.seed);
+  const trainRows = options.extra ? Int32Array.from([...labeled, ...options.extra.indices]).sort() : labeled;
   const started = Date.now();
-  const epochs = await fit({
+  const epochs = await trainWithStrategy(classifier, encoder, job.strategy, {
     model: classifier,
     x: data.x,
     features: job.model.features,
-    indices: labeled,
-    target: { kind: 'classes', y: data.y, classCount: job.model.classCount },
+    indices: trainRows,
+    target: { kind: 'classes', y: trainingTargets(data, labeled, options.extra), classCount: job.model.classCount },
     ...job.train,
-    // The same stream for both arms: identical batch order for a paired comparison.
+    // The same stream for every arm: identical batch order for a paired comparison.
     rng: createRng(deriveSeed(job.seed, `classifier:${job.budget.kind}:${job.budget.value}`)),
     onEpoch: options.onEpoch,
   });
@@ -55,6 +103,7 @@ export async function trainAndEvaluate(options: {
   const predicted = argmaxRows(probabilities, job.model.classCount);
   const truth = Array.from(split.test, (i) => data.y[i]);
   const matrix = confusionMatrix(truth, predicted, job.model.classCount);
+  const model = options.saveModel ? await serialiseModel(classifier) : undefined;
   classifier.dispose();
   const fraction = reportedFraction(job, labeled.length, split.pool.length);
   return {
@@ -72,10 +121,12 @@ export async function trainAndEvaluate(options: {
     },
     curve: { seed: job.seed, model: arm, fraction, epochs },
     confusion: { seed: job.seed, fraction, arm, matrix },
+    ...(model ? { model } : {}),
   };
 }
 
-/** The files a classifier job stores. */
-export function outcomeFiles(outcome: ClassifierOutcome): Record<string, string> {
-  return { 'result.json': JSON.stringify(outcome) };
+/** The files a classifier job stores: its result, and its trained model when one was kept. */
+export function outcomeFiles(outcome: ClassifierOutcome & { model?: SavedModelFiles }): Record<string, string | Uint8Array> {
+  const { model, ...result } = outcome;
+  return { 'result.json': JSON.stringify(result), ...(model ?? {}) };
 }

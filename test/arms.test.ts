@@ -1,0 +1,180 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { baseline } from '../pipeline/baseline.ts';
+import { finetune } from '../pipeline/finetune.ts';
+import { pca } from '../pipeline/pca.ts';
+import { buildPlan, reportedJobs } from '../pipeline/plan.ts';
+import { loadSplit, prepare } from '../pipeline/prepare.ts';
+import { pretrain } from '../pipeline/pretrain.ts';
+import { pseudoLabel } from '../pipeline/pseudo-label.ts';
+import { deserialiseModel } from '../src/artifacts/model-io.ts';
+import { DEFAULT_CONFIG, type PipelineConfig } from '../src/config.ts';
+import { labeledSubset } from '../src/data/split.ts';
+import { fitPca } from '../src/eval/pca.ts';
+import type { StageContext } from '../src/jobs/context.ts';
+import type { ClassifierJob, Job } from '../src/jobs/job.ts';
+import { HEAD_LAYER } from '../src/models/classifier.ts';
+import { buildPcaEncoder } from '../src/models/pca-encoder.ts';
+import { selectPseudoLabels, unlabeledPool } from '../src/train/pseudo-labels.ts';
+import type { ClassifierOutcome } from '../src/train/train-classifier.ts';
+import { createRng } from '../src/util/rng.ts';
+import { factsOf, tinyContext, tinyImages } from './fixtures/tiny-images.ts';
+
+const ALL_ARMS: PipelineConfig['arms'] = ['pretrained', 'frozen', 'two-phase', 'pca', 'pseudo-label'];
+
+function tinyConfig(overrides: Partial<PipelineConfig> = {}): PipelineConfig {
+  return {
+    ...DEFAULT_CONFIG, labeled: [], labelsPerClass: [3, 6], seeds: [1], hidden: 16, latent: 4, pretrainEpochs: 2, finetuneEpochs: 4,
+    batchSize: 16, learningRate: 0.01, arms: ALL_ARMS, pseudoThreshold: 0, pseudoPerClass: 5, quiet: true, ...overrides,
+  };
+}
+
+async function execute(job: Job, ctx: StageContext): Promise<void> {
+  const run = { prepare, pretrain, finetune, baseline, pca, 'pseudo-label': pseudoLabel }[job.stage] as (j: Job, c: StageContext) => ReturnType<typeof prepare>;
+  ctx.store.write(job.stage, job.key, await run(job, ctx));
+}
+
+/** Run a whole tiny plan on the cpu backend; returns the jobs and their context. */
+async function runTinyPlan(config: PipelineConfig): Promise<{ jobs: Job[]; ctx: StageContext }> {
+  await tf.setBackend('cpu');
+  const ctx = tinyContext(tinyImages());
+  const jobs = buildPlan(config, factsOf(ctx.dataset), 'cpu');
+  for (const job of jobs) await execute(job, ctx);
+  return { jobs, ctx };
+}
+
+async function loadModel(ctx: StageContext, stage: string, key: string): Promise<tf.LayersModel> {
+  return deserialiseModel(ctx.store.read(stage, key, 'model.json').toString('utf8'), ctx.store.read(stage, key, 'weights.bin'));
+}
+
+function layerValues(model: tf.LayersModel, name: string): Float32Array[] {
+  return model.getLayer(name).getWeights().map((w) => w.dataSync() as Float32Array);
+}
+
+test('every arm runs as its own cached job; each leaves no tensors behind', async () => {
+  await tf.setBackend('cpu');
+  const ctx = tinyContext(tinyImages());
+  const config = tinyConfig();
+  const jobs = buildPlan(config, factsOf(ctx.dataset), 'cpu');
+  for (const job of jobs) {
+    const before = tf.memory().numTensors;
+    await execute(job, ctx);
+    assert.equal(tf.memory().numTensors, before, `${job.id} left tensors behind`);
+  }
+  const arms = reportedJobs(jobs, config).map((job) => job.arm);
+  assert.deepEqual([...new Set(arms)].sort(), ['baseline', ...ALL_ARMS].sort());
+  const keys = jobs.map((job) => job.key);
+  assert.equal(new Set(keys).size, keys.length, 'every job has its own key');
+});
+
+test('all arms of a seed and budget share the split and the labeled subset', () => {
+  const dataset = tinyImages();
+  const jobs = buildPlan(tinyConfig({ seeds: [1, 2] }), factsOf(dataset), 'cpu').filter((j): j is ClassifierJob => 'arm' in j);
+  for (const seed of [1, 2]) {
+    for (const value of [3, 6]) {
+      const group = jobs.filter((j) => j.seed === seed && j.budget.value === value);
+      assert.equal(group.length, 6, 'baseline + five arms');
+      assert.equal(new Set(group.map((j) => j.splitKey)).size, 1);
+      assert.equal(new Set(group.map((j) => JSON.stringify(j.budget))).size, 1);
+      assert.equal(new Set(group.map((j) => JSON.stringify(j.model))).size, 1, 'same architecture');
+      assert.equal(new Set(group.map((j) => JSON.stringify(j.train))).size, 1, 'same optimiser settings and epoch budget');
+    }
+  }
+});
+
+test('result rows of every arm report the same labeled count and the full epoch budget', async () => {
+  const config = tinyConfig({ encoder: 'conv', labelsPerClass: [3] });
+  const { jobs, ctx } = await runTinyPlan(config);
+  const outcomes = reportedJobs(jobs, config).map((job) => ctx.store.readJson<ClassifierOutcome>(job.stage, job.key, 'result.json'));
+  assert.equal(outcomes.length, 6);
+  for (const o of outcomes) {
+    assert.equal(o.row.labeled, 12, o.row.arm);
+    assert.equal(o.row.epochs, config.finetuneEpochs, o.row.arm);
+    assert.deepEqual(o.curve.epochs.map((e) => e.epoch), [1, 2, 3, 4], o.row.arm);
+  }
+});
+
+test('frozen arm: the encoder weights stay bit-identical, only the head trains', async () => {
+  for (const encoder of ['mlp', 'conv', 'classic'] as const) {
+    const { jobs, ctx } = await runTinyPlan(tinyConfig({ encoder, labelsPerClass: [3], arms: ['pretrained', 'frozen'] }));
+    const pre = jobs.find((j) => j.stage === 'pretrain')!;
+    const frozenJob = jobs.find((j) => 'arm' in j && j.arm === 'frozen')!;
+    const finetuned = jobs.find((j) => 'arm' in j && j.arm === 'pretrained')!;
+    const encoderModel = await loadModel(ctx, 'pretrain', pre.key);
+    const frozen = await loadModel(ctx, 'finetune', frozenJob.key);
+    const allLayers = await loadModel(ctx, 'finetune', finetuned.key);
+    const weighted = encoderModel.layers.filter((l) => l.getWeights().length > 0).map((l) => l.name);
+    assert.ok(weighted.length >= 1);
+    for (const name of weighted) {
+      const original = layerValues(encoderModel, name);
+      layerValues(frozen, name).forEach((w, i) => assert.deepEqual(w, original[i], `${encoder}: ${name} changed in the frozen arm`));
+    }
+    // Sanity: the all-layers arm does move the encoder, and the frozen arm's head did train.
+    assert.ok(weighted.some((name) => layerValues(allLayers, name).some((w, i) => w.some((v, k) => v !== layerValues(encoderModel, name)[i][k]))), `${encoder}: pretrained arm left the encoder unchanged`);
+    const headTrained = layerValues(frozen, HEAD_LAYER)[0];
+    const headOther = layerValues(allLayers, HEAD_LAYER)[0];
+    assert.notDeepEqual(headTrained, headOther);
+    tf.dispose([encoderModel, frozen, allLayers].flatMap((m) => m.getWeights()));
+  }
+});
+
+test('pca encoder projects like an eigen-decomposition of the covariance (ml-matrix), up to sign', () => {
+  const rng = createRng(3);
+  const n = 60;
+  const d = 6;
+  const k = 3;
+  // Correlated columns with distinct variances, so the components are well separated.
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const a = rng.next() * 4 - 2, b = rng.next() * 2 - 1, c = rng.next() - 0.5;
+    const row = [a + 0.1 * c, a - b, b * 0.5 + c, c * 0.2, a * 0.3 + c, b + 1];
+    row.forEach((v, j) => { x[i * d + j] = v + 0.01 * rng.next(); });
+  }
+  const encoder = buildPcaEncoder(fitPca(x, d, k, 1));
+  const projected = tf.tidy(() => (encoder.predict(tf.tensor2d(x, [n, d])) as tf.Tensor).dataSync() as Float32Array);
+
+  const data = new Matrix(Array.from({ length: n }, (_, i) => Array.from(x.subarray(i * d, (i + 1) * d))));
+  const means = data.mean('column');
+  const centred = data.clone().subRowVector(means);
+  const eig = new EigenvalueDecomposition(centred.transpose().mmul(centred).div(n - 1), { assumeSymmetric: true });
+  const order = eig.realEigenvalues.map((v, i) => ({ v, i })).sort((p, q) => q.v - p.v).slice(0, k);
+  const reference = centred.mmul(new Matrix(order.map(({ i }) => eig.eigenvectorMatrix.getColumn(i))).transpose());
+  for (let j = 0; j < k; j++) {
+    const ref = reference.getColumn(j);
+    const ours = Array.from({ length: n }, (_, i) => projected[i * k + j]);
+    const sign = Math.sign(ours.reduce((s, v, i) => s + v * ref[i], 0));
+    const scale = Math.max(...ref.map(Math.abs));
+    ours.forEach((v, i) => assert.ok(Math.abs(sign * v - ref[i]) < 1e-3 * scale, `component ${j}, row ${i}: ${sign * v} vs ${ref[i]}`));
+  }
+  tf.dispose(encoder.getWeights());
+});
+
+test('pseudo-labels come only from the unlabeled pool, never from the test set or the labeled subset', async () => {
+  const { jobs, ctx } = await runTinyPlan(tinyConfig({ labelsPerClass: [3], arms: ['pseudo-label'] }));
+  const job = jobs.find((j): j is ClassifierJob => j.stage === 'pseudo-label')!;
+  const split = loadSplit(ctx.store, job.splitKey);
+  const labeled = new Set(labeledSubset(split, job.budget, ctx.dataset.classNames));
+  const pool = new Set(split.pool);
+  const test = new Set(split.test);
+  const chosen = ctx.store.readJson<{ indices: number[]; labels: number[] }>('pseudo-label', job.key, 'pseudo-labels.json');
+  assert.ok(chosen.indices.length > 0, 'threshold 0 must choose some');
+  assert.ok(chosen.indices.length <= 4 * 5, 'at most perClass per class');
+  for (const i of chosen.indices) {
+    assert.ok(pool.has(i) && !test.has(i), `index ${i} is not in the pool`);
+    assert.ok(!labeled.has(i), `index ${i} is labeled`);
+  }
+  // Only the baseline and the asked-for arm are reported, though the pretrained teacher ran.
+  assert.deepEqual(reportedJobs(jobs, { arms: ['pseudo-label'] }).map((j) => j.arm).sort(), ['baseline', 'pseudo-label']);
+  assert.ok(jobs.some((j) => 'arm' in j && j.arm === 'pretrained'));
+});
+
+test('selectPseudoLabels: most confident per class, threshold respected, indices from the candidates', () => {
+  const candidates = Int32Array.from([10, 11, 12, 13, 14]);
+  const probabilities = Float32Array.from([0.9, 0.1, 0.6, 0.4, 0.97, 0.03, 0.2, 0.8, 0.45, 0.55]);
+  const chosen = selectPseudoLabels(probabilities, candidates, 2, 1, 0.5);
+  assert.deepEqual(Array.from(chosen.indices), [12, 13]);
+  assert.deepEqual(Array.from(chosen.labels), [0, 1]);
+  assert.deepEqual(Array.from(unlabeledPool(Int32Array.from([1, 2, 3, 4]), Int32Array.from([2, 4]))), [1, 3]);
+});

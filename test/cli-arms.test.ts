@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildPlan } from '../pipeline/plan.ts';
+import { configFromArgs, parseArgs } from '../src/cli.ts';
+import { PRESETS } from '../src/config.ts';
+import { UserError } from '../src/errors.ts';
+
+async function config(...argv: string[]) {
+  const args = await parseArgs(argv, 'test');
+  assert.ok(args);
+  return configFromArgs(args);
+}
+
+test('--encoder, --arms, --noise-type, --depth resolve into the config', async () => {
+  const c = await config('--encoder', 'conv', '--arms', 'pseudo-label,frozen,baseline', '--noise-type', 'gaussian', '--noise', '1.5', '--depth', '2');
+  assert.equal(c.encoder, 'conv');
+  assert.deepEqual(c.arms, ['frozen', 'pseudo-label']);
+  assert.equal(c.noiseType, 'gaussian');
+  assert.equal(c.noise, 1.5);
+  assert.equal(c.depth, 2);
+  assert.deepEqual((await config()).arms, ['pretrained']);
+});
+
+test('bad --encoder and --arms values are one-line UserErrors naming the option and the choices', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--encoder', 'lstm'], /^--encoder lstm is unknown: use one of mlp, classic, conv\.$/],
+    [['--arms', 'pretrained,magic'], /^--arms magic is unknown: use one of pretrained, frozen, two-phase, pca, pseudo-label\.$/],
+    [['--arms', 'frozen,frozen'], /^--arms lists an arm twice/],
+    [['--arms', 'baseline'], /^--arms names no arm besides the baseline/],
+    [['--arms', ''], /^--arms is empty/],
+    [['--noise-type', 'salt'], /^--noise-type salt is unknown: use one of mask, gaussian\.$/],
+    [['--noise', '1.5'], /^--noise 1.5 is out of range/],
+    [['--depth', '0'], /^--depth "0" is not a whole number ≥ 1/],
+    [['--pseudo-threshold', '1'], /^--pseudo-threshold 1 is out of range/],
+  ];
+  for (const [argv, message] of cases) {
+    await assert.rejects(async () => config(...argv), (error: unknown) => error instanceof UserError && message.test(error.message) && !error.message.includes('\n'), argv.join(' '));
+  }
+});
+
+test('--encoder conv on a table dataset is a UserError when the plan is built', async () => {
+  const c = await config('--encoder', 'conv');
+  assert.throws(() => buildPlan(c, { fingerprint: 'f', features: 4, classCount: 2, inputKind: 'table', inputShape: [4], hasOfficialTest: false }, 'cpu'),
+    (error: unknown) => error instanceof UserError && /--encoder conv needs an image dataset/.test(error.message));
+});
+
+test('the paper preset exists and names only valid arms', async () => {
+  assert.ok(PRESETS.paper);
+  const c = await config('--preset', 'paper');
+  assert.ok(c.arms.length >= 1);
+});
