@@ -50,7 +50,7 @@ test('bad values name the option and what would work', () => {
   userError(() => configFromArgs({ dataset: 'idx' }), /needs --data-dir/);
   userError(() => configFromArgs({ preset: 'huge' }), /--preset huge is unknown/);
   userError(() => runControlFromArgs({ force: 'train' }), /--force train is not a stage/);
-  assert.deepEqual(runControlFromArgs({ force: 'pretrain' }).force, ['pretrain', 'finetune']);
+  assert.deepEqual(runControlFromArgs({ force: 'pretrain' }).force, ['pretrain', 'finetune', 'pseudo-label']);
 });
 
 test('an unwritable --out is refused before anything runs, leaving nothing behind', () => {
