@@ -102,7 +102,9 @@ export async function benchEncoder(encoder: BenchEncoder, backend: string, ceili
     const pretrain = await measureTraining(autoencoder, 'reconstruct', data, PRETRAIN_BATCH, options);
     const finetune = await measureTraining(classifier, 'classes', data, FINETUNE_BATCH, options);
     const inference = await measureInference(classifier, data, PREDICT_BATCH, options);
-    const profile = await profileTraining(autoencoder, 'reconstruct', data, PRETRAIN_BATCH, options.profileBatches);
+    // Slow backends (cpu × conv) profile fewer batches: about one repeat's worth, at least two.
+    const profileBatches = Math.max(2, Math.min(options.profileBatches, Math.floor((pretrain.perSecond * options.secondsPerRepeat) / PRETRAIN_BATCH)));
+    const profile = await profileTraining(autoencoder, 'reconstruct', data, PRETRAIN_BATCH, profileBatches);
     const prepSecondsPerSample = measureBatchPrep(data, PRETRAIN_BATCH, Math.min(pretrain.samplesPerRepeat, 4096), options.repeats);
     const flops = trainingFlopsPerSample(autoencoder);
     const pretrainGflops = (pretrain.perSecond * flops) / 1e9;
