@@ -22,15 +22,18 @@ export function createRng(seed: number): Rng {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let a = splitmix(), b = splitmix(), c = splitmix(), d = splitmix();
+  // State held as signed int32 (`| 0`): the same bits as unsigned, but V8 keeps them in registers
+  // instead of boxing values ≥ 2^31, which makes each draw about twice as fast (masking noise draws
+  // one per pixel). Only the returned value is converted to unsigned.
+  let a = splitmix() | 0, b = splitmix() | 0, c = splitmix() | 0, d = splitmix() | 0;
   const uint32 = (): number => {
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
     a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
+    b = (c + (c << 3)) | 0;
     c = (c << 21) | (c >>> 11);
-    c = (c + t) >>> 0;
-    return t;
+    c = (c + t) | 0;
+    return t >>> 0;
   };
   for (let i = 0; i < 12; i++) uint32();
   return {

@@ -1,0 +1,322 @@
+/**
+ * The benchmark: how fast training runs here, and how close to what the machine allows.
+ *
+ *   npm run bench                          everything, including two cold-cache pipeline runs (minutes)
+ *   npm run bench -- --skip-pipeline       model measurements only
+ *   npm run bench -- --quick               fewer, shorter repeats (a rough number in under a minute)
+ *
+ * For each backend that loads (native, wasm, cpu) and each encoder in src/bench/encoders.ts:
+ * pretraining samples/s (the real fit() loop, batch 128), fine-tuning samples/s (batch 32),
+ * inference samples/s (predictRows, batch 1024), the backend's matmul GFLOP/s ceiling and the
+ * share of it training achieves, where training's time goes (kernel profile), tensors left after
+ * an epoch (must be 0) and peak RSS. Then the default pipeline's wall time on a cold cache with
+ * --jobs 1 and with all cores. Numbers are medians of --repeats timed repeats after a warm-up.
+ * Prints a table and writes reports/bench/<timestamp>.json and reports/bench/latest.json.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import yargs from 'yargs';
+import { writeFileAtomic } from '../src/artifacts/atomic.ts';
+import { startBackend } from '../src/backend/start-backend.ts';
+import { BENCH_ENCODERS, type BenchEncoder } from '../src/bench/encoders.ts';
+import { trainingFlopsPerSample } from '../src/bench/flops.ts';
+import { machineInfo, peakRssMb, type MachineInfo } from '../src/bench/machine.ts';
+import {
+  measureBatchPrep, measureInference, measureMatmulCeiling, measureTraining, MODEL_MATMUL_SHAPES, profileTraining,
+  syntheticData, type MatmulCeiling, type MatmulShape, type Rate, type RepeatOptions, type TrainingProfile, type TrainingRate,
+} from '../src/bench/measure.ts';
+import { timePipeline, type PipelineTiming } from '../src/bench/pipeline-timing.ts';
+import { formatNumber, formatTable } from '../src/bench/table.ts';
+import type { BackendChoice } from '../src/config.ts';
+import { UserError, USER_ERROR_EXIT_CODE } from '../src/errors.ts';
+import { isEntryScript } from './stage-main.ts';
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Batch sizes of the default configuration (src/config.ts) and of predictRows. */
+export const PRETRAIN_BATCH = 128;
+export const FINETUNE_BATCH = 32;
+export const PREDICT_BATCH = 1024;
+
+/** The issue's targets on this machine (best backend, batch 128; pipeline with all cores, cold cache). */
+export const TARGETS = { mlpPretrainPerSecond: 10_000, convPretrainPerSecond: 1_000, pipelineAllCoresSeconds: 180 };
+
+export interface BenchOptions {
+  repeats: number;
+  secondsPerRepeat: number;
+  /** Training batches in the kernel profile. */
+  profileBatches: number;
+  backends: Array<Exclude<BackendChoice, 'auto'>>;
+  encoders: string[];
+  pipeline: boolean;
+  outDir: string;
+}
+
+export interface ModelResult {
+  backend: string;
+  encoder: string;
+  describe: string;
+  pretrain: TrainingRate;
+  finetune: TrainingRate;
+  inference: Rate;
+  trainFlopsPerSample: number;
+  /** Pretraining's achieved GFLOP/s (wall and per CPU-second) and as a share of the matmul ceiling. */
+  pretrainGflops: number;
+  pretrainGflopsPerCpuSecond: number;
+  ceilingShare: number;
+  profile: TrainingProfile;
+  /** Share of a pretraining epoch spent preparing batches in JS (gather, noise). */
+  batchPrepShare: number;
+  peakRssMbAfter: number;
+}
+
+export interface BackendResult {
+  choice: string;
+  name?: string;
+  unavailable?: string;
+  ceiling?: MatmulCeiling;
+  models: ModelResult[];
+}
+
+export interface BenchReport {
+  createdAt: string;
+  command: string;
+  machine: MachineInfo;
+  loadAverageAtEnd: number[];
+  options: BenchOptions;
+  backends: BackendResult[];
+  pipeline: PipelineTiming[];
+  peakRssMb: number;
+  targets: Array<{ what: string; target: string; measured: string; met: boolean }>;
+  /** Problems a reader must see: tensors left behind, failed pipeline runs. */
+  problems: string[];
+}
+
+/** Measure one encoder on the active backend. */
+export async function benchEncoder(encoder: BenchEncoder, backend: string, ceiling: MatmulCeiling, options: RepeatOptions & { profileBatches: number }): Promise<ModelResult> {
+  const data = syntheticData(4096, encoder.features, encoder.classCount, 3);
+  const { autoencoder, classifier } = encoder.build(1);
+  try {
+    const pretrain = await measureTraining(autoencoder, 'reconstruct', data, PRETRAIN_BATCH, options);
+    const finetune = await measureTraining(classifier, 'classes', data, FINETUNE_BATCH, options);
+    const inference = await measureInference(classifier, data, PREDICT_BATCH, options);
+    // Slow backends (cpu × conv) profile fewer batches: about one repeat's worth, at least two.
+    const profileBatches = Math.max(2, Math.min(options.profileBatches, Math.floor((pretrain.perSecond * options.secondsPerRepeat) / PRETRAIN_BATCH)));
+    const profile = await profileTraining(autoencoder, 'reconstruct', data, PRETRAIN_BATCH, profileBatches);
+    const prepSecondsPerSample = measureBatchPrep(data, PRETRAIN_BATCH, Math.min(pretrain.samplesPerRepeat, 4096), options.repeats);
+    const flops = trainingFlopsPerSample(autoencoder);
+    const pretrainGflops = (pretrain.perSecond * flops) / 1e9;
+    return {
+      backend,
+      encoder: encoder.name,
+      describe: encoder.describe,
+      pretrain,
+      finetune,
+      inference,
+      trainFlopsPerSample: flops,
+      pretrainGflops,
+      pretrainGflopsPerCpuSecond: (pretrain.perCpuSecond * flops) / 1e9,
+      ceilingShare: pretrainGflops / ceiling.gflops,
+      profile,
+      batchPrepShare: prepSecondsPerSample * pretrain.perSecond,
+      peakRssMbAfter: peakRssMb(),
+    };
+  } finally {
+    autoencoder.dispose();
+    classifier.dispose();
+  }
+}
+
+/** Start `choice` and measure its ceiling and every chosen encoder; an unavailable backend is recorded, not fatal. */
+export async function benchBackend(
+  choice: Exclude<BackendChoice, 'auto'>,
+  encoders: BenchEncoder[],
+  options: RepeatOptions & { profileBatches: number; matmulShapes?: MatmulShape[] },
+  log: (line: string) => void,
+): Promise<BackendResult> {
+  let name: string;
+  try {
+    name = (await startBackend(choice)).name;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    log(`${choice}: unavailable (${reason})`);
+    return { choice, unavailable: reason, models: [] };
+  }
+  log(`${name}: matmul ceiling`);
+  const ceiling = await measureMatmulCeiling(options.matmulShapes ?? MODEL_MATMUL_SHAPES, options);
+  const models: ModelResult[] = [];
+  for (const encoder of encoders) {
+    log(`${name}: ${encoder.name}`);
+    models.push(await benchEncoder(encoder, name, ceiling, options));
+  }
+  return { choice, name, ceiling, models };
+}
+
+const pct = (share: number): string => `${formatNumber(share * 100, 0)} %`;
+
+/** The main table: one row per backend × encoder. */
+export function modelTable(backends: BackendResult[]): string {
+  const rows = backends.flatMap((b) => b.models.map((m) => [
+    m.backend, m.encoder,
+    formatNumber(m.pretrain.perSecond), formatNumber(m.pretrain.perCpuSecond),
+    formatNumber(m.finetune.perSecond), formatNumber(m.inference.perSecond),
+    formatNumber(m.pretrainGflops, 1), formatNumber(b.ceiling?.gflops, 1), pct(m.ceilingShare),
+    m.pretrain.tensorsLeft + m.finetune.tensorsLeft === 0 ? '0' : `${m.pretrain.tensorsLeft + m.finetune.tensorsLeft} LEAK`,
+  ]));
+  return formatTable(
+    ['backend', 'encoder', 'pretrain/s', 'per CPU-s', 'finetune/s', 'predict/s', 'train GFLOP/s', 'matmul ceiling', 'of ceiling', 'tensors left'],
+    rows,
+  );
+}
+
+/** Where pretraining's time goes, per backend × encoder. */
+export function profileTable(backends: BackendResult[]): string {
+  const rows = backends.flatMap((b) => b.models.map((m) => [
+    m.backend, m.encoder, pct(m.profile.matmulShare), pct(m.profile.otherKernelShare), pct(m.profile.outsideKernelShare), pct(m.batchPrepShare),
+    m.profile.topOther.slice(0, 4).map((k) => `${k.kernel} ${formatNumber(k.share * 100, 0)}%`).join(', '),
+  ]));
+  return formatTable(['backend', 'encoder', 'matmul/conv', 'other kernels', 'outside kernels', 'JS batch prep', 'largest other kernels'], rows);
+}
+
+/** Compare the best backend's numbers with the issue's targets. */
+export function checkTargets(backends: BackendResult[], pipeline: PipelineTiming[]): BenchReport['targets'] {
+  const best = (encoder: string): ModelResult | undefined => backends.flatMap((b) => b.models)
+    .filter((m) => m.encoder === encoder).sort((p, q) => q.pretrain.perSecond - p.pretrain.perSecond)[0];
+  const targets: BenchReport['targets'] = [];
+  const rate = (m: ModelResult): string => `${formatNumber(m.pretrain.perSecond)}/s (${m.backend}; ${formatNumber(m.pretrain.perCpuSecond)} per CPU-s)`;
+  const mlp = best('mlp');
+  if (mlp) targets.push({ what: 'dense AE pretraining, batch 128', target: `≥ ${formatNumber(TARGETS.mlpPretrainPerSecond)} samples/s`, measured: rate(mlp), met: mlp.pretrain.perSecond >= TARGETS.mlpPretrainPerSecond });
+  const conv = best('conv');
+  if (conv) targets.push({ what: 'conv AE pretraining, batch 128', target: `≥ ${formatNumber(TARGETS.convPretrainPerSecond)} samples/s`, measured: rate(conv), met: conv.pretrain.perSecond >= TARGETS.convPretrainPerSecond });
+  const allCores = pipeline.filter((p) => p.jobs > 1 && p.exitCode === 0).at(-1);
+  if (allCores) targets.push({ what: `default pipeline, cold cache, --jobs ${allCores.jobs}`, target: `≤ ${TARGETS.pipelineAllCoresSeconds} s`, measured: `${formatNumber(allCores.seconds, 1)} s`, met: allCores.seconds <= TARGETS.pipelineAllCoresSeconds });
+  return targets;
+}
+
+/** The whole printed summary. */
+export function formatReport(report: BenchReport): string {
+  const m = report.machine;
+  const lines = [
+    `machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, tfjs ${m.versions['@tensorflow/tfjs'] ?? '?'}; load average ${m.loadAverage.join(' ')} at start, ${report.loadAverageAtEnd.join(' ')} at end`,
+    `medians of ${report.options.repeats} repeats (~${report.options.secondsPerRepeat} s each) after warm-up; pretrain batch ${PRETRAIN_BATCH}, finetune batch ${FINETUNE_BATCH}, predict batch ${PREDICT_BATCH}; samples/s by wall clock unless "per CPU-s"`,
+    '',
+    modelTable(report.backends),
+  ];
+  for (const b of report.backends.filter((x) => x.unavailable)) lines.push(`${b.choice}: not measured (${b.unavailable})`);
+  lines.push('', 'where pretraining time goes (tf.profile kernel times; JS batch prep timed separately):', profileTable(report.backends));
+  if (report.pipeline.length > 0) {
+    lines.push('', formatTable(['default pipeline (cold cache)', 'wall s', 'exit'], report.pipeline.map((p) => [`--jobs ${p.jobs}`, formatNumber(p.seconds, 1), p.exitCode ?? 'signal'])));
+  }
+  lines.push('', `peak RSS of the bench process: ${formatNumber(report.peakRssMb)} MB`);
+  if (report.targets.length > 0) {
+    lines.push('', formatTable(['target', 'wanted', 'measured', 'met'], report.targets.map((t) => [t.what, t.target, t.measured, t.met ? 'yes' : 'NO'])));
+  }
+  for (const problem of report.problems) lines.push(`PROBLEM: ${problem}`);
+  return lines.join('\n');
+}
+
+/** Run every measurement the options ask for and return the report (no files written). */
+export async function runBench(options: BenchOptions, log: (line: string) => void = () => undefined): Promise<BenchReport> {
+  const createdAt = new Date();
+  const machine = machineInfo(PROJECT_ROOT);
+  const encoders = options.encoders.map((name) => {
+    const found = BENCH_ENCODERS.find((e) => e.name === name);
+    if (!found) throw new UserError(`--encoders: unknown encoder "${name}"; known: ${BENCH_ENCODERS.map((e) => e.name).join(', ')}.`);
+    return found;
+  });
+  const backends: BackendResult[] = [];
+  for (const choice of options.backends) backends.push(await benchBackend(choice, encoders, options, log));
+  const pipeline: PipelineTiming[] = [];
+  if (options.pipeline) {
+    for (const jobs of [...new Set([1, os.cpus().length])]) {
+      log(`pipeline --jobs ${jobs} (cold cache)`);
+      pipeline.push(await timePipeline(PROJECT_ROOT, jobs));
+    }
+  }
+  const problems: string[] = [];
+  for (const m of backends.flatMap((b) => b.models)) {
+    if (m.pretrain.tensorsLeft !== 0) problems.push(`${m.backend} ${m.encoder}: pretraining epoch left ${m.pretrain.tensorsLeft} tensors`);
+    if (m.finetune.tensorsLeft !== 0) problems.push(`${m.backend} ${m.encoder}: fine-tuning epoch left ${m.finetune.tensorsLeft} tensors`);
+  }
+  for (const p of pipeline.filter((x) => x.exitCode !== 0)) problems.push(`pipeline --jobs ${p.jobs} exited with ${p.exitCode}:\n${p.errorTail ?? ''}`);
+  return {
+    createdAt: createdAt.toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine,
+    loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    options,
+    backends,
+    pipeline,
+    peakRssMb: peakRssMb(),
+    targets: checkTargets(backends, pipeline),
+    problems,
+  };
+}
+
+/** Write the report as reports/bench/<timestamp>.json and latest.json (atomically); returns the timestamped path. */
+export async function writeBenchReport(report: BenchReport, outDir: string): Promise<string> {
+  const stamp = report.createdAt.replace(/\..*$/, '').replace(/:/g, '-');
+  const file = path.join(outDir, `${stamp}.json`);
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  await writeFileAtomic(file, json);
+  await writeFileAtomic(path.join(outDir, 'latest.json'), json);
+  return file;
+}
+
+async function parseOptions(argv: string[]): Promise<BenchOptions> {
+  const args = await yargs(argv)
+    .scriptName('npm run bench --')
+    .usage('$0 [options]\n\nTraining and inference throughput per backend and encoder, the matmul ceiling, and the pipeline\'s cold-cache wall time.')
+    .option('repeats', { type: 'number', describe: 'Timed repeats per measurement (the median is reported)', defaultDescription: '5, or 3 with --quick' })
+    .option('quick', { type: 'boolean', default: false, describe: 'Fewer and shorter repeats, a smaller profile, and no pipeline runs' })
+    .option('pipeline', { type: 'boolean', describe: 'Time the default pipeline on a cold cache with --jobs 1 and all cores (minutes)', defaultDescription: 'true, false with --quick' })
+    .option('skip-pipeline', { type: 'boolean', default: false, describe: 'Same as --no-pipeline' })
+    .option('backends', { type: 'string', default: 'native,wasm,cpu', describe: 'Backends to try, in order (those that do not load are listed as such)' })
+    .option('encoders', { type: 'string', default: BENCH_ENCODERS.map((e) => e.name).join(','), describe: 'Encoders to measure' })
+    .option('seconds', { type: 'number', describe: 'Target length of one timed repeat', defaultDescription: '1, or 0.4 with --quick' })
+    .option('out-dir', { type: 'string', default: path.join('reports', 'bench'), describe: 'Folder for <timestamp>.json and latest.json' })
+    .example('$0 --skip-pipeline', 'model measurements only (about two minutes)')
+    .example('$0 --quick --backends wasm', 'a rough number in well under a minute')
+    .strict()
+    .help()
+    .fail((message, error) => { throw error ?? new UserError(`${message}. See --help.`); })
+    .parseAsync();
+  const quick = args.quick;
+  const repeats = args.repeats ?? (quick ? 3 : 5);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`--repeats ${repeats}: give a whole number ≥ 1.`);
+  const backends = args.backends.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const b of backends) if (!['native', 'wasm', 'cpu'].includes(b)) throw new UserError(`--backends: unknown backend "${b}"; use native, wasm, cpu.`);
+  return {
+    repeats,
+    secondsPerRepeat: args.seconds ?? (quick ? 0.4 : 1),
+    profileBatches: quick ? 4 : 16,
+    backends: backends as BenchOptions['backends'],
+    encoders: args.encoders.split(',').map((s) => s.trim()).filter(Boolean),
+    pipeline: !args['skip-pipeline'] && (args.pipeline ?? !quick),
+    outDir: args['out-dir'],
+  };
+}
+
+/** CLI entry: measure, print the table, write the JSON; exit 1 when a measurement found a problem (e.g. leaked tensors). */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    const options = await parseOptions(argv);
+    tf.enableProdMode();
+    const report = await runBench(options, (line) => process.stderr.write(`bench: ${line}\n`));
+    process.stdout.write(`${formatReport(report)}\n`);
+    const file = await writeBenchReport(report, options.outDir);
+    process.stdout.write(`\nbench written to ${path.relative(process.cwd(), file) || file} (and latest.json beside it)\n`);
+    if (report.problems.length > 0) process.exitCode = 1;
+  } catch (error) {
+    if (error instanceof UserError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exit(USER_ERROR_EXIT_CODE);
+    }
+    process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+if (isEntryScript(import.meta.url)) void main(process.argv.slice(2));

@@ -1,0 +1,225 @@
+/**
+ * The bench's measurements, each a function of a model or a backend that
+ * returns medians over repeats after a warm-up: training throughput through
+ * the real fit() loop, inference through predictRows(), the matmul ceiling,
+ * a kernel-time profile of training, and the JS-side batch preparation.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from '../train/batches.ts';
+import { fit, predictRows, type Target } from '../train/fit.ts';
+import { createRng } from '../util/rng.ts';
+import { median, samplesForDuration } from './stats.ts';
+
+/** Seeded stand-in data with the shape of the digits (values in [0, 1], balanced labels); speed does not depend on content. */
+export interface BenchData {
+  x: Float32Array;
+  y: Int32Array;
+  features: number;
+  classCount: number;
+  rows: number;
+}
+
+/** `rows` seeded rows of `features` values in [0, 1] and labels cycling through `classCount` classes. */
+export function syntheticData(rows: number, features: number, classCount: number, seed: number): BenchData {
+  const rng = createRng(seed);
+  const x = new Float32Array(rows * features);
+  for (let i = 0; i < x.length; i++) x[i] = rng.next();
+  const y = Int32Array.from({ length: rows }, (_, i) => i % classCount);
+  return { x, y, features, classCount, rows };
+}
+
+/** `count` row indices cycling over the data's rows (a timed epoch may be longer than the data). */
+function indicesOf(data: BenchData, count: number): Int32Array {
+  return Int32Array.from({ length: count }, (_, i) => i % data.rows);
+}
+
+export interface RepeatOptions {
+  /** Timed repeats after the warm-up; the result is their median. */
+  repeats: number;
+  /** Aim for about this long per timed repeat. */
+  secondsPerRepeat: number;
+}
+
+export interface Rate {
+  /** Median samples per wall-clock second. */
+  perSecond: number;
+  /** Median samples per second of this process's CPU time (steadier when other processes share the cores). */
+  perCpuSecond: number;
+  samplesPerRepeat: number;
+  repeats: number;
+}
+
+/** Time `run(samples)` `repeats` times on a sample count sized from a short calibration run; medians of wall and CPU rates. */
+export async function measureRate(run: (samples: number) => Promise<void>, unit: number, options: RepeatOptions, minUnits = 2): Promise<Rate> {
+  const timeOnce = async (samples: number): Promise<{ wall: number; cpu: number }> => {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await run(samples);
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    return { wall, cpu: (cpu.user + cpu.system) / 1e6 };
+  };
+  const probe = unit * minUnits;
+  await timeOnce(probe); // warm-up: kernel setup, first allocations, JIT
+  const calibration = await timeOnce(probe);
+  const samples = samplesForDuration(probe / calibration.wall, options.secondsPerRepeat, unit, minUnits);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < options.repeats; r++) {
+    const t = await timeOnce(samples);
+    wall.push(samples / t.wall);
+    cpu.push(samples / Math.max(t.cpu, 1e-6));
+  }
+  return { perSecond: median(wall), perCpuSecond: median(cpu), samplesPerRepeat: samples, repeats: options.repeats };
+}
+
+export interface TrainingRate extends Rate {
+  /** Most tensors any one fit() call left allocated (must be 0). */
+  tensorsLeft: number;
+}
+
+/** What to train: reconstruct (denoising autoencoder, as pretraining) or classes (as fine-tuning). */
+export type TrainKind = 'reconstruct' | 'classes';
+
+function targetOf(kind: TrainKind, data: BenchData): Target {
+  return kind === 'reconstruct'
+    ? { kind: 'reconstruct', noise: 0.3, loss: 'binary-crossentropy' }
+    : { kind: 'classes', y: data.y, classCount: data.classCount };
+}
+
+/** Training samples/s of one-epoch fit() calls (the pipeline's own loop: batches, noise, Adam), and tensors left behind. */
+export async function measureTraining(model: tf.LayersModel, kind: TrainKind, data: BenchData, batchSize: number, options: RepeatOptions): Promise<TrainingRate> {
+  let tensorsLeft = 0;
+  let call = 0;
+  const rate = await measureRate(async (samples) => {
+    const before = tf.memory().numTensors;
+    await fit({
+      model, x: data.x, features: data.features, indices: indicesOf(data, samples), target: targetOf(kind, data),
+      epochs: 1, batchSize, learningRate: 1e-3, rng: createRng(++call),
+    });
+    tensorsLeft = Math.max(tensorsLeft, tf.memory().numTensors - before);
+  }, batchSize, options);
+  return { ...rate, tensorsLeft };
+}
+
+/** Inference samples/s of predictRows() in chunks of `batchSize`. */
+export async function measureInference(model: tf.LayersModel, data: BenchData, batchSize: number, options: RepeatOptions): Promise<Rate> {
+  return measureRate(async (samples) => {
+    await predictRows(model, data.x, data.features, indicesOf(data, samples), batchSize);
+  }, batchSize, options, 1);
+}
+
+export interface MatmulShape {
+  m: number;
+  k: number;
+  n: number;
+}
+
+export interface MatmulCeiling {
+  /** The best median GFLOP/s over the shapes: what this backend's matmul can do here. */
+  gflops: number;
+  gflopsPerCpuSecond: number;
+  shapes: Array<MatmulShape & { gflops: number; gflopsPerCpuSecond: number }>;
+}
+
+/** Shapes of the dense autoencoder's matmuls at batch 128 (forward and the two gradients, transposes already applied) plus one square. */
+export const MODEL_MATMUL_SHAPES: MatmulShape[] = [
+  { m: 128, k: 784, n: 256 },
+  { m: 128, k: 256, n: 784 },
+  { m: 784, k: 128, n: 256 },
+  { m: 512, k: 512, n: 512 },
+];
+
+/** GFLOP/s of plain float32 a·b (no transposes, no bias) per shape on the active backend; the ceiling training is compared with. */
+export async function measureMatmulCeiling(shapes: MatmulShape[], options: RepeatOptions): Promise<MatmulCeiling> {
+  const results: MatmulCeiling['shapes'] = [];
+  for (const { m, k, n } of shapes) {
+    const a = tf.randomUniform([m, k], -1, 1, 'float32', 1);
+    const b = tf.randomUniform([k, n], -1, 1, 'float32', 2);
+    const flops = 2 * m * k * n;
+    const rate = await measureRate(async (count) => {
+      for (let i = 0; i < count; i++) {
+        const c = tf.matMul(a, b);
+        if (i === count - 1) await c.data(); // backends that queue work finish it inside the timing
+        c.dispose();
+      }
+    }, 1, options, 3);
+    a.dispose();
+    b.dispose();
+    results.push({ m, k, n, gflops: (rate.perSecond * flops) / 1e9, gflopsPerCpuSecond: (rate.perCpuSecond * flops) / 1e9 });
+  }
+  const best = results.reduce((p, q) => (q.gflops > p.gflops ? q : p));
+  return { gflops: best.gflops, gflopsPerCpuSecond: Math.max(...results.map((r) => r.gflopsPerCpuSecond)), shapes: results };
+}
+
+/** Kernels that multiply matrices (or convolve); everything else is elementwise work, reductions, the loss and the optimizer. */
+const MATMUL_KERNELS = new Set(['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNative']);
+
+export interface TrainingProfile {
+  /** Shares of an unprofiled epoch's wall time (tf.profile's per-kernel times over the same batches, unprofiled median as the whole). */
+  matmulShare: number;
+  otherKernelShare: number;
+  /** The rest: JS batch preparation, the engine's tape and bookkeeping, layer code, and time the OS gave to other processes. */
+  outsideKernelShare: number;
+  /** The largest non-matmul kernels by time, with their share. */
+  topOther: Array<{ kernel: string; share: number }>;
+}
+
+/** Where one training epoch's time goes: tf.profile's per-kernel times, against the median wall time of unprofiled runs of the same batches. */
+export async function profileTraining(model: tf.LayersModel, kind: TrainKind, data: BenchData, batchSize: number, batches: number, repeats = 3): Promise<TrainingProfile> {
+  const indices = indicesOf(data, batchSize * batches);
+  const run = async (): Promise<void> => {
+    await fit({ model, x: data.x, features: data.features, indices, target: targetOf(kind, data), epochs: 1, batchSize, learningRate: 1e-3, rng: createRng(1) });
+  };
+  await run(); // warm-up
+  const walls: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    await run();
+    walls.push(performance.now() - t0);
+  }
+  const wall = median(walls);
+  const info = await tf.profile(async () => { await run(); return []; });
+  let matmul = 0;
+  const other = new Map<string, number>();
+  for (const k of info.kernels) {
+    if (k.name.includes('__op')) continue; // an op wrapper (custom gradient): its inner kernels are listed too
+    const ms = Number(k.kernelTimeMs) || 0;
+    if (MATMUL_KERNELS.has(k.name)) matmul += ms;
+    else other.set(k.name, (other.get(k.name) ?? 0) + ms);
+  }
+  const otherTotal = [...other.values()].reduce((p, q) => p + q, 0);
+  const total = Math.max(wall, matmul + otherTotal);
+  return {
+    matmulShare: matmul / total,
+    otherKernelShare: otherTotal / total,
+    outsideKernelShare: (total - matmul - otherTotal) / total,
+    topOther: [...other].sort((p, q) => q[1] - p[1]).slice(0, 5).map(([kernel, ms]) => ({ kernel, share: ms / total })),
+  };
+}
+
+/** Seconds per sample of fit()'s JS-side batch work for pretraining (shuffle, two row gathers, masking noise): time spent outside tfjs. */
+export function measureBatchPrep(data: BenchData, batchSize: number, samples: number, repeats: number, kind: TrainKind = 'reconstruct'): number {
+  const indices = indicesOf(data, samples);
+  const input = new Float32Array(batchSize * data.features);
+  const clean = new Float32Array(batchSize * data.features);
+  const oneHot = new Float32Array(batchSize * data.classCount);
+  const rng = createRng(5);
+  const times: number[] = [];
+  for (let r = 0; r <= repeats; r++) {
+    const t0 = performance.now();
+    const order = epochOrder(indices, rng);
+    for (let start = 0; start < order.length; start += batchSize) {
+      const end = Math.min(order.length, start + batchSize);
+      const rows = gatherRows(data.x, data.features, order, start, end, input);
+      if (kind === 'reconstruct') {
+        gatherRows(data.x, data.features, order, start, end, clean);
+        applyMaskingNoise(rows, 0.3, rng);
+      } else {
+        oneHotRows(data.y, data.classCount, order, start, end, oneHot);
+      }
+    }
+    if (r > 0) times.push((performance.now() - t0) / 1000 / samples);
+  }
+  return median(times);
+}

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { startBackend } from '../src/backend/start-backend.ts';
+import { buildConvModels, BENCH_ENCODERS, type BenchEncoder } from '../src/bench/encoders.ts';
+import { inferenceFlopsPerSample, trainingFlopsPerSample } from '../src/bench/flops.ts';
+import {
+  measureBatchPrep, measureInference, measureMatmulCeiling, measureTraining, profileTraining, syntheticData,
+} from '../src/bench/measure.ts';
+import { median, samplesForDuration } from '../src/bench/stats.ts';
+import { formatNumber, formatTable } from '../src/bench/table.ts';
+import { benchBackend, checkTargets, formatReport, type BenchReport } from '../pipeline/bench.ts';
+
+await startBackend('auto');
+
+test('median of odd and even lists, unsorted input, and an empty list is an error', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([7]), 7);
+  assert.throws(() => median([]), /empty/);
+});
+
+test('samplesForDuration gives whole batches, at least the minimum, and a bounded count', () => {
+  assert.equal(samplesForDuration(1000, 1, 128), 1024); // 1000 samples → 8 batches
+  assert.equal(samplesForDuration(10, 1, 128), 256); // slow: the 2-batch minimum
+  assert.equal(samplesForDuration(Number.NaN, 1, 32), 64);
+  assert.equal(samplesForDuration(1e9, 1, 128, 2, 4096), 4096);
+});
+
+test('formatTable aligns columns: text left, numbers right, a rule under the header', () => {
+  const text = formatTable(['name', 'rate'], [['wasm', formatNumber(12345)], ['cpu', formatNumber(7)]]);
+  const lines = text.split('\n');
+  assert.deepEqual(lines, [
+    'name    rate',
+    '----  ------',
+    'wasm  12,345',
+    'cpu        7',
+  ]);
+  assert.equal(formatNumber(Number.NaN), '–');
+  assert.equal(formatNumber(1.25, 1), '1.3');
+});
+
+test('training FLOPs of the dense autoencoder are 6 × Σ in×out per sample', () => {
+  const mlp = BENCH_ENCODERS.find((e) => e.name === 'mlp')!;
+  const { autoencoder, classifier } = mlp.build(1);
+  assert.equal(trainingFlopsPerSample(autoencoder), 6 * (784 * 256 + 256 * 64 + 64 * 256 + 256 * 784));
+  assert.equal(inferenceFlopsPerSample(classifier), 2 * (784 * 256 + 256 * 64 + 64 * 10));
+  autoencoder.dispose();
+  classifier.dispose();
+});
+
+test('conv FLOPs count output pixels for conv2d and input pixels for conv2dTranspose', () => {
+  const { autoencoder, classifier } = buildConvModels(1);
+  const conv = 2 * (14 * 14 * 9 * 1 * 32 + 7 * 7 * 9 * 32 * 64);
+  const dense = 2 * (7 * 7 * 64 * 64 + 64 * 7 * 7 * 64);
+  const deconv = 2 * (7 * 7 * 9 * 32 * 64 + 14 * 14 * 9 * 1 * 32);
+  assert.equal(inferenceFlopsPerSample(autoencoder), conv + dense + deconv);
+  assert.deepEqual(autoencoder.outputs[0].shape, [null, 784]);
+  assert.deepEqual(classifier.outputs[0].shape, [null, 10]);
+  autoencoder.dispose();
+  classifier.dispose();
+});
+
+/** A tiny dense encoder entry, so the smoke tests run in well under a second per measurement. */
+const tinyEncoder: BenchEncoder = {
+  name: 'tiny', describe: 'dense 16-8-16', features: 16, classCount: 4,
+  build: () => {
+    const autoencoder = tf.sequential({ layers: [tf.layers.dense({ inputShape: [16], units: 8, activation: 'relu' }), tf.layers.dense({ units: 16, activation: 'sigmoid' })] });
+    const classifier = tf.sequential({ layers: [tf.layers.dense({ inputShape: [16], units: 8, activation: 'relu' }), tf.layers.dense({ units: 4, activation: 'softmax' })] });
+    return { autoencoder, classifier };
+  },
+};
+const quick = { repeats: 1, secondsPerRepeat: 0.01 };
+
+test('the measurement functions run on tiny sizes and return finite positive numbers, leaving no tensors', async () => {
+  const before = tf.memory().numTensors;
+  const data = syntheticData(40, 16, 4, 1);
+  const { autoencoder, classifier } = tinyEncoder.build(1);
+  const pretrain = await measureTraining(autoencoder, 'reconstruct', data, 8, quick);
+  const finetune = await measureTraining(classifier, 'classes', data, 8, quick);
+  const inference = await measureInference(classifier, data, 16, quick);
+  for (const rate of [pretrain, finetune, inference]) {
+    assert.ok(Number.isFinite(rate.perSecond) && rate.perSecond > 0, `rate ${rate.perSecond}`);
+    assert.ok(Number.isFinite(rate.perCpuSecond) && rate.perCpuSecond > 0);
+  }
+  assert.equal(pretrain.tensorsLeft, 0);
+  assert.equal(finetune.tensorsLeft, 0);
+  const ceiling = await measureMatmulCeiling([{ m: 8, k: 16, n: 8 }], quick);
+  assert.ok(Number.isFinite(ceiling.gflops) && ceiling.gflops > 0);
+  const profile = await profileTraining(autoencoder, 'reconstruct', data, 8, 2, 1);
+  const shares = profile.matmulShare + profile.otherKernelShare + profile.outsideKernelShare;
+  assert.ok(Math.abs(shares - 1) < 1e-9, `shares sum to ${shares}`);
+  assert.ok(profile.matmulShare > 0);
+  const prep = measureBatchPrep(data, 8, 40, 1);
+  assert.ok(Number.isFinite(prep) && prep > 0);
+  autoencoder.dispose();
+  classifier.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('benchBackend measures an encoder on a backend and the report prints it with the targets', async () => {
+  const log: string[] = [];
+  const result = await benchBackend('cpu', [tinyEncoder], { ...quick, profileBatches: 2, matmulShapes: [{ m: 8, k: 8, n: 8 }] }, (line) => log.push(line));
+  const missing = await benchBackend('native', [tinyEncoder], { ...quick, profileBatches: 2, matmulShapes: [{ m: 8, k: 8, n: 8 }] }, (line) => log.push(line));
+  await startBackend('auto');
+  assert.equal(result.models.length, 1);
+  const model = result.models[0];
+  assert.ok(model.pretrainGflops > 0 && model.ceilingShare > 0 && model.trainFlopsPerSample === 6 * (16 * 8 + 8 * 16));
+  const report: BenchReport = {
+    createdAt: new Date(0).toISOString(), command: 'test', loadAverageAtEnd: [0, 0, 0], peakRssMb: 1, problems: [],
+    machine: { cpuModel: 'test cpu', cores: 2, memoryGb: 1, platform: 'test', node: 'v20', versions: {}, loadAverage: [0, 0, 0] },
+    options: { repeats: 1, secondsPerRepeat: 0.01, profileBatches: 2, backends: ['cpu'], encoders: ['tiny'], pipeline: false, outDir: '' },
+    backends: [result, missing], pipeline: [{ jobs: 2, args: [], seconds: 100, exitCode: 0 }],
+    targets: checkTargets([result], [{ jobs: 2, args: [], seconds: 100, exitCode: 0 }]),
+  };
+  assert.deepEqual(report.targets.map((t) => t.met), [true]); // only the pipeline target applies to a 'tiny' encoder
+  const text = formatReport(report);
+  assert.match(text, /cpu\s+tiny\s+[\d,]+/);
+  assert.match(text, /--jobs 2\s+100\.0/);
+  if (missing.unavailable) assert.match(text, /native: not measured/);
+});
