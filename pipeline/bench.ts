@@ -51,6 +51,8 @@ export interface BenchOptions {
   backends: Array<Exclude<BackendChoice, 'auto'>>;
   encoders: string[];
   pipeline: boolean;
+  /** Also measure encoders on backends their entry marks as slow (e.g. conv on cpu: many minutes). */
+  includeSlow: boolean;
   outDir: string;
 }
 
@@ -78,6 +80,8 @@ export interface BackendResult {
   unavailable?: string;
   ceiling?: MatmulCeiling;
   models: ModelResult[];
+  /** Encoders not measured here because their entry marks this backend as slow. */
+  skipped?: string[];
 }
 
 export interface BenchReport {
@@ -133,7 +137,7 @@ export async function benchEncoder(encoder: BenchEncoder, backend: string, ceili
 export async function benchBackend(
   choice: Exclude<BackendChoice, 'auto'>,
   encoders: BenchEncoder[],
-  options: RepeatOptions & { profileBatches: number; matmulShapes?: MatmulShape[] },
+  options: RepeatOptions & { profileBatches: number; matmulShapes?: MatmulShape[]; includeSlow?: boolean },
   log: (line: string) => void,
 ): Promise<BackendResult> {
   let name: string;
@@ -147,11 +151,17 @@ export async function benchBackend(
   log(`${name}: matmul ceiling`);
   const ceiling = await measureMatmulCeiling(options.matmulShapes ?? MODEL_MATMUL_SHAPES, options);
   const models: ModelResult[] = [];
+  const skipped: string[] = [];
   for (const encoder of encoders) {
+    if (!options.includeSlow && encoder.slowOn?.includes(name)) {
+      log(`${name}: ${encoder.name} skipped (slow here; --include-slow measures it)`);
+      skipped.push(encoder.name);
+      continue;
+    }
     log(`${name}: ${encoder.name}`);
     models.push(await benchEncoder(encoder, name, ceiling, options));
   }
-  return { choice, name, ceiling, models };
+  return { choice, name, ceiling, models, ...(skipped.length ? { skipped } : {}) };
 }
 
 const pct = (share: number): string => `${formatNumber(share * 100, 0)} %`;
@@ -205,6 +215,7 @@ export function formatReport(report: BenchReport): string {
     modelTable(report.backends),
   ];
   for (const b of report.backends.filter((x) => x.unavailable)) lines.push(`${b.choice}: not measured (${b.unavailable})`);
+  for (const b of report.backends.filter((x) => x.skipped)) lines.push(`${b.name}: ${b.skipped!.join(', ')} not measured (slow there; --include-slow)`);
   lines.push('', 'where pretraining time goes (tf.profile kernel times; JS batch prep timed separately):', profileTable(report.backends));
   if (report.pipeline.length > 0) {
     lines.push('', formatTable(['default pipeline (cold cache)', 'wall s', 'exit'], report.pipeline.map((p) => [`--jobs ${p.jobs}`, formatNumber(p.seconds, 1), p.exitCode ?? 'signal'])));
@@ -273,6 +284,7 @@ async function parseOptions(argv: string[]): Promise<BenchOptions> {
     .option('quick', { type: 'boolean', default: false, describe: 'Fewer and shorter repeats, a smaller profile, and no pipeline runs' })
     .option('pipeline', { type: 'boolean', describe: 'Time the default pipeline on a cold cache with --jobs 1 and all cores (minutes)', defaultDescription: 'true, false with --quick' })
     .option('skip-pipeline', { type: 'boolean', default: false, describe: 'Same as --no-pipeline' })
+    .option('include-slow', { type: 'boolean', default: false, describe: 'Also measure encoders on backends where they take many minutes (conv on cpu)' })
     .option('backends', { type: 'string', default: 'native,wasm,cpu', describe: 'Backends to try, in order (those that do not load are listed as such)' })
     .option('encoders', { type: 'string', default: BENCH_ENCODERS.map((e) => e.name).join(','), describe: 'Encoders to measure' })
     .option('seconds', { type: 'number', describe: 'Target length of one timed repeat', defaultDescription: '1, or 0.4 with --quick' })
@@ -295,6 +307,7 @@ async function parseOptions(argv: string[]): Promise<BenchOptions> {
     backends: backends as BenchOptions['backends'],
     encoders: args.encoders.split(',').map((s) => s.trim()).filter(Boolean),
     pipeline: !args['skip-pipeline'] && (args.pipeline ?? !quick),
+    includeSlow: args['include-slow'],
     outDir: args['out-dir'],
   };
 }

@@ -109,7 +109,7 @@ test('benchBackend measures an encoder on a backend and the report prints it wit
   const report: BenchReport = {
     createdAt: new Date(0).toISOString(), command: 'test', loadAverageAtEnd: [0, 0, 0], peakRssMb: 1, problems: [],
     machine: { cpuModel: 'test cpu', cores: 2, memoryGb: 1, platform: 'test', node: 'v20', versions: {}, loadAverage: [0, 0, 0] },
-    options: { repeats: 1, secondsPerRepeat: 0.01, profileBatches: 2, backends: ['cpu'], encoders: ['tiny'], pipeline: false, outDir: '' },
+    options: { repeats: 1, secondsPerRepeat: 0.01, profileBatches: 2, backends: ['cpu'], encoders: ['tiny'], pipeline: false, includeSlow: false, outDir: '' },
     backends: [result, missing], pipeline: [{ jobs: 2, args: [], seconds: 100, exitCode: 0 }],
     targets: checkTargets([result], [{ jobs: 2, args: [], seconds: 100, exitCode: 0 }]),
   };

@@ -21,6 +21,8 @@ export interface BenchEncoder {
   /** Input features per sample (flat). */
   features: number;
   classCount: number;
+  /** Backends (tfjs names) where one measurement takes many minutes; skipped unless --include-slow. */
+  slowOn?: string[];
   /** Fresh models with seeded initial weights; the caller disposes both. */
   build(seed: number): BenchModels;
 }
@@ -73,5 +75,5 @@ export function buildConvModels(seed: number, latent = 64): BenchModels {
 /** Every encoder the bench knows, in table order. */
 export const BENCH_ENCODERS: BenchEncoder[] = [
   { name: 'mlp', describe: `dense ${FEATURES}-256-64-256-${FEATURES} (src/models/autoencoder.ts)`, features: FEATURES, classCount: CLASSES, build: buildMlp },
-  { name: 'conv', describe: 'conv 3×3 s2 32 → 3×3 s2 64 → dense 64; mirrored conv2dTranspose decoder (plain tf.layers)', features: FEATURES, classCount: CLASSES, build: (seed) => buildConvModels(seed) },
+  { name: 'conv', describe: 'conv 3×3 s2 32 → 3×3 s2 64 → dense 64; mirrored conv2dTranspose decoder (plain tf.layers)', features: FEATURES, classCount: CLASSES, slowOn: ['cpu'], build: (seed) => buildConvModels(seed) },
 ];
