@@ -30,7 +30,8 @@ import {
 import { timePipeline, type PipelineTiming } from '../src/bench/pipeline-timing.ts';
 import { formatNumber, formatTable } from '../src/bench/table.ts';
 import type { BackendChoice } from '../src/config.ts';
-import { UserError, USER_ERROR_EXIT_CODE } from '../src/errors.ts';
+import { UserError } from '../src/errors.ts';
+import { runCommand } from '../src/util/command.ts';
 import { isEntryScript } from './stage-main.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -298,6 +299,7 @@ async function parseOptions(argv: string[]): Promise<BenchOptions> {
   const quick = args.quick;
   const repeats = args.repeats ?? (quick ? 3 : 5);
   if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`--repeats ${repeats}: give a whole number ≥ 1.`);
+  if (args.seconds !== undefined && !(Number.isFinite(args.seconds) && args.seconds > 0)) throw new UserError(`--seconds ${args.seconds}: give a positive number of seconds, e.g. 1.`);
   const backends = args.backends.split(',').map((s) => s.trim()).filter(Boolean);
   for (const b of backends) if (!['native', 'wasm', 'cpu'].includes(b)) throw new UserError(`--backends: unknown backend "${b}"; use native, wasm, cpu.`);
   return {
@@ -314,7 +316,7 @@ async function parseOptions(argv: string[]): Promise<BenchOptions> {
 
 /** CLI entry: measure, print the table, write the JSON; exit 1 when a measurement found a problem (e.g. leaked tensors). */
 export async function main(argv: string[]): Promise<void> {
-  try {
+  await runCommand(async () => {
     const options = await parseOptions(argv);
     tf.enableProdMode();
     const report = await runBench(options, (line) => process.stderr.write(`bench: ${line}\n`));
@@ -322,14 +324,7 @@ export async function main(argv: string[]): Promise<void> {
     const file = await writeBenchReport(report, options.outDir);
     process.stdout.write(`\nbench written to ${path.relative(process.cwd(), file) || file} (and latest.json beside it)\n`);
     if (report.problems.length > 0) process.exitCode = 1;
-  } catch (error) {
-    if (error instanceof UserError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      process.exit(USER_ERROR_EXIT_CODE);
-    }
-    process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-    process.exit(1);
-  }
+  });
 }
 
 if (isEntryScript(import.meta.url)) void main(process.argv.slice(2));

@@ -30,7 +30,10 @@ export function cleanStore(root: string, options: { olderThan?: Date; dryRun?: b
   const removed: string[] = [];
   for (const entry of store.list()) {
     if (!(STAGES as string[]).includes(entry.stage)) continue;
-    const old = options.olderThan === undefined || entry.temporary || entry.createdAt === undefined || entry.createdAt < options.olderThan;
+    // A temporary folder may belong to a run that is writing right now: only an hour-old one is a leftover.
+    const old = entry.temporary
+      ? Date.now() - fs.statSync(entry.dir).mtimeMs > 3_600_000
+      : options.olderThan === undefined || entry.createdAt === undefined || entry.createdAt < options.olderThan;
     if (!old) continue;
     removed.push(entry.dir);
     if (!options.dryRun) fs.rmSync(entry.dir, { recursive: true, force: true });

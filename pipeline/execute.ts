@@ -4,18 +4,17 @@
  * a tensor-leak check per job, and a clean stop on Ctrl-C.
  */
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
 import type { ArtifactStore } from '../src/artifacts/store.ts';
 import type { BackendChoice } from '../src/config.ts';
 import type { Dataset } from '../src/data/dataset.ts';
 import type { DatasetSource } from '../src/data/sources.ts';
 import type { Job } from '../src/jobs/job.ts';
-import { runJobs, type JobRecord } from '../src/jobs/runner.ts';
+import { jobsToRun, runJobs, type JobRecord } from '../src/jobs/runner.ts';
 import { WorkerPool } from '../src/jobs/worker-pool.ts';
 import type { Logger } from '../src/util/log.ts';
 import { createJobProgress } from '../src/util/progress.ts';
 import { exitOnSignals } from '../src/util/signals.ts';
-import { executeJob } from './stages.ts';
+import { executeJobCounted } from './stages.ts';
 
 /** tfjs's backend names back to the CLI's, so workers start exactly the backend the main process reported. */
 const BACKEND_CHOICE_OF: Record<string, BackendChoice> = { tensorflow: 'native', wasm: 'wasm', cpu: 'cpu' };
@@ -40,8 +39,8 @@ export interface ExecuteOptions {
 export async function executePlan(options: ExecuteOptions): Promise<JobRecord[]> {
   const { jobs, store, force, log } = options;
   const progress = createJobProgress(options.quiet);
-  const toRun = jobs.filter((job) => force.has(job.id) || !store.check(job.stage, job.key).ok).length;
-  const workers = Math.min(options.parallel, toRun);
+  const toRun = jobsToRun(jobs, store, force);
+  const workers = Math.min(options.parallel, toRun.size);
   const pool = workers > 1
     ? new WorkerPool(workers, fileURLToPath(new URL('./worker.ts', import.meta.url)), {
       type: 'init',
@@ -56,23 +55,22 @@ export async function executePlan(options: ExecuteOptions): Promise<JobRecord[]>
     })
     : undefined;
   exitOnSignals(() => { progress.stop(); pool?.close(); });
-  log.header(`train (${toRun} of ${jobs.length} jobs to run${pool ? `, ${workers} at once in worker processes` : ''})`);
+  log.header(`train (${toRun.size} of ${jobs.length} jobs to run${pool ? `, ${workers} at once in worker processes` : ''})`);
 
   try {
     return await runJobs(jobs, {
       store,
       force,
+      toRun,
       concurrency: Math.max(1, workers),
       execute: async (job) => {
-        if (pool) return pool.run(job);
-        const before = tf.memory().numTensors;
-        const files = await executeJob(job, {
+        if (pool) return pool.run(job, force.has(job.id));
+        const { files, leaked } = await executeJobCounted(job, {
           store,
           dataset: options.dataset,
           backend: options.backend,
           onEpoch: (epochLog, total) => progress.epoch(job.id, epochLog, total),
         });
-        const leaked = tf.memory().numTensors - before;
         if (leaked !== 0) log.warn(`${job.id} left ${leaked} tensors behind`);
         return files;
       },

@@ -16,11 +16,10 @@ import type { ClassifierJob } from '../src/jobs/job.ts';
 import { buildEncoder } from '../src/models/autoencoder.ts';
 import { matchLatentScale } from '../src/models/latent-scale.ts';
 import { buildPcaEncoder } from '../src/models/pca-encoder.ts';
-import { gatherRows } from '../src/train/batches.ts';
+import { evenlySpaced, gatherRows } from '../src/train/batches.ts';
 import { outcomeFiles, trainAndEvaluate } from '../src/train/train-classifier.ts';
 import { deriveSeed } from '../src/util/rng.ts';
 import { loadSplit } from './prepare.ts';
-import { evenlySpaced } from './pretrain.ts';
 import { runStageAlone } from './stage-main.ts';
 
 export const PCA_VERSION = 1;

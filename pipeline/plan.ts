@@ -2,11 +2,12 @@
  * The plan: every job a configuration needs, each with the content key of its
  * output. A key hashes exactly what determines the output — the stage's slice
  * of the config, the dataset's fingerprint, the keys of its inputs, the
- * backend, and the stage's code version — so an unchanged job is skipped and
+ * backend (name and versions), and the stage's code version — so an unchanged job is skipped and
  * changing only the labeled fractions (or adding an arm) reuses splits,
  * encoders and the arms already trained.
  */
 import { hashOf } from '../src/artifacts/hash.ts';
+import { UserError } from '../src/errors.ts';
 import type { ArtifactStore } from '../src/artifacts/store.ts';
 import { datasetFingerprint } from '../src/data/cache.ts';
 import { featureCount, isImageDataset, type Dataset } from '../src/data/dataset.ts';
@@ -70,13 +71,17 @@ function budgetLabel(budget: LabelBudget): string {
 }
 
 /** Every job of a run, in an order where each job comes after the jobs it reads. */
-export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, backend: string): Job[] {
+/** `engine` (src/backend engineId) is hashed into every key: results depend on the backend and its version. */
+export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, engine: string): Job[] {
   const model = modelParams(config, dataset);
   const classifierTrain = { epochs: config.finetuneEpochs, batchSize: config.batchSize, learningRate: config.learningRate };
   const arms = new Set<ArmName>(config.arms);
   // Pseudo-labelling's teacher is the pretrained arm, so it runs (unreported) even when not asked for.
   const needsPretrained = arms.has('pretrained') || arms.has('pseudo-label');
   const needsEncoder = needsPretrained || arms.has('frozen') || arms.has('two-phase');
+  if (config.arms.includes('pca') && config.latent > dataset.features) {
+    throw new UserError(`--arms pca needs --latent ≤ the number of features (${dataset.features}); it is ${config.latent}: lower --latent or drop pca.`);
+  }
   const jobs: Job[] = [];
   for (const seed of config.seeds) {
     const testFraction = dataset.hasOfficialTest ? 0 : config.testFraction;
@@ -88,7 +93,7 @@ export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, backend
     const pretrainTrain = { epochs: config.pretrainEpochs, batchSize: config.pretrainBatchSize, learningRate: config.pretrainLearningRate };
     const pretrain: PretrainJob = {
       stage: 'pretrain', id: `pretrain seed ${seed}`, seed, deps: [prepare.id], splitKey: prepare.key, model, train: pretrainTrain, noise: config.noise, noiseType: config.noiseType,
-      key: hashOf({ stage: 'pretrain', version: PRETRAIN_VERSION, split: prepare.key, model, train: pretrainTrain, noise: config.noise, noiseType: config.noiseType, backend }),
+      key: hashOf({ stage: 'pretrain', version: PRETRAIN_VERSION, split: prepare.key, model, train: pretrainTrain, noise: config.noise, noiseType: config.noiseType, engine }),
     };
     if (needsEncoder) jobs.push(pretrain);
     for (const budget of budgetsOf(config)) {
@@ -96,7 +101,7 @@ export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, backend
       const common = { seed, splitKey: prepare.key, budget, model, train: classifierTrain };
       const keyed = (job: Omit<ClassifierJob, 'key'>, version: number, extra: Record<string, unknown> = {}): ClassifierJob => ({
         ...job,
-        key: hashOf({ stage: job.stage, arm: job.arm, version, split: prepare.key, encoder: job.encoderKey ?? null, budget, model, train: classifierTrain, strategy: job.strategy, ...extra, backend }),
+        key: hashOf({ stage: job.stage, arm: job.arm, version, split: prepare.key, encoder: job.encoderKey ?? null, budget, model, train: classifierTrain, strategy: job.strategy, ...extra, engine }),
       });
       const finetunes = new Map<ArmName, ClassifierJob>();
       for (const [arm, strategy] of Object.entries(FINETUNE_ARMS) as [ArmName, (c: PipelineConfig) => Strategy][]) {

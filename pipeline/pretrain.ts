@@ -19,7 +19,7 @@ import type { PretrainJob } from '../src/jobs/job.ts';
 import { buildDecoder, buildEncoder, joinAutoencoder, type AutoencoderSpec } from '../src/models/autoencoder.ts';
 import { matchLatentScale } from '../src/models/latent-scale.ts';
 import type { RunPictures, TrainingCurve } from '../src/report/run-record.ts';
-import { gatherRows } from '../src/train/batches.ts';
+import { evenlySpaced, gatherRows } from '../src/train/batches.ts';
 import { fit, predictRows } from '../src/train/fit.ts';
 import { createRng, deriveSeed } from '../src/util/rng.ts';
 import { loadSplit } from './prepare.ts';
@@ -44,6 +44,7 @@ export async function pretrain(job: PretrainJob, ctx: StageContext): Promise<Ent
   const autoencoder = joinAutoencoder(encoder, decoder);
   const started = Date.now();
   const epochs = await fit({
+    learningRateOption: '--pretrain-learning-rate',
     model: autoencoder,
     x: data.x,
     features: spec.features,
@@ -73,12 +74,6 @@ export async function pretrain(job: PretrainJob, ctx: StageContext): Promise<Ent
     'summary.json': JSON.stringify({ trainSeconds, finalLoss: epochs.at(-1)?.loss ?? null }),
     ...(pictures ? { 'pictures.json': JSON.stringify(pictures) } : {}),
   };
-}
-
-/** At most `count` indices spread evenly over `indices` (deterministic, covers every class). */
-export function evenlySpaced(indices: Int32Array, count: number): Int32Array {
-  if (indices.length <= count) return indices;
-  return Int32Array.from({ length: count }, (_, i) => indices[Math.floor((i * indices.length) / count)]);
 }
 
 async function drawPictures(data: Dataset, split: Split, encoder: tf.LayersModel, autoencoder: tf.LayersModel, seed: number): Promise<RunPictures> {

@@ -29,7 +29,8 @@ export function collectRunFiles(store: ArtifactStore, jobs: Job[], reported: Cla
   const first = pretrainJobs[0];
   const hasPictures = first !== undefined && fs.existsSync(path.join(store.entryDir('pretrain', first.key), 'pictures.json'));
   return {
-    rows: outcomes.map((o) => o.row),
+    // A cached result keeps the name the dataset had when it was computed; the same data may have been loaded under another name.
+    rows: outcomes.map((o) => ({ ...o.row, dataset: params.dataset.name })),
     params,
     curves: [
       ...pretrainJobs.map((job) => store.readJson<TrainingCurve>('pretrain', job.key, 'curve.json')),
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     .example('$0 reports/2025-01-02T03-04-05', 'rebuild one run')
     .strict()
     .help()
+    .fail((message, error) => { throw error ?? new UserError(`${message}. See --help.`); })
     .parseAsync();
   const root = argv.reportsRoot;
   const runDir = (argv.runFolder as string | undefined) ?? (await latestRunDir(root));

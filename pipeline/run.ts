@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { ArtifactStore } from '../src/artifacts/store.ts';
-import { startBackend } from '../src/backend/start-backend.ts';
+import { engineId, startBackend } from '../src/backend/start-backend.ts';
 import { configFromArgs, parseArgs, runControlFromArgs, type RunControl } from '../src/cli.ts';
 import type { PipelineConfig } from '../src/config.ts';
 import { loadDatasetSource, sourceFromConfig } from '../src/data/sources.ts';
@@ -63,7 +63,7 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
   log.info(`dataset: ${dataset.name}, ${dataset.y.length} samples, ${facts.features} features, ${facts.classCount} classes (${((Date.now() - loadStarted) / 1000).toFixed(1)} s)`);
 
   const store = new ArtifactStore(path.resolve(config.cacheDir));
-  let jobs = buildPlan(config, facts, backend.name);
+  let jobs = buildPlan(config, facts, engineId(backend.name));
   if (options.untilStage) jobs = planUpTo(jobs, options.untilStage);
   const force = new Set(jobs.filter((job) => control.force.includes(job.stage)).map((job) => job.id));
   if (control.dryRun) {
@@ -91,7 +91,7 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
     createdAt: startedAt.toISOString(),
     config: { ...config } as unknown as Record<string, unknown>,
     environment: describeEnvironment(backend.name),
-    dataset: { name: dataset.name, inputShape: dataset.inputShape, classNames: dataset.classNames, poolSize: split.pool.length, testSize: split.test.length },
+    dataset: { name: dataset.name, inputShape: dataset.inputShape, classNames: dataset.classNames, poolSize: split.pool.length, testSize: split.test.length, fingerprint: facts.fingerprint },
     stageSeconds,
     totalSeconds: (Date.now() - startedAt.getTime()) / 1000,
   };

@@ -2,6 +2,7 @@
  * The stage functions by name: one job in, its output files out. Used in the
  * main process (--jobs 1) and in every worker process alike.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { EntryFiles } from '../src/artifacts/store.ts';
 import type { StageContext } from '../src/jobs/context.ts';
 import type { Job } from '../src/jobs/job.ts';
@@ -22,4 +23,11 @@ export async function executeJob(job: Job, ctx: StageContext): Promise<EntryFile
     case 'pca': return pca(job, ctx);
     case 'pseudo-label': return pseudoLabel(job, ctx);
   }
+}
+
+/** Run one job and count the tensors it left behind (every stage must leave none). */
+export async function executeJobCounted(job: Job, ctx: StageContext): Promise<{ files: EntryFiles; leaked: number }> {
+  const before = tf.memory().numTensors;
+  const files = await executeJob(job, ctx);
+  return { files, leaked: tf.memory().numTensors - before };
 }

@@ -3,7 +3,6 @@
  * and start the backend once, then run each job it is sent and store its
  * output, reporting epochs back for the progress display.
  */
-import * as tf from '@tensorflow/tfjs';
 import { ArtifactStore } from '../src/artifacts/store.ts';
 import { startBackend } from '../src/backend/start-backend.ts';
 import { datasetFingerprint } from '../src/data/cache.ts';
@@ -11,7 +10,7 @@ import { loadDatasetSource } from '../src/data/sources.ts';
 import { UserError } from '../src/errors.ts';
 import type { StageContext } from '../src/jobs/context.ts';
 import type { FromWorker, ToWorker } from '../src/jobs/worker-protocol.ts';
-import { executeJob } from './stages.ts';
+import { executeJobCounted } from './stages.ts';
 
 const send = (message: FromWorker): void => { process.send?.(message); };
 
@@ -39,10 +38,8 @@ process.on('message', (message: ToWorker) => {
     const { job } = message;
     try {
       if (!context) throw new Error('job sent before the worker was initialised');
-      const before = tf.memory().numTensors;
-      const files = await executeJob(job, { ...context, onEpoch: (log, total) => send({ type: 'epoch', jobId: job.id, log, total }) });
-      context.store.write(job.stage, job.key, files);
-      const leaked = tf.memory().numTensors - before;
+      const { files, leaked } = await executeJobCounted(job, { ...context, onEpoch: (log, total) => send({ type: 'epoch', jobId: job.id, log, total }) });
+      context.store.write(job.stage, job.key, files, { replace: message.replace });
       if (leaked !== 0) send({ type: 'leaked', jobId: job.id, tensors: leaked });
       send({ type: 'done', jobId: job.id });
     } catch (error) {
@@ -51,5 +48,8 @@ process.on('message', (message: ToWorker) => {
   })();
 });
 
-// The parent going away (Ctrl-C, a crash) ends the worker too.
+// The parent going away (a crash, or its Ctrl-C handling) ends the worker too.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C reaches every process of the terminal's group; the main process decides (it reports the
+// interruption and stops the workers), so a worker must not die on its own and look like a failure.
+process.on('SIGINT', () => undefined);

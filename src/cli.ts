@@ -198,21 +198,25 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   }
   config.download = Boolean(args.download);
   const cacheDir = given('cache-dir');
-  if (cacheDir !== undefined) config.cacheDir = cacheDir;
+  if (cacheDir !== undefined) {
+    checkWritableFolder('cache-dir', cacheDir);
+    config.cacheDir = cacheDir;
+  }
   const testFraction = given('test-fraction');
   if (testFraction !== undefined) config.testFraction = parseNumber('test-fraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
-  const int = (name: string, key: 'hidden' | 'depth' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pretrainBatchSize' | 'pseudoPerClass', min: number) => {
+  // Upper bounds keep typos (an extra zero, a depth of 30) from becoming out-of-memory crashes.
+  const int = (name: string, key: 'hidden' | 'depth' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pretrainBatchSize' | 'pseudoPerClass', min: number, max: number) => {
     const value = given(name);
-    if (value !== undefined) config[key] = parseInteger(name, value, min);
+    if (value !== undefined) config[key] = parseInteger(name, value, min, max);
   };
-  int('hidden', 'hidden', 1);
-  int('latent', 'latent', 1);
-  int('pretrain-epochs', 'pretrainEpochs', 0);
-  int('finetune-epochs', 'finetuneEpochs', 1);
-  int('batch-size', 'batchSize', 1);
-  int('pretrain-batch-size', 'pretrainBatchSize', 1);
-  int('depth', 'depth', 1);
-  int('pseudo-per-class', 'pseudoPerClass', 1);
+  int('hidden', 'hidden', 1, 8192);
+  int('latent', 'latent', 1, 4096);
+  int('pretrain-epochs', 'pretrainEpochs', 0, 10_000);
+  int('finetune-epochs', 'finetuneEpochs', 1, 10_000);
+  int('batch-size', 'batchSize', 1, 65_536);
+  int('pretrain-batch-size', 'pretrainBatchSize', 1, 65_536);
+  int('depth', 'depth', 1, 6);
+  int('pseudo-per-class', 'pseudoPerClass', 1, 1_000_000);
   const encoder = given('encoder');
   if (encoder !== undefined) config.encoder = parseChoice('encoder', encoder, ENCODER_FAMILIES);
   const noiseType = given('noise-type');
@@ -241,7 +245,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   }
   const out = given('out');
   if (out !== undefined) {
-    checkWritableFolder(out);
+    checkWritableFolder('out', out);
     config.out = path.resolve(out);
   }
   config.quiet = Boolean(args.quiet);
@@ -278,11 +282,12 @@ function parseNumber(name: string, text: string, range: { min: number; max: numb
   return value;
 }
 
-function parseInteger(name: string, text: string, min: number): number {
+function parseInteger(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = Number(text.trim());
   if (text.trim() === '' || !Number.isInteger(value) || value < min) {
     throw new UserError(`--${name} "${text}" is not a whole number ≥ ${min}: give one like ${Math.max(min, 1) * 10}.`);
   }
+  if (value > max) throw new UserError(`--${name} ${text} is too large: give at most ${max}.`);
   return value;
 }
 
@@ -324,14 +329,14 @@ export function parseSeeds(text: string): number[] {
 }
 
 /**
- * The report folder must be creatable and writable before anything runs.
+ * The report and cache folders must be creatable and writable before anything runs.
  * Probing by creating (and removing) the folder and a file is the only check
  * that also holds for root and for read-only mounts.
  */
-function checkWritableFolder(out: string): void {
+function checkWritableFolder(option: string, out: string): void {
   const target = path.resolve(out);
   if (fs.existsSync(target) && !fs.statSync(target).isDirectory()) {
-    throw new UserError(`--out ${out} is a file, not a folder: give a folder path.`);
+    throw new UserError(`--${option} ${out} is a file, not a folder: give a folder path.`);
   }
   let firstCreated: string | undefined;
   try {
@@ -341,7 +346,7 @@ function checkWritableFolder(out: string): void {
     fs.rmSync(probe);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new UserError(`--out ${out} is not writable (${reason}): give a folder you can write to.`);
+    throw new UserError(`--${option} ${out} is not writable (${reason}): give a folder you can write to.`);
   } finally {
     if (firstCreated) fs.rmSync(firstCreated, { recursive: true, force: true });
   }

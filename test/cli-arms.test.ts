@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPlan } from '../pipeline/plan.ts';
 import { configFromArgs, parseArgs } from '../src/cli.ts';
-import { PRESETS } from '../src/config.ts';
+import { ARM_CHOICES, PRESETS } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';
 
 async function config(...argv: string[]) {
@@ -48,4 +48,6 @@ test('the paper preset exists and names only valid arms', async () => {
   assert.ok(PRESETS.paper);
   const c = await config('--preset', 'paper');
   assert.ok(c.arms.length >= 1);
+  for (const arm of c.arms) assert.ok(ARM_CHOICES.includes(arm), `unknown arm ${arm}`);
+  assert.deepEqual(c.labelsPerClass, [10, 100]);
 });

@@ -9,6 +9,7 @@ import { escapeHtml } from '../src/report/html.ts';
 import { latestRunDir, listRuns, writeReportsIndex } from '../src/report/index-page.ts';
 import { markdownLinkTargets } from '../src/report/markdown.ts';
 import { writeFakeRun } from './fixtures/fake-run.ts';
+import { FULL_MNIST_FINGERPRINT } from '../src/report/published-results.ts';
 
 async function tempRoot(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'semisup-report-'));
@@ -109,7 +110,7 @@ test('full MNIST at 100/600/1000/3000 labels shows the published errors with cit
   const root = await tempRoot();
   try {
     const runDir = join(root, 'run-m');
-    await writeFakeRun(runDir, { datasetName: 'mnist', poolSize: 60000, testSize: 10000, fractions: [100 / 60000, 600 / 60000, 1000 / 60000, 3000 / 60000], seeds: [1, 2] });
+    await writeFakeRun(runDir, { datasetName: 'mnist', fingerprint: FULL_MNIST_FINGERPRINT, poolSize: 60000, testSize: 10000, fractions: [100 / 60000, 600 / 60000, 1000 / 60000, 3000 / 60000], seeds: [1, 2] });
     const built = await buildReport(runDir, { reportsRoot: false });
     const html = await readFile(built.htmlPath, 'utf8');
     assert.match(html, /<section id="published">/);
@@ -122,6 +123,11 @@ test('full MNIST at 100/600/1000/3000 labels shows the published errors with cit
     }
     const md = await readFile(built.mdPath, 'utf8');
     assert.match(md, /\| CAE \| 13\.47 \| 6\.30 \| 4\.77 \| 3\.22 \|/);
+    // Fashion-MNIST has the same sizes, but the published numbers are not about it.
+    const fashionDir = join(root, 'run-f');
+    await writeFakeRun(fashionDir, { datasetName: 'fashion-mnist', fingerprint: '0123456789abcdef', poolSize: 60000, testSize: 10000, fractions: [100 / 60000, 1000 / 60000], seeds: [1, 2] });
+    const fashion = await readFile((await buildReport(fashionDir, { reportsRoot: false })).htmlPath, 'utf8');
+    assert.doesNotMatch(fashion, /<section id="published">/);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

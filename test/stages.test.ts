@@ -58,3 +58,20 @@ test('keys change with what determines the output, and only with that', () => {
   assert.notEqual(key(other, 'finetune seed 1 fraction 0.2'), key(jobs, 'finetune seed 1 fraction 0.2'));
   assert.notEqual(key(other, 'baseline seed 1 fraction 0.2'), key(jobs, 'baseline seed 1 fraction 0.2'));
 });
+
+test('pairing: a pretrained-arm job whose encoder is the fresh initialisation reproduces the baseline bit for bit', async () => {
+  const { trainAndEvaluate } = await import('../src/train/train-classifier.ts');
+  const { buildEncoder } = await import('../src/models/autoencoder.ts');
+  const { loadSplit } = await import('../pipeline/prepare.ts');
+  const finetuneJob = jobs.find((job): job is ClassifierJob => job.stage === 'finetune' && job.budget.value === 0.5)!;
+  const baselineJob = jobs.find((job): job is ClassifierJob => job.stage === 'baseline' && job.budget.value === 0.5)!;
+  const split = loadSplit(store, finetuneJob.splitKey);
+  const run = (job: ClassifierJob) => trainAndEvaluate({ job, encoder: buildEncoder(job.model, job.seed), data: dataset, split, backend: 'test', onEpoch: () => undefined });
+  const a = await run(finetuneJob);
+  const b = await run(baselineJob);
+  // Same head init, same labeled rows, same batch order, same optimiser and budget ⇒ identical training.
+  assert.deepEqual(a.curve.epochs, b.curve.epochs);
+  assert.deepEqual(a.confusion.matrix, b.confusion.matrix);
+  assert.equal(a.row.accuracy, b.row.accuracy);
+  assert.deepEqual([a.row.arm, b.row.arm], ['pretrained', 'baseline']);
+});

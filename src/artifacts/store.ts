@@ -40,7 +40,8 @@ export class ArtifactStore {
     } catch {
       return { ok: false, reason: 'manifest missing or not valid JSON' };
     }
-    for (const [name, expected] of Object.entries(manifest.files ?? {})) {
+    if (!manifest.files || Object.keys(manifest.files).length === 0) return { ok: false, reason: 'manifest lists no files' };
+    for (const [name, expected] of Object.entries(manifest.files)) {
       const file = path.join(dir, name);
       if (!fs.existsSync(file)) return { ok: false, reason: `${name} missing` };
       const data = fs.readFileSync(file);
@@ -61,9 +62,10 @@ export class ArtifactStore {
 
   /**
    * Write an entry atomically. If another process finished the same entry
-   * first, its copy is kept (same key ⇒ same content).
+   * first, its copy is kept (same key ⇒ same content) — unless `replace`
+   * (--force), which swaps the new entry in; until then the old one stays valid.
    */
-  write(stage: string, key: string, files: EntryFiles): void {
+  write(stage: string, key: string, files: EntryFiles, options: { replace?: boolean } = {}): void {
     const target = this.entryDir(stage, key);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     const tmp = temporarySibling(target);
@@ -77,9 +79,11 @@ export class ArtifactStore {
       }
       fs.writeFileSync(path.join(tmp, MANIFEST), JSON.stringify(manifest, null, 2));
       if (fs.existsSync(target)) {
-        // A corrupt entry being replaced, or a concurrent writer that won: keep a valid one.
-        if (this.check(stage, key).ok) return;
-        fs.rmSync(target, { recursive: true, force: true });
+        // A corrupt entry being replaced, or a concurrent writer that won: keep a valid one unless asked to replace it.
+        if (!options.replace && this.check(stage, key).ok) return;
+        const old = temporarySibling(target);
+        fs.renameSync(target, old);
+        fs.rmSync(old, { recursive: true, force: true });
       }
       try {
         fs.renameSync(tmp, target);

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../config.ts';
 import { UserError } from '../errors.ts';
-import { registerWasmKernelOverrides } from './wasm-kernels.ts';
+import { WASM_KERNELS_VERSION } from './wasm-kernels-version.ts';
 
 /** tfjs's own names for the backends, by the CLI's names. */
 const TFJS_NAME: Record<Exclude<BackendChoice, 'auto'>, string> = { native: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
@@ -28,7 +28,11 @@ async function registerNative(): Promise<void> {
   if (!tf.findBackend('tensorflow')) throw new Error('tfjs-node-native loaded but registered no "tensorflow" backend');
 }
 
-/** The wasm backend plus our kernel overrides (fast transposed matmuls, conv gradients; see wasm-kernels.ts). */
+/**
+ * The wasm backend plus our kernel overrides: the stock backend cannot train conv models (no
+ * Conv2DBackpropFilter) and is slow on transposed matmuls (see wasm-kernels.ts). Loaded lazily so
+ * --backend cpu never loads wasm.
+ */
 async function registerWasm(): Promise<void> {
   const { registerWasmKernelOverrides, wasmBinaryDir } = await import('./wasm-kernels.ts');
   const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
@@ -42,8 +46,6 @@ async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<void>
   const ok = await tf.setBackend(TFJS_NAME[choice]);
   if (!ok || tf.getBackend() !== TFJS_NAME[choice]) throw new Error(`tfjs could not initialise the ${TFJS_NAME[choice]} backend`);
   await tf.ready();
-  // The stock wasm backend cannot train conv models (no Conv2DBackpropFilter) and is slow on transposed matmuls.
-  if (choice === 'wasm') registerWasmKernelOverrides();
 }
 
 function reason(error: unknown): string {
@@ -93,4 +95,13 @@ export function packageVersions(): Record<string, string> {
     }
   }
   return versions;
+}
+
+/**
+ * What, besides the config, decides a backend's numbers: its name, the tfjs version and, on wasm, the
+ * version of our kernel overrides. Part of every cache key, so upgrading either recomputes results.
+ */
+export function engineId(backend: string): string {
+  const versions = packageVersions();
+  return `${backend}/tfjs-${versions['@tensorflow/tfjs'] ?? '?'}${backend === 'wasm' ? `/kernels-${WASM_KERNELS_VERSION}` : ''}`;
 }

@@ -26,10 +26,6 @@ export function featureCount(dataset: Pick<Dataset, 'inputShape'>): number {
   return dataset.inputShape.reduce((a, b) => a * b, 1);
 }
 
-/** Number of samples in the dataset. */
-export function sampleCount(dataset: Pick<Dataset, 'y'>): number {
-  return dataset.y.length;
-}
 
 /** True when samples are images (height × width × channels), which enables the image-only report parts. */
 export function isImageDataset(dataset: Pick<Dataset, 'inputShape'>): boolean {

@@ -31,10 +31,6 @@ export function budgetsOf(config: { labeled: number[]; labelsPerClass: number[] 
     : config.labeled.map((value) => ({ kind: 'fraction' as const, value }));
 }
 
-/** Human-readable budget, e.g. "1 %" or "10 per class". */
-export function describeBudget(budget: LabelBudget): string {
-  return budget.kind === 'fraction' ? `${+(budget.value * 100).toPrecision(4)} %` : `${budget.value} per class`;
-}
 
 /** Indices of each class, in ascending index order. */
 function indicesByClass(y: Int32Array, indices: ArrayLike<number>, classCount: number): number[][] {

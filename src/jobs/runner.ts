@@ -33,6 +33,8 @@ export interface RunnerOptions {
   execute: (job: Job) => Promise<EntryFiles | void>;
   /** Ids of jobs to rerun even when cached. */
   force: Set<string>;
+  /** The result of jobsToRun when the caller already has it (checking the store reads every cached file). */
+  toRun?: Map<string, string | undefined>;
   /** How many jobs may run at once. */
   concurrency: number;
   events: RunnerEvents;
@@ -55,7 +57,7 @@ export function jobsToRun(jobs: Job[], store: ArtifactStore, force: Set<string>)
 /** Execute the plan; jobs whose inputs are ready run concurrently up to `concurrency`, those others wait for first. The first failure stops new starts and is rethrown after running jobs settle. */
 export async function runJobs(jobs: Job[], options: RunnerOptions): Promise<JobRecord[]> {
   const { store, events } = options;
-  const toRun = jobsToRun(jobs, store, options.force);
+  const toRun = options.toRun ?? jobsToRun(jobs, store, options.force);
   const records = new Map<string, JobRecord>();
   for (const job of jobs) {
     if (!toRun.has(job.id)) {
@@ -79,13 +81,12 @@ export async function runJobs(jobs: Job[], options: RunnerOptions): Promise<JobR
     if (reason) {
       events.corrupt(job, reason);
       store.remove(job.stage, job.key);
-    } else if (options.force.has(job.id)) {
-      store.remove(job.stage, job.key);
     }
     events.started(job);
     const began = Date.now();
     return options.execute(job).then((files) => {
-      if (files) store.write(job.stage, job.key, files);
+      // A forced job replaces its old entry only once the new one is complete.
+      if (files) store.write(job.stage, job.key, files, { replace: options.force.has(job.id) });
       const seconds = (Date.now() - began) / 1000;
       records.set(job.id, { id: job.id, stage: job.stage, key: job.key, status: 'ran', seconds, ...(reason ? { note: `recomputed: ${reason}` } : {}) });
       done.add(job.id);

@@ -14,6 +14,8 @@ interface Worker {
   child: ChildProcess;
   ready: Promise<void>;
   busy: boolean;
+  /** Set when the process has exited or failed to start; a dead worker takes no jobs. */
+  dead?: Error;
   current?: { jobId: string; resolve: () => void; reject: (error: Error) => void };
 }
 
@@ -45,7 +47,14 @@ export class WorkerPool {
     worker.ready.catch(() => undefined); // awaited in run(); avoid an unhandled rejection in between
     child.on('message', (message: FromWorker) => this.onMessage(worker, message));
     child.on('exit', (code, signal) => {
+      worker.dead = new Error(`a worker process exited (${signal ?? `code ${code}`})`);
       worker.current?.reject(new Error(`worker running ${worker.current.jobId} exited (${signal ?? `code ${code}`})`));
+      worker.current = undefined;
+    });
+    // An IPC failure (e.g. sending to a worker that just died) must fail the job, not crash the run.
+    child.on('error', (error) => {
+      worker.dead = error;
+      worker.current?.reject(error);
       worker.current = undefined;
     });
     child.send(init);
@@ -75,14 +84,19 @@ export class WorkerPool {
   }
 
   /** Run a job on an idle worker; resolves when its output is in the store. */
-  async run(job: Job): Promise<void> {
-    const worker = this.workers.find((w) => !w.busy);
-    if (!worker) throw new Error('no idle worker: the runner started more jobs than the pool has workers');
+  async run(job: Job, replace = false): Promise<void> {
+    const worker = this.workers.find((w) => !w.busy && !w.dead);
+    if (!worker) {
+      const dead = this.workers.find((w) => w.dead)?.dead;
+      throw dead ?? new Error('no idle worker: the runner started more jobs than the pool has workers');
+    }
     worker.busy = true;
     await worker.ready;
     return new Promise<void>((resolve, reject) => {
       worker.current = { jobId: job.id, resolve, reject };
-      worker.child.send({ type: 'job', job });
+      worker.child.send({ type: 'job', job, replace }, (error) => {
+        if (error) reject(error);
+      });
     });
   }
 

@@ -18,7 +18,8 @@ export interface WorkerInit {
   fingerprint: string;
 }
 
-export type ToWorker = WorkerInit | { type: 'job'; job: Job };
+/** `replace`: the job was forced, so its output replaces a valid cached entry. */
+export type ToWorker = WorkerInit | { type: 'job'; job: Job; replace: boolean };
 
 export type FromWorker =
   | { type: 'ready'; backend: string }

@@ -20,7 +20,3 @@ export function buildClassifier(encoder: tf.LayersModel, classCount: number, see
   return tf.model({ inputs: encoder.inputs, outputs: probabilities, name: 'classifier' });
 }
 
-/** Copy every weight of `source` into `target` (same architecture); used to start fine-tuning from a pretrained encoder. */
-export function copyWeights(source: tf.LayersModel, target: tf.LayersModel): void {
-  target.setWeights(source.getWeights());
-}

@@ -51,9 +51,15 @@ export const PUBLISHED_MNIST: PublishedMethod[] = [
 /** Label counts the published tables report. */
 export const PUBLISHED_LABEL_COUNTS = [100, 600, 1000, 3000];
 
-/** True for full MNIST (60,000 training / 10,000 test images), the only setting the published numbers apply to. */
-export function isFullMnist(dataset: Pick<DatasetInfo, 'name' | 'poolSize' | 'testSize'>): boolean {
-  return dataset.name === 'mnist' || (dataset.poolSize === 60000 && dataset.testSize === 10000);
+/**
+ * datasetFingerprint of full MNIST (60,000 + 10,000 images with the official split), however it was
+ * loaded (--dataset mnist or an IDX folder, .gz or not). Sizes alone would also match Fashion-MNIST and KMNIST.
+ */
+export const FULL_MNIST_FINGERPRINT = '74cb0a5734a3a78b';
+
+/** True for full MNIST, the only setting the published numbers apply to. */
+export function isFullMnist(dataset: Pick<DatasetInfo, 'fingerprint'>): boolean {
+  return dataset.fingerprint === FULL_MNIST_FINGERPRINT;
 }
 
 export interface PublishedComparison {
@@ -66,7 +72,7 @@ export interface PublishedComparison {
 }
 
 /** The run's errors beside the published ones at shared label counts; undefined when the run is not comparable. */
-export function publishedComparison(summary: Summary, dataset: Pick<DatasetInfo, 'name' | 'poolSize' | 'testSize'>): PublishedComparison | undefined {
+export function publishedComparison(summary: Summary, dataset: Pick<DatasetInfo, 'fingerprint'>): PublishedComparison | undefined {
   if (!isFullMnist(dataset)) return undefined;
   const shared = summary.fractions.filter((f) => PUBLISHED_LABEL_COUNTS.includes(Math.round(f.labeled)));
   if (shared.length === 0) return undefined;

@@ -147,7 +147,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     await svgFigure('pretrain-loss', pretrainLossSpec(curves), 'Autoencoder reconstruction loss per epoch, one line per seed',
       'Reconstruction loss of the autoencoder on the unlabeled pool while pretraining. It should fall and flatten; a line that rises or jumps points to a learning rate that is too high.'),
     first ? await svgFigure('training-curves', trainingCurvesSpec(curves, first.fraction, first.labeled), `Classifier loss and accuracy per epoch at ${fractionLabel(first)}`,
-      `Classifier training at the smallest labeled fraction, ${fractionLabel(first)}: loss and accuracy per epoch for each arm and seed. Compare how fast each arm learns and whether validation accuracy levels off or falls (overfitting the few labels).`) : undefined,
+      `Classifier training at the smallest labeled fraction, ${fractionLabel(first)}: loss and accuracy per epoch for each arm and seed. Compare how fast each arm learns. These are training numbers: reaching 100 % accuracy early means an arm fits its few labels completely, which says nothing yet about the test set.`) : undefined,
     summary.fractions.length > 1 ? await svgFigure('training-curves-all', trainingCurvesAllSpec(curves), 'Accuracy per epoch at every labeled fraction',
       'The same comparison at every labeled fraction. If pretraining helps mostly when labels are scarce, the arms move closer together as the fraction grows.') : undefined,
   );

@@ -29,6 +29,8 @@ export interface DatasetInfo {
   classNames: string[];
   poolSize: number;
   testSize: number;
+  /** Content fingerprint of the loaded data (src/data/cache.ts datasetFingerprint). */
+  fingerprint?: string;
 }
 
 export interface RunParams {

@@ -122,6 +122,7 @@ export function checkParams(v: unknown): RunParams {
     totalSeconds: num(o.totalSeconds, 'totalSeconds'),
   };
   if (env.gitCommit !== undefined) params.environment.gitCommit = str(env.gitCommit, 'environment.gitCommit');
+  if (ds.fingerprint !== undefined) params.dataset.fingerprint = str(ds.fingerprint, 'dataset.fingerprint');
   if (Number.isNaN(Date.parse(params.createdAt))) fail('createdAt', 'an ISO timestamp', params.createdAt);
   return params;
 }

@@ -109,9 +109,12 @@ export function summarise(rows: readonly ResultRow[]): Summary {
 
 /** The comparison the headline talks about: `pretrained` if present, else the arm with the highest mean. */
 export function mainComparison(f: FractionSummary): ArmComparison | undefined {
-  const pre = f.comparisons.find((c) => c.arm === 'pretrained');
-  if (pre) return pre;
-  return [...f.comparisons].sort((a, b) => b.armMean - a.armMean)[0];
+  // Chosen by a fixed order, never by the results: picking the best-looking arm would make its p-value mean less.
+  for (const arm of ARM_ORDER) {
+    const found = f.comparisons.find((c) => c.arm === arm);
+    if (found) return found;
+  }
+  return f.comparisons[0];
 }
 
 /** The ten-second sentence: what the main arm did at the fewest labels, with CI, p and whether it is significant. */
@@ -200,7 +203,3 @@ export function fractionLabel(f: Pick<FractionSummary, 'labeled' | 'fraction'>):
   return `${count(f.labeled)} labels (${fractionText(f.fraction)})`;
 }
 
-/** Capitalised verdict for a sentence start. */
-export function verdictSentence(c: ArmComparison): string {
-  return capitalise(c.verdict) + (c.significant || c.n < 2 ? '' : ` (${signed(c.delta)} points, ${pClause(c.pValue)})`) + '.';
-}

@@ -47,3 +47,9 @@ export function oneHotRows(y: Int32Array, classCount: number, indices: ArrayLike
   for (let b = start; b < end; b++) rows[(b - start) * classCount + y[indices[b]]] = 1;
   return rows;
 }
+
+/** At most `count` indices spread evenly over `indices` (deterministic, covers every class). */
+export function evenlySpaced(indices: Int32Array, count: number): Int32Array {
+  if (indices.length <= count) return indices;
+  return Int32Array.from({ length: count }, (_, i) => indices[Math.floor((i * indices.length) / count)]);
+}

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EpochLog } from '../report/run-record.ts';
+import { UserError } from '../errors.ts';
 import type { Rng } from '../util/rng.ts';
 import { applyGaussianNoise, applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from './batches.ts';
 import { sigmoidCrossEntropyFromLogits, sigmoidOutputLayer } from './sigmoid-logits.ts';
@@ -36,6 +37,8 @@ export interface FitOptions {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** The CLI option that sets learningRate, named in the error when the loss diverges. */
+  learningRateOption?: string;
   rng: Rng;
   /**
    * Learning rate per group of weights (one Adam each); weights in no group
@@ -54,7 +57,8 @@ export interface FitOptions {
   onEpoch?: (log: EpochLog) => void;
 }
 
-export class NonFiniteLossError extends Error {
+/** A diverging loss is bad input (a learning rate too high for the data), not a bug: one line, exit 2. */
+export class NonFiniteLossError extends UserError {
   override name = 'NonFiniteLossError';
 }
 
@@ -72,6 +76,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
   const targetBuffer = new Float32Array(batchSize * width);
   // Binary cross-entropy of a sigmoid output is computed from its logits: the same loss, ~15 % faster per step.
   const sigmoidLayer = target.kind === 'reconstruct' && target.loss === 'binary-crossentropy' && options.lossFromLogits !== false ? sigmoidOutputLayer(model) : null;
+  let lastYield = Date.now();
   const logs: EpochLog[] = [];
   try {
     for (let epoch = firstEpoch; epoch < firstEpoch + epochs; epoch++) {
@@ -79,6 +84,12 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
       let lossSum = tf.scalar(0);
       let correctSum = tf.scalar(0);
       for (let start = 0; start < order.length; start += batchSize) {
+        // Let timers and signal handlers run (Ctrl-C, progress redraws) a few times a second:
+        // tfjs's awaits on wasm/cpu are microtasks only, and one epoch of a large pool takes many seconds.
+        if (Date.now() - lastYield > 200) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = Date.now();
+        }
         const end = Math.min(order.length, start + batchSize);
         const rows = end - start;
         const inputs = gatherRows(x, features, order, start, end, inputBuffer);
@@ -123,13 +134,11 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
       lossSum.dispose();
       correctSum.dispose();
       if (!Number.isFinite(loss)) {
-        throw new NonFiniteLossError(`training loss became ${loss} in epoch ${epoch}: lower --learning-rate (now ${options.learningRate}).`);
+        throw new NonFiniteLossError(`training loss became ${loss} in epoch ${epoch}: lower ${options.learningRateOption ?? '--learning-rate'} (now ${options.learningRate}).`);
       }
       const log: EpochLog = target.kind === 'classes' ? { epoch, loss, accuracy: correct / order.length } : { epoch, loss };
       logs.push(log);
       options.onEpoch?.(log);
-      // Let timers and signal handlers run (Ctrl-C, progress redraws): tfjs's awaits on wasm/cpu are microtasks only.
-      await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     optimizers.forEach((optimizer) => optimizer.dispose());

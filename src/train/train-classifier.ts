@@ -72,7 +72,6 @@ export async function trainWithStrategy(classifier: tf.LayersModel, encoder: tf.
  */
 export async function trainAndEvaluate(options: {
   job: ClassifierJob;
-  arm?: ArmName;
   encoder: tf.LayersModel;
   data: Dataset;
   split: Split;
@@ -82,29 +81,36 @@ export async function trainAndEvaluate(options: {
   saveModel?: boolean;
 }): Promise<ClassifierOutcome & { model?: SavedModelFiles }> {
   const { job, encoder, data, split } = options;
-  const arm = options.arm ?? job.arm;
+  const arm = job.arm;
   const labeled = labeledSubset(split, job.budget, data.classNames);
   const classifier = buildClassifier(encoder, job.model.classCount, job.seed);
   const trainRows = options.extra ? Int32Array.from([...labeled, ...options.extra.indices]).sort() : labeled;
-  const started = Date.now();
-  const epochs = await trainWithStrategy(classifier, encoder, job.strategy, {
-    model: classifier,
-    x: data.x,
-    features: job.model.features,
-    indices: trainRows,
-    target: { kind: 'classes', y: trainingTargets(data, labeled, options.extra), classCount: job.model.classCount },
-    ...job.train,
-    // The same stream for every arm: identical batch order for a paired comparison.
-    rng: createRng(deriveSeed(job.seed, `classifier:${job.budget.kind}:${job.budget.value}`)),
-    onEpoch: options.onEpoch,
-  });
-  const trainSeconds = (Date.now() - started) / 1000;
-  const probabilities = await predictRows(classifier, data.x, job.model.features, split.test);
-  const predicted = argmaxRows(probabilities, job.model.classCount);
-  const truth = Array.from(split.test, (i) => data.y[i]);
-  const matrix = confusionMatrix(truth, predicted, job.model.classCount);
-  const model = options.saveModel ? await serialiseModel(classifier) : undefined;
-  classifier.dispose();
+  let outcome;
+  try {
+    const started = Date.now();
+    const epochs = await trainWithStrategy(classifier, encoder, job.strategy, {
+      model: classifier,
+      x: data.x,
+      features: job.model.features,
+      indices: trainRows,
+      target: { kind: 'classes', y: trainingTargets(data, labeled, options.extra), classCount: job.model.classCount },
+      ...job.train,
+      // The same stream for every arm: identical batch order for a paired comparison.
+      rng: createRng(deriveSeed(job.seed, `classifier:${job.budget.kind}:${job.budget.value}`)),
+      onEpoch: options.onEpoch,
+    });
+    const trainSeconds = (Date.now() - started) / 1000;
+    const probabilities = await predictRows(classifier, data.x, job.model.features, split.test);
+    const predicted = argmaxRows(probabilities, job.model.classCount);
+    const truth = Array.from(split.test, (i) => data.y[i]);
+    const matrix = confusionMatrix(truth, predicted, job.model.classCount);
+    const model = options.saveModel ? await serialiseModel(classifier) : undefined;
+    outcome = { epochs, trainSeconds, matrix, model };
+  } finally {
+    // Disposes the encoder's layers too (the classifier holds them), also when training fails.
+    classifier.dispose();
+  }
+  const { epochs, trainSeconds, matrix, model } = outcome;
   const fraction = reportedFraction(job, labeled.length, split.pool.length);
   return {
     row: {

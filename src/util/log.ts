@@ -24,7 +24,3 @@ export function createLogger(quiet: boolean, stream: NodeJS.WriteStream = proces
   };
 }
 
-/** Seconds with one decimal, for log lines. */
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
