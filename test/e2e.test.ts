@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { readResultsCsv } from '../src/report/run-files.ts';
 import type { JobRecord } from '../src/jobs/runner.ts';
+import { inspectInChromium, skipWithoutChromium } from './fixtures/browser.ts';
 import { runCli, tempFolder } from './fixtures/cli.ts';
 
 const cwd = tempFolder('e2e');
@@ -30,6 +31,15 @@ test('a --quick run of the real CLI writes a complete report', async () => {
   const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
   assert.match(report, /pretrain/i);
   assert.ok(fs.existsSync(path.join(cwd, 'data', 'pretrain')), 'stage outputs are cached under data/');
+});
+
+test('the --quick run\'s report.html renders in Chromium with no console errors and every chart and picture', { skip: skipWithoutChromium, timeout: 60_000 }, async () => {
+  const facts = await inspectInChromium(path.join(out, 'report.html'));
+  assert.deepEqual(facts.problems, []);
+  assert.deepEqual(facts.requests, [], 'the report fetched something from the network');
+  assert.equal(facts.charts, 8);
+  assert.equal(facts.images.length, 1);
+  assert.ok(facts.images[0] > 0, 'the reconstruction PNG did not decode');
 });
 
 test('a rerun with the same config trains nothing and reproduces the numbers', async () => {
