@@ -211,7 +211,9 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
 
   // 9. Configuration, environment, timings
   const env = params.environment;
-  const stageRows = Object.entries(params.stageSeconds).map(([stage, s]) => [stage, fixed(s, 1), params.totalSeconds > 0 ? pct((100 * s) / params.totalSeconds, 0) : '–']);
+  // Stage seconds are summed over a stage's jobs, which may have run side by side: shares are of the summed work, not of the wall time.
+  const workSeconds = Object.values(params.stageSeconds).reduce((a, b) => a + b, 0);
+  const stageRows = Object.entries(params.stageSeconds).map(([stage, s]) => [stage, fixed(s, 1), workSeconds > 0 ? pct((100 * s) / workSeconds, 0) : '–']);
   sections.push({
     id: 'configuration',
     title: 'Configuration, environment and timings',
@@ -227,7 +229,8 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
           ...Object.entries(env.versions).map(([k, v]) => [k, v] as [string, string]),
         ],
       },
-      { kind: 'table', table: { header: ['stage', 'seconds', 'share'], rows: [...stageRows, ['total', fixed(params.totalSeconds, 1), '']], align: ['left', 'right', 'right'] } },
+      { kind: 'table', table: { header: ['stage', 'job seconds', 'share of work'], rows: [...stageRows, ['all stages', fixed(workSeconds, 1), ''], ['wall time of the run', fixed(params.totalSeconds, 1), '']], align: ['left', 'right', 'right'] } },
+      { kind: 'paragraph', text: 'Job seconds add up the time of every job of a stage in this run (cached jobs count 0); with several worker processes jobs run side by side, so they can exceed the wall time.' },
     ],
   });
 

@@ -41,7 +41,7 @@ export interface RunParams {
   config: Record<string, unknown>;
   environment: EnvironmentInfo;
   dataset: DatasetInfo;
-  /** Wall seconds per stage name (prepare, pretrain, finetune, baseline, report). */
+  /** Seconds of work per stage: the sum over the stage's jobs run this time (cached jobs count 0; parallel jobs overlap). */
   stageSeconds: Record<string, number>;
   totalSeconds: number;
 }
