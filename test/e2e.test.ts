@@ -27,7 +27,7 @@ test('a --quick run of the real CLI writes a complete report', async () => {
   for (const row of rows) assert.ok(row.accuracy > 0.3 && row.accuracy <= 1, `accuracy ${row.accuracy}`);
   const params = JSON.parse(fs.readFileSync(path.join(out, 'params.json'), 'utf8'));
   assert.ok(['tensorflow', 'wasm', 'cpu'].includes(params.environment.backend));
-  assert.equal(params.config.pretrainEpochs, 2);
+  assert.equal(params.config.pretrainEpochs, 4);
   const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
   assert.match(report, /pretrain/i);
   assert.ok(fs.existsSync(path.join(cwd, 'data', 'pretrain')), 'stage outputs are cached under data/');
