@@ -49,6 +49,8 @@ async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<void>
 }
 
 function reason(error: unknown): string {
+  // The usual case on machines where libtensorflow could not be downloaded at install time.
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'ERR_MODULE_NOT_FOUND') return 'not installed';
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0];
 }

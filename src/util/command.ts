@@ -7,6 +7,13 @@
 import { UserError, USER_ERROR_EXIT_CODE } from '../errors.ts';
 
 export async function runCommand(body: () => Promise<void>): Promise<void> {
+  // `… | head` closes the pipe early: stop quietly instead of failing on the next write.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
+  }
   try {
     await body();
   } catch (error) {
