@@ -97,3 +97,20 @@ test('clean removes cached entries (all, or older than a cut-off)', () => {
     assert.deepEqual(fs.existsSync(dir) ? fs.readdirSync(dir) : [], []);
   }
 });
+
+test('two pipelines started at once on the same data/ both succeed with the same numbers', async () => {
+  const cwd = tempFolder('concurrent');
+  const [a, b] = await Promise.all([
+    runCli('run.ts', [...ARGS, '--jobs', '1', '--out', 'a'], cwd),
+    runCli('run.ts', [...ARGS, '--jobs', '1', '--out', 'b'], cwd),
+  ]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  const csv = (dir: string) => stripTimes(fs.readFileSync(path.join(cwd, dir, 'results.csv'), 'utf8'));
+  assert.equal(csv('a'), referenceCsv);
+  assert.equal(csv('b'), referenceCsv);
+  for (const stage of ['prepare', 'pretrain', 'finetune', 'baseline']) {
+    const entries = fs.readdirSync(path.join(cwd, 'data', stage));
+    assert.deepEqual(entries.filter((name) => name.startsWith('.tmp-')), [], `${stage}: a temporary folder was left behind`);
+  }
+});
