@@ -93,7 +93,7 @@ export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, engine:
     const pretrainTrain = { epochs: config.pretrainEpochs, batchSize: config.pretrainBatchSize, learningRate: config.pretrainLearningRate };
     const pretrain: PretrainJob = {
       stage: 'pretrain', id: `pretrain seed ${seed}`, seed, deps: [prepare.id], splitKey: prepare.key, model, train: pretrainTrain, noise: config.noise, noiseType: config.noiseType,
-      key: hashOf({ stage: 'pretrain', version: PRETRAIN_VERSION, split: prepare.key, model, train: pretrainTrain, noise: config.noise, noiseType: config.noiseType, engine }),
+      key: hashOf({ stage: 'pretrain', version: PRETRAIN_VERSION, split: prepare.key, model, train: pretrainTrain, noise: config.noise, noiseType: config.noise === 0 ? 'none' : config.noiseType, engine }),
     };
     if (needsEncoder) jobs.push(pretrain);
     for (const budget of budgetsOf(config)) {
