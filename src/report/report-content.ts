@@ -124,7 +124,8 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
 
   // 3. Summary table
   const tones = summary.fractions.flatMap((f) => (f.comparisons.length ? f.comparisons.map((c) => toneOf(c)) : ['none' as Tone]));
-  const nsCount = summary.fractions.flatMap((f) => f.comparisons).filter((c) => c.n >= 2 && !c.significant).length;
+  const tested = summary.fractions.flatMap((f) => f.comparisons).filter((c) => c.n >= 2);
+  const nsCount = tested.filter((c) => !c.significant).length;
   sections.push({
     id: 'summary',
     title: 'Results per labeled fraction',
@@ -134,10 +135,12 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
         kind: 'paragraph',
         text: 'Accuracies are test-set means ± standard deviation over seeds, in %. Δ is the arm minus the baseline of the same seed (same split, same labeled examples), in percentage points, ' +
           'with the 95 % confidence interval of its mean (Student t); p is the two-sided paired t-test. ' +
-          (nsCount > 0
-            ? `${nsCount === 1 ? 'One difference is' : `${nsCount} differences are`} not significant at 5 %: the data do not show that the arms differ there, which is not the same as showing that they are equal.`
-            : 'Every difference with at least two seeds is significant at 5 %.') +
-          (summary.seeds.length < 5 ? ` With only ${summary.seeds.length} seed${summary.seeds.length === 1 ? '' : 's'}, only large or very consistent differences can reach significance.` : ''),
+          (tested.length === 0
+            ? 'With a single seed there is no significance test: run with --seeds 3 or more to tell a real difference from seed-to-seed noise.'
+            : (nsCount > 0
+              ? `${nsCount === 1 ? 'One difference is' : `${nsCount} differences are`} not significant at 5 %: the data do not show that the arms differ there, which is not the same as showing that they are equal.`
+              : 'Every difference is significant at 5 %.') +
+              (summary.seeds.length < 5 ? ` With only ${summary.seeds.length} seeds, only large or very consistent differences can reach significance.` : '')),
       },
     ],
   });
