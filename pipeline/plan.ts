@@ -92,8 +92,9 @@ export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, engine:
     jobs.push(prepare);
     const pretrainTrain = { epochs: config.pretrainEpochs, batchSize: config.pretrainBatchSize, learningRate: config.pretrainLearningRate };
     const pretrain: PretrainJob = {
-      stage: 'pretrain', id: `pretrain seed ${seed}`, seed, deps: [prepare.id], splitKey: prepare.key, model, train: pretrainTrain, noise: config.noise, noiseType: config.noiseType,
-      key: hashOf({ stage: 'pretrain', version: PRETRAIN_VERSION, split: prepare.key, model, train: pretrainTrain, noise: config.noise, noiseType: config.noise === 0 ? 'none' : config.noiseType, engine }),
+      stage: 'pretrain', id: `pretrain seed ${seed}`, seed, deps: [prepare.id], splitKey: prepare.key, model, train: pretrainTrain, noise: config.noise, noiseType: config.noiseType, latentStd: config.latentStd,
+      // latentStd enters the key only when set, so the keys of earlier runs (fresh-encoder spread) still hold.
+      key: hashOf({ stage: 'pretrain', version: PRETRAIN_VERSION, split: prepare.key, model, train: pretrainTrain, noise: config.noise, noiseType: config.noise === 0 ? 'none' : config.noiseType, ...(config.latentStd > 0 ? { latentStd: config.latentStd } : {}), engine }),
     };
     if (needsEncoder) jobs.push(pretrain);
     for (const budget of budgetsOf(config)) {

@@ -61,7 +61,7 @@ export async function pretrain(job: PretrainJob, ctx: StageContext): Promise<Ent
   const fresh = buildEncoder(spec, job.seed);
   const sample = evenlySpaced(split.pool, SCALE_SAMPLES);
   const sampleRows = tf.tensor2d(gatherRows(data.x, spec.features, sample, 0, sample.length, new Float32Array(sample.length * spec.features)), [sample.length, spec.features]);
-  matchLatentScale(encoder, fresh, sampleRows);
+  matchLatentScale(encoder, fresh, sampleRows, job.latentStd);
   sampleRows.dispose();
 
   const saved = await serialiseModel(encoder);

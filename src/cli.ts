@@ -39,6 +39,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('latent', { type: 'string', describe: 'Size of the latent code z', defaultDescription: String(d.latent) })
     .option('noise', { type: 'string', describe: 'Denoising strength: masking rate, or gaussian standard deviation (0 = plain autoencoder)', defaultDescription: String(d.noise) })
     .option('noise-type', { type: 'string', describe: 'Denoising noise: mask (zero pixels) | gaussian (add N(0, noise²), clipped to [0,1] for images)', defaultDescription: d.noiseType })
+    .option('latent-std', { type: 'string', describe: 'Spread each pretrained latent dimension is rescaled to (0 = a fresh encoder\'s spread)', defaultDescription: String(d.latentStd) })
     .option('arms', { type: 'string', describe: `Arms compared with the baseline (always run), comma-separated: ${ARM_CHOICES.join(', ')}`, defaultDescription: d.arms.join(',') })
     .option('head-epoch-share', { type: 'string', describe: 'two-phase arm: share of the epochs that train only the head', defaultDescription: String(d.headEpochShare) })
     .option('encoder-lr-factor', { type: 'string', describe: 'two-phase arm: encoder learning rate in phase two, × --learning-rate', defaultDescription: String(d.encoderLearningRateFactor) })
@@ -224,6 +225,8 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   const noise = given('noise');
   // A masking rate is a share (< 1); a gaussian standard deviation may be any size.
   if (noise !== undefined) config.noise = parseNumber('noise', noise, config.noiseType === 'mask' ? { min: 0, max: 1, exclusiveMax: true } : { min: 0, max: 10 });
+  const latentStd = given('latent-std');
+  if (latentStd !== undefined) config.latentStd = parseNumber('latent-std', latentStd, { min: 0, max: 100 });
   const arms = given('arms');
   if (arms !== undefined) config.arms = parseArms(arms);
   const headShare = given('head-epoch-share');

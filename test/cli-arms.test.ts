@@ -32,6 +32,7 @@ test('bad --encoder and --arms values are one-line UserErrors naming the option 
     [['--noise', '1.5'], /^--noise 1.5 is out of range/],
     [['--depth', '0'], /^--depth "0" is not a whole number ≥ 1/],
     [['--pseudo-threshold', '1'], /^--pseudo-threshold 1 is out of range/],
+    [['--latent-std', '-1'], /^--latent-std -1 is out of range/],
   ];
   for (const [argv, message] of cases) {
     await assert.rejects(async () => config(...argv), (error: unknown) => error instanceof UserError && message.test(error.message) && !error.message.includes('\n'), argv.join(' '));
@@ -50,4 +51,15 @@ test('the paper preset exists and names only valid arms', async () => {
   assert.ok(c.arms.length >= 1);
   for (const arm of c.arms) assert.ok(ARM_CHOICES.includes(arm), `unknown arm ${arm}`);
   assert.deepEqual(c.labelsPerClass, [10, 100]);
+});
+
+test('--latent-std is read into the config and keys the pretrain job only when set', async () => {
+  const dataset = { fingerprint: 'f', features: 4, classCount: 2, inputKind: 'table' as const, inputShape: [4], hasOfficialTest: false };
+  const pretrainKey = (c: Awaited<ReturnType<typeof config>>) => buildPlan(c, dataset, 'cpu').find((j) => j.stage === 'pretrain')!.key;
+  const plain = await config();
+  assert.equal(plain.latentStd, 0);
+  const unit = await config('--latent-std', '1');
+  assert.equal(unit.latentStd, 1);
+  assert.notEqual(pretrainKey(unit), pretrainKey(plain));
+  assert.equal(pretrainKey(await config('--latent-std', '0')), pretrainKey(plain));
 });

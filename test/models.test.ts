@@ -94,3 +94,17 @@ test('latent rescaling gives the pretrained code zero mean and the fresh code\'s
     for (const r of corr.dataSync()) assert.ok(r > 0.9999);
   });
 });
+
+test('latent rescaling with a target spread (--latent-std) standardises each dimension to that spread', () => {
+  tf.tidy(() => {
+    const pretrained = buildEncoder(spec, 5);
+    const latent = pretrained.getLayer(LATENT_LAYER);
+    latent.setWeights(latent.getWeights().map((w) => w.mul(10).add(1)));
+    const fresh = buildEncoder(spec, 6);
+    const inputs = tf.tensor2d(data.x, [data.y.length, 64]);
+    assert.equal(matchLatentScale(pretrained, fresh, inputs, 1), true);
+    const { mean, variance } = tf.moments(pretrained.predict(inputs) as tf.Tensor2D, 0);
+    assert.ok(tf.abs(mean).max().dataSync()[0] < 1e-4);
+    for (const sd of variance.sqrt().dataSync()) assert.ok(Math.abs(sd - 1) < 1e-3);
+  });
+});

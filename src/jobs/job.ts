@@ -75,6 +75,8 @@ export interface PretrainJob extends JobBase {
   train: TrainParams;
   noise: number;
   noiseType: NoiseType;
+  /** Latent spread after rescaling; 0 = a fresh encoder's (latent-scale.ts). */
+  latentStd: number;
 }
 
 export interface ClassifierJob extends JobBase {

@@ -8,6 +8,9 @@
  * dimension, folded into the latent layer's weights, to zero mean and the
  * spread a fresh encoder of the same seed gives on the same unlabeled samples.
  * Only unlabeled pool data is used, so this is part of pretraining.
+ * `--latent-std S` (S > 0) standardises each dimension to spread S instead:
+ * a code shrunk ~10× is ~10× more fragile under Adam's fixed-size steps, so
+ * fine-tuning overwrites the pretrained features fast; spread 1 keeps them.
  * A sigmoid code (the classic family) is bounded in [0, 1] already and cannot
  * be rescaled through its weights, so it is left as it is.
  */
@@ -30,17 +33,18 @@ export function hasLinearLatent(model: tf.LayersModel): boolean {
 
 /**
  * Rescale `pretrained`'s latent layer in place so its code over `inputs` has
- * zero mean and the average per-dimension spread of `fresh`'s code. Returns
- * false (and changes nothing) when the code layer is not linear.
+ * zero mean and, per dimension, the standard deviation `targetStd` — or, when
+ * `targetStd` is 0 (the default), the average per-dimension spread of `fresh`'s
+ * code. Returns false (and changes nothing) when the code layer is not linear.
  */
-export function matchLatentScale(pretrained: tf.LayersModel, fresh: tf.LayersModel, inputs: tf.Tensor2D): boolean {
+export function matchLatentScale(pretrained: tf.LayersModel, fresh: tf.LayersModel, inputs: tf.Tensor2D, targetStd = 0): boolean {
   if (!hasLinearLatent(pretrained)) return false;
   const latentLayer = pretrained.getLayer(LATENT_LAYER);
   const [kernel, bias] = latentLayer.getWeights();
   const rescaled = tf.tidy(() => {
     const current = outputMoments(pretrained, inputs);
-    const reference = outputMoments(fresh, inputs);
-    const factor = tf.div(reference.std.mean(), tf.add(current.std, 1e-6));
+    const target = targetStd > 0 ? tf.scalar(targetStd) : outputMoments(fresh, inputs).std.mean();
+    const factor = tf.div(target, tf.add(current.std, 1e-6));
     return [tf.mul(kernel, factor), tf.mul(tf.sub(bias, current.mean), factor)];
   });
   latentLayer.setWeights(rescaled);
