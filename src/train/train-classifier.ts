@@ -85,7 +85,6 @@ export async function trainAndEvaluate(options: {
   const labeled = labeledSubset(split, job.budget, data.classNames);
   const classifier = buildClassifier(encoder, job.model.classCount, job.seed);
   const trainRows = options.extra ? Int32Array.from([...labeled, ...options.extra.indices]).sort() : labeled;
-  let outcome;
   try {
     const started = Date.now();
     const epochs = await trainWithStrategy(classifier, encoder, job.strategy, {
@@ -105,30 +104,28 @@ export async function trainAndEvaluate(options: {
     const truth = Array.from(split.test, (i) => data.y[i]);
     const matrix = confusionMatrix(truth, predicted, job.model.classCount);
     const model = options.saveModel ? await serialiseModel(classifier) : undefined;
-    outcome = { epochs, trainSeconds, matrix, model };
+    const fraction = reportedFraction(job, labeled.length, split.pool.length);
+    return {
+      row: {
+        dataset: data.name,
+        seed: job.seed,
+        fraction,
+        labeled: labeled.length,
+        arm,
+        accuracy: accuracyOf(matrix),
+        macroF1: macroF1Of(matrix),
+        epochs: epochs.length,
+        trainSeconds,
+        backend: options.backend,
+      },
+      curve: { seed: job.seed, model: arm, fraction, epochs },
+      confusion: { seed: job.seed, fraction, arm, matrix },
+      ...(model ? { model } : {}),
+    };
   } finally {
     // Disposes the encoder's layers too (the classifier holds them), also when training fails.
     classifier.dispose();
   }
-  const { epochs, trainSeconds, matrix, model } = outcome;
-  const fraction = reportedFraction(job, labeled.length, split.pool.length);
-  return {
-    row: {
-      dataset: data.name,
-      seed: job.seed,
-      fraction,
-      labeled: labeled.length,
-      arm,
-      accuracy: accuracyOf(matrix),
-      macroF1: macroF1Of(matrix),
-      epochs: epochs.length,
-      trainSeconds,
-      backend: options.backend,
-    },
-    curve: { seed: job.seed, model: arm, fraction, epochs },
-    confusion: { seed: job.seed, fraction, arm, matrix },
-    ...(model ? { model } : {}),
-  };
 }
 
 /** The files a classifier job stores: its result, and its trained model when one was kept. */
