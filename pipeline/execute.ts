@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { ArtifactStore } from '../src/artifacts/store.ts';
-import type { BackendChoice } from '../src/config.ts';
+import { backendChoiceOf } from '../src/backend/start-backend.ts';
 import type { Dataset } from '../src/data/dataset.ts';
 import type { DatasetSource } from '../src/data/sources.ts';
 import type { Job } from '../src/jobs/job.ts';
@@ -15,9 +15,6 @@ import type { Logger } from '../src/util/log.ts';
 import { createJobProgress } from '../src/util/progress.ts';
 import { exitOnSignals } from '../src/util/signals.ts';
 import { executeJobCounted } from './stages.ts';
-
-/** tfjs's backend names back to the CLI's, so workers start exactly the backend the main process reported. */
-const BACKEND_CHOICE_OF: Record<string, BackendChoice> = { tensorflow: 'native', wasm: 'wasm', cpu: 'cpu' };
 
 export interface ExecuteOptions {
   jobs: Job[];
@@ -47,7 +44,7 @@ export async function executePlan(options: ExecuteOptions): Promise<JobRecord[]>
       source: options.source,
       dataRoot: options.dataRoot,
       storeRoot: store.root,
-      backend: BACKEND_CHOICE_OF[options.backend],
+      backend: backendChoiceOf(options.backend),
       fingerprint: options.fingerprint,
     }, {
       epoch: (jobId, epochLog, total) => progress.epoch(jobId, epochLog, total),

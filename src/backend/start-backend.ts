@@ -11,6 +11,13 @@ import { WASM_KERNELS_VERSION } from './wasm-kernels-version.ts';
 /** tfjs's own names for the backends, by the CLI's names. */
 const TFJS_NAME: Record<Exclude<BackendChoice, 'auto'>, string> = { native: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
+/** The CLI's name of a started backend, so worker processes start exactly the backend the main process reported. */
+export function backendChoiceOf(tfjsName: string): BackendChoice {
+  const found = (Object.keys(TFJS_NAME) as Exclude<BackendChoice, 'auto'>[]).find((choice) => TFJS_NAME[choice] === tfjsName);
+  if (!found) throw new Error(`unknown tfjs backend "${tfjsName}"`);
+  return found;
+}
+
 export interface StartedBackend {
   /** tfjs's name of the backend in use: 'tensorflow', 'wasm' or 'cpu'. */
   name: string;
