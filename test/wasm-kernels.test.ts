@@ -78,7 +78,7 @@ test('registerWasmKernelOverrides is idempotent and names its kernels', () => {
 
 test('matMul with every transpose combination, rank 2 and batched rank 3, matches cpu', async () => {
   const start = tf.memory().numTensors;
-  // Small odd sizes take the stock Transpose kernel; 128+ matrices take the JS tiled transpose.
+  // Odd sizes exercise the gemm's leftover rows (m not a multiple of 4) and columns (n not a multiple of 8).
   for (const [m, k, n, batch] of [[37, 53, 29, []], [37, 53, 29, [3]], [160, 128, 128, []], [160, 128, 128, [1]]] as const) {
     for (const transposeA of [false, true]) {
       for (const transposeB of [false, true]) {

@@ -1,6 +1,8 @@
 /**
- * Version of the wasm kernel overrides (wasm-kernels.ts). Bump it whenever an override changes its
- * results, so cached outputs computed with the old kernels are not reused. Kept apart from the
- * kernels themselves so that reading it does not load the wasm backend.
+ * Version of what semisup runs on the wasm backend in place of tfjs's own code: the kernel
+ * overrides (wasm-kernels.ts), our SIMD kernels (simd-kernels.ts) and the fused Adam
+ * (src/train/adam.ts). Bump it whenever one of them changes its results, so cached outputs
+ * computed with the old code are not reused. Kept apart from the kernels themselves so that
+ * reading it does not load the wasm backend.
  */
-export const WASM_KERNELS_VERSION = 1;
+export const WASM_KERNELS_VERSION = 2;

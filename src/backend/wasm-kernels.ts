@@ -3,19 +3,23 @@
  *
  * The stock backend has these problems for us:
  *  - `BatchMatMul` / `_FusedMatMul` with `transposeA`/`transposeB` fall off XNNPACK's fast path
- *    (~3 GFLOP/s instead of ~30), and every Dense layer's backward pass asks for a transpose;
+ *    (~3 GFLOP/s instead of ~40), every Dense layer's backward pass asks for a transpose, and even
+ *    the fast path re-packs a new right operand on every call (training's weights are new after
+ *    every step);
  *  - there is no `Conv2DBackpropFilter`, so a conv model cannot train at all;
  *  - `Conv2DBackpropInput` (conv backward, conv2dTranspose forward) is correct but a scalar loop;
  *  - `Identity` copies buffers and `Sum` over the batch axis transposes its whole input first.
- * Each override is composed from kernels the backend already runs fast (the no-transpose matmul,
- * depthwise and regular conv through XNNPACK, Pad, Reshape) or from short loops over the wasm heap,
- * so results equal cpu's up to float32 summation order. All are registered for 'wasm' only; the
- * stock kernels stay reachable through `originals` for the cases an override does not improve.
+ * Matmuls, transposes and bias-gradient sums run on our own SIMD kernels (simd-kernels.ts), which
+ * work in place on the backend's heap; the conv overrides are composed from kernels the backend
+ * already runs fast (depthwise and regular conv through XNNPACK, Pad, Reshape). Results equal
+ * cpu's up to float32 summation order. All are registered for 'wasm' only; the stock kernels stay
+ * reachable through `originals` for the cases an override does not cover.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdKernelsFor } from './simd-kernels.ts';
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = tf.NamedAttrMap;
@@ -52,38 +56,17 @@ function transpose(backend: BackendWasm, x: TensorInfo, perm: number[]): TensorI
   return runStock(backend, 'Transpose', { x }, { perm });
 }
 
-/**
- * Transpose of a float32 matrix by 32×32 tiles in JS, straight on the wasm heap. The stock
- * Transpose kernel is 2–3× slower than this on wide matrices (e.g. a 256×784 weight matrix),
- * though faster on some tall ones, hence the shape rule in transposeLast2.
- */
-function transposeMatrixJs(backend: BackendWasm, x: TensorInfo, rows: number, cols: number, outShape: number[]): TensorInfo {
-  const out = backend.makeOutput(outShape, 'float32');
-  // Views are taken after the allocation: heap growth would detach earlier ones.
-  const src = backend.typedArrayFromHeap(x) as Float32Array;
-  const dst = backend.typedArrayFromHeap(out) as Float32Array;
-  const tile = 32;
-  for (let i0 = 0; i0 < rows; i0 += tile) {
-    const i1 = Math.min(i0 + tile, rows);
-    for (let j0 = 0; j0 < cols; j0 += tile) {
-      const j1 = Math.min(j0 + tile, cols);
-      for (let j = j0; j < j1; j++) {
-        const o = j * rows;
-        for (let i = i0; i < i1; i++) dst[o + i] = src[i * cols + j];
-      }
-    }
-  }
-  return out;
-}
-
-/** Swap the last two axes. */
+/** Swap the last two axes: our SIMD transpose for float32 (batch by batch), else the stock kernel. */
 function transposeLast2(backend: BackendWasm, x: TensorInfo): TensorInfo {
   const rank = x.shape.length;
   const rows = x.shape[rank - 2];
   const cols = x.shape[rank - 1];
-  const batch = x.shape.slice(0, -2).reduce((p, q) => p * q, 1);
-  if (x.dtype === 'float32' && batch === 1 && rows >= 128 && cols >= rows) {
-    return transposeMatrixJs(backend, x, rows, cols, [...x.shape.slice(0, -2), cols, rows]);
+  const kernels = simdKernelsFor(backend);
+  if (x.dtype === 'float32' && kernels != null) {
+    const batch = x.shape.slice(0, -2).reduce((p, q) => p * q, 1);
+    const out = backend.makeOutput([...x.shape.slice(0, -2), cols, rows], 'float32');
+    for (let i = 0; i < batch; i++) kernels.transpose(x, out, rows, cols, i * rows * cols, i * rows * cols);
+    return out;
   }
   const perm = Array.from({ length: rank }, (_, i) => i);
   perm[rank - 2] = rank - 1;
@@ -91,9 +74,57 @@ function transposeLast2(backend: BackendWasm, x: TensorInfo): TensorInfo {
   return transpose(backend, x, perm);
 }
 
+type Activation = 'linear' | 'relu';
+
 /**
- * a·b (with optional transposes) on the fast no-transpose path: any transposed operand is
- * materialised first with the Transpose kernel, which costs one pass over that operand.
+ * op(a)·op(b) (+ bias, ReLU) with our SIMD gemm, batch by batch (a batch of one broadcasts).
+ * A transposed a is read in place; a transposed b is transposed once first (the gemm streams b's
+ * rows). Returns null for what the gemm does not cover (other dtypes or activations, a bias that
+ * is not one value per column, kernels unavailable): the caller then uses the stock kernel.
+ */
+function gemmMatMul(
+  backend: BackendWasm,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  bias?: TensorInfo,
+  activation: string = 'linear',
+): TensorInfo | null {
+  const kernels = simdKernelsFor(backend);
+  if (kernels == null || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  if (activation !== 'linear' && activation !== 'relu') return null;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const kB = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  if (k !== kB) throw new Error(`matMul: inner sizes ${k} and ${kB} of shapes ${a.shape} and ${b.shape} differ`);
+  if (bias != null && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== n)) return null;
+  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
+  const outBatch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const rowsB = transposeB ? transposeLast2(backend, b) : b;
+  try {
+    const out = backend.makeOutput([...outBatch, m, n], 'float32');
+    for (let i = 0; i < Math.max(batchA, batchB); i++) {
+      kernels.gemm({
+        a, aOffset: (batchA === 1 ? 0 : i) * m * k, aTransposed: transposeA,
+        b: rowsB, bOffset: (batchB === 1 ? 0 : i) * k * n,
+        c: out, cOffset: i * m * n, m, n, k, bias, relu: (activation as Activation) === 'relu',
+      });
+    }
+    return out;
+  } finally {
+    if (transposeB) release(backend, rowsB);
+  }
+}
+
+/**
+ * a·b (with optional transposes): our gemm, or the stock kernel on its fast no-transpose path
+ * with any transposed operand materialised first.
  */
 function matMulFast(
   backend: BackendWasm,
@@ -102,6 +133,8 @@ function matMulFast(
   transposeA: boolean,
   transposeB: boolean,
 ): TensorInfo {
+  const ours = gemmMatMul(backend, a, b, transposeA, transposeB);
+  if (ours != null) return ours;
   const at = transposeA ? transposeLast2(backend, a) : a;
   const bt = transposeB ? transposeLast2(backend, b) : b;
   try {
@@ -113,27 +146,29 @@ function matMulFast(
 }
 
 // ---------------------------------------------------------------------------------------------
-// BatchMatMul: the stock kernel is ~10x slower when asked to transpose an operand. Dense layers'
-// gradients are exactly such calls (dX = dY·Wᵀ, dW = Xᵀ·dY), so transpose explicitly and
-// multiply on the fast path.
+// BatchMatMul: the stock kernel leaves XNNPACK's fast path when asked to transpose an operand
+// (~10x slower), and on that path packs b anew for every new tensor (training's weights are new
+// after every step). Dense layers' gradients are transposed calls (dX = dY·Wᵀ, dW = Xᵀ·dY).
 
 function batchMatMulKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
-  const be = backend as BackendWasm;
   const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA, transposeB } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
-  if (!transposeA && !transposeB) return runStock(be, 'BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
-  return matMulFast(be, a, b, !!transposeA, !!transposeB);
+  return matMulFast(backend as BackendWasm, a, b, !!transposeA, !!transposeB);
 }
 
 // ---------------------------------------------------------------------------------------------
-// _FusedMatMul: Dense layers call it (matmul + bias) in inference, and during training for
-// layers whose fused activation would be linear (e.g. a sigmoid output layer applies sigmoid
-// afterwards). Same slow transposed path as BatchMatMul; transpose explicitly, keep the fusion.
+// _FusedMatMul: Dense layers call it (matmul + bias, ReLU fused when that is the activation).
+// Our gemm adds the bias and applies ReLU as it stores; other activations (and PReLU weights) go
+// to the stock kernel, with transposed operands materialised first as for BatchMatMul.
 
 function fusedMatMulKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
   const be = backend as BackendWasm;
   const { a, b, bias, preluActivationWeights } = inputs as Record<string, TensorInfo | undefined>;
-  const { transposeA, transposeB } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
+  const { transposeA, transposeB, activation } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean; activation?: string };
+  if (preluActivationWeights == null) {
+    const ours = gemmMatMul(be, a!, b!, !!transposeA, !!transposeB, bias, activation ?? 'linear');
+    if (ours != null) return ours;
+  }
   if (!transposeA && !transposeB) return runStock(be, '_FusedMatMul', inputs, attrs);
   const at = transposeA ? transposeLast2(be, a!) : a!;
   const bt = transposeB ? transposeLast2(be, b!) : b!;
@@ -314,8 +349,8 @@ function identityKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; ba
 
 // ---------------------------------------------------------------------------------------------
 // Sum over leading axes (bias gradients: [batch, units] → [units], [N, H, W, C] → [C]): the stock
-// kernel first transposes the whole input so the reduced axes come last. Accumulating rows in
-// place (one sequential pass, float64 accumulators) is faster and at least as accurate.
+// kernel first transposes the whole input so the reduced axes come last. Our SIMD column sum
+// reads the input once, in order.
 
 function sumKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
   const be = backend as BackendWasm;
@@ -323,19 +358,12 @@ function sumKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; 
   const rank = x.shape.length;
   const axes = tf.util.parseAxisParam(attrs?.axis as number | number[], x.shape).sort((p, q) => p - q);
   const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-  if (x.dtype !== 'float32' || !leading) return runStock(be, 'Sum', inputs, attrs);
+  const kernels = simdKernelsFor(be);
+  if (x.dtype !== 'float32' || !leading || kernels == null) return runStock(be, 'Sum', inputs, attrs);
   const rows = x.shape.slice(0, axes.length).reduce((p, q) => p * q, 1);
   const kept = x.shape.slice(axes.length);
-  const cols = kept.reduce((p, q) => p * q, 1);
   const out = be.makeOutput(attrs?.keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
-  // Views into the wasm heap are taken after the last allocation (growth detaches them).
-  const src = be.typedArrayFromHeap(x) as Float32Array;
-  const acc = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    const offset = r * cols;
-    for (let c = 0; c < cols; c++) acc[c] += src[offset + c];
-  }
-  (be.typedArrayFromHeap(out) as Float32Array).set(acc);
+  kernels.sumRows(x, out, rows, tf.util.sizeFromShape(kept));
   return out;
 }
 

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EpochLog } from '../report/run-record.ts';
 import { UserError } from '../errors.ts';
 import type { Rng } from '../util/rng.ts';
+import { createAdam } from './adam.ts';
 import { applyGaussianNoise, applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from './batches.ts';
 import { sigmoidCrossEntropyFromLogits, sigmoidOutputLayer } from './sigmoid-logits.ts';
 
@@ -66,7 +67,7 @@ export class NonFiniteLossError extends UserError {
 export async function fit(options: FitOptions): Promise<EpochLog[]> {
   const { model, x, features, indices, target, epochs, batchSize, rng } = options;
   const groups = (options.groups ?? [{ weights: model.trainableWeights, learningRate: options.learningRate }]).filter((g) => g.weights.length > 0);
-  const optimizers = groups.map((g) => tf.train.adam(g.learningRate));
+  const optimizers = groups.map((g) => createAdam(g.learningRate));
   const groupVariables = groups.map((g) => g.weights.map((w) => w.read() as tf.Variable));
   const variables = groupVariables.flat();
   const firstEpoch = options.firstEpoch ?? 1;
@@ -119,7 +120,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
             return tf.metrics.categoricalCrossentropy(yb, predictions).mean() as tf.Scalar;
           }, variables);
           // Each group's optimiser steps only its own weights (what optimizer.minimize does for one group).
-          optimizers.forEach((optimizer, g) => optimizer.applyGradients(groupVariables[g].map((v) => ({ name: v.name, tensor: grads[v.name] }))));
+          optimizers.forEach((optimizer, g) => optimizer.applyGradients(groupVariables[g], groupVariables[g].map((v) => grads[v.name])));
           const nextCorrectSum: tf.Scalar = kept.correct ? correctSum.add(kept.correct) : correctSum.clone();
           kept.correct?.dispose();
           return [lossSum.add(loss.mul(rows)) as tf.Scalar, nextCorrectSum];

@@ -1,0 +1,177 @@
+// AssemblyScript source of semisup's own wasm SIMD kernels (compiled by `npm run build:kernels`
+// into kernels.wasm). The module imports the tfjs wasm backend's memory, so every pointer is a
+// byte offset into that heap: tensors are read and written where tfjs keeps them, no copies.
+// The module has no data segment and allocates nothing; the caller owns every buffer.
+
+/** C[m,n] = A·B (+ bias[n]) (ReLU if relu), B row-major [k,n] with row stride ldb floats; A(i,p) is at a + 4·(i·aRow + p·aCol). */
+export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usize, m: i32, n: i32, k: i32, bias: usize, relu: i32): void {
+  const aRowBytes = <usize>aRow << 2;
+  const aColBytes = <usize>aCol << 2;
+  const ldbBytes = <usize>ldb << 2;
+  const ldcBytes = <usize>n << 2;
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const bPanel = b + (<usize>j << 2);
+    const cPanel = c + (<usize>j << 2);
+    let biasLo = f32x4.splat(0);
+    let biasHi = f32x4.splat(0);
+    if (bias != 0) {
+      biasLo = v128.load(bias + (<usize>j << 2));
+      biasHi = v128.load(bias + (<usize>j << 2), 16);
+    }
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      let pa0 = a + <usize>i * aRowBytes;
+      let pa1 = pa0 + aRowBytes;
+      let pa2 = pa1 + aRowBytes;
+      let pa3 = pa2 + aRowBytes;
+      let pb = bPanel;
+      let c00 = biasLo, c01 = biasHi, c10 = biasLo, c11 = biasHi;
+      let c20 = biasLo, c21 = biasHi, c30 = biasLo, c31 = biasHi;
+      for (let p = 0; p < k; p++) {
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        const a0 = f32x4.splat(load<f32>(pa0));
+        const a1 = f32x4.splat(load<f32>(pa1));
+        const a2 = f32x4.splat(load<f32>(pa2));
+        const a3 = f32x4.splat(load<f32>(pa3));
+        c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+        c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+        c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+        c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+        c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+        c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+        c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+        c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+        pa0 += aColBytes; pa1 += aColBytes; pa2 += aColBytes; pa3 += aColBytes;
+        pb += ldbBytes;
+      }
+      if (relu) {
+        const z = f32x4.splat(0);
+        c00 = f32x4.max(c00, z); c01 = f32x4.max(c01, z); c10 = f32x4.max(c10, z); c11 = f32x4.max(c11, z);
+        c20 = f32x4.max(c20, z); c21 = f32x4.max(c21, z); c30 = f32x4.max(c30, z); c31 = f32x4.max(c31, z);
+      }
+      const pc = cPanel + <usize>i * ldcBytes;
+      v128.store(pc, c00); v128.store(pc, c01, 16);
+      v128.store(pc + ldcBytes, c10); v128.store(pc + ldcBytes, c11, 16);
+      v128.store(pc + 2 * ldcBytes, c20); v128.store(pc + 2 * ldcBytes, c21, 16);
+      v128.store(pc + 3 * ldcBytes, c30); v128.store(pc + 3 * ldcBytes, c31, 16);
+    }
+    for (; i < m; i++) {
+      let pa = a + <usize>i * aRowBytes;
+      let pb = bPanel;
+      let c0 = biasLo, c1 = biasHi;
+      for (let p = 0; p < k; p++) {
+        const av = f32x4.splat(load<f32>(pa));
+        c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
+        c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+        pa += aColBytes;
+        pb += ldbBytes;
+      }
+      if (relu) { c0 = f32x4.max(c0, f32x4.splat(0)); c1 = f32x4.max(c1, f32x4.splat(0)); }
+      const pc = cPanel + <usize>i * ldcBytes;
+      v128.store(pc, c0); v128.store(pc, c1, 16);
+    }
+  }
+  // Columns left over (n not a multiple of 8): one at a time.
+  for (; j < n; j++) {
+    for (let i = 0; i < m; i++) {
+      let pa = a + <usize>i * aRowBytes;
+      let pb = b + (<usize>j << 2);
+      let s: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
+      for (let p = 0; p < k; p++) {
+        s += load<f32>(pa) * load<f32>(pb);
+        pa += aColBytes;
+        pb += ldbBytes;
+      }
+      if (relu && s < 0) s = 0;
+      store<f32>(c + <usize>i * ldcBytes + (<usize>j << 2), s);
+    }
+  }
+}
+
+/** dst[cols,rows] = transpose of src[rows,cols]. */
+export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  const colBytes = <usize>rows << 2;
+  let i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const s = src + <usize>i * rowBytes + (<usize>j << 2);
+      const r0 = v128.load(s);
+      const r1 = v128.load(s + rowBytes);
+      const r2 = v128.load(s + 2 * rowBytes);
+      const r3 = v128.load(s + 3 * rowBytes);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const d = dst + <usize>j * colBytes + (<usize>i << 2);
+      v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+      v128.store(d + colBytes, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+      v128.store(d + 2 * colBytes, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+      v128.store(d + 3 * colBytes, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+    }
+    for (; j < cols; j++) {
+      for (let r = i; r < i + 4; r++) store<f32>(dst + <usize>j * colBytes + (<usize>r << 2), load<f32>(src + <usize>r * rowBytes + (<usize>j << 2)));
+    }
+  }
+  for (; i < rows; i++) {
+    for (let j = 0; j < cols; j++) store<f32>(dst + <usize>j * colBytes + (<usize>i << 2), load<f32>(src + <usize>i * rowBytes + (<usize>j << 2)));
+  }
+}
+
+/** dst[cols] = sum over the rows of src[rows,cols] (a bias gradient). */
+export function sumRows(src: usize, dst: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    let acc = f32x4.splat(0);
+    let p = src + (<usize>j << 2);
+    for (let i = 0; i < rows; i++) {
+      acc = f32x4.add(acc, v128.load(p));
+      p += rowBytes;
+    }
+    v128.store(dst + (<usize>j << 2), acc);
+  }
+  for (; j < cols; j++) {
+    let s: f32 = 0;
+    for (let i = 0; i < rows; i++) s += load<f32>(src + <usize>i * rowBytes + (<usize>j << 2));
+    store<f32>(dst + (<usize>j << 2), s);
+  }
+}
+
+/**
+ * One Adam step over n weights: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g² (in place), and
+ * out = w − stepSize·m / (√(v·secondScale) + ε), with stepSize = lr/(1−β₁ᵗ), secondScale = 1/(1−β₂ᵗ).
+ */
+export function adam(w: usize, g: usize, m: usize, v: usize, out: usize, n: i32, stepSize: f32, secondScale: f32, beta1: f32, beta2: f32, epsilon: f32): void {
+  const b1 = f32x4.splat(beta1);
+  const b2 = f32x4.splat(beta2);
+  const c1 = f32x4.splat(1 - beta1);
+  const c2 = f32x4.splat(1 - beta2);
+  const step = f32x4.splat(stepSize);
+  const scale = f32x4.splat(secondScale);
+  const eps = f32x4.splat(epsilon);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const gv = v128.load(g + o);
+    const mv = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(c1, gv));
+    const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(c2, f32x4.mul(gv, gv)));
+    v128.store(m + o, mv);
+    v128.store(v + o, vv);
+    const denominator = f32x4.add(f32x4.sqrt(f32x4.mul(vv, scale)), eps);
+    v128.store(out + o, f32x4.sub(v128.load(w + o), f32x4.div(f32x4.mul(step, mv), denominator)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const gs = load<f32>(g + o);
+    const ms = beta1 * load<f32>(m + o) + (1 - beta1) * gs;
+    const vs = beta2 * load<f32>(v + o) + (1 - beta2) * gs * gs;
+    store<f32>(m + o, ms);
+    store<f32>(v + o, vs);
+    store<f32>(out + o, load<f32>(w + o) - (stepSize * ms) / (Mathf.sqrt(vs * secondScale) + epsilon));
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * semisup's own WebAssembly SIMD kernels, run on the tfjs wasm backend's heap.
+ *
+ * Why they exist: XNNPACK (inside the wasm backend) packs a matmul's right operand before every
+ * multiply and caches the packing per tensor, which pays off for inference but not in training,
+ * where the weights are new after every step: a fresh 784×256 operand took ~60 % longer than a
+ * cached one. A plain register-blocked kernel that reads the operand in place is as fast as
+ * XNNPACK's cached path. Adam, transposes and bias-gradient sums are memory-bound loops that tfjs
+ * runs as many separate kernels (or that were JS loops here); one SIMD pass each is several times
+ * cheaper.
+ *
+ * The source is AssemblyScript (src/backend/assembly/kernels.ts), compiled to kernels.wasm by
+ * `npm run build:kernels`; test/simd-kernels.test.ts checks the committed binary matches it. The
+ * module imports the backend's WebAssembly.Memory, so arguments are byte offsets of tensors
+ * where tfjs keeps them: no copies in or out.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/** The compiled kernels, beside their source. */
+export const KERNELS_WASM_PATH = fileURLToPath(new URL('./assembly/kernels.wasm', import.meta.url));
+
+/** Exports of kernels.wasm; pointers are byte offsets into the backend's heap. See assembly/kernels.ts. */
+interface KernelExports {
+  gemm(a: number, aRow: number, aCol: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, relu: number): void;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+  sumRows(src: number, dst: number, rows: number, cols: number): void;
+  adam(w: number, g: number, m: number, v: number, out: number, n: number, stepSize: number, secondScale: number, beta1: number, beta2: number, epsilon: number): void;
+}
+
+/** The kernels bound to one wasm backend, taking tensors (TensorInfo) instead of offsets. */
+export interface SimdKernels {
+  /** c = op(a)·b (+ bias) (ReLU if relu) for float32 matrices; a is [m,k], or [k,m] when aTransposed; b is [k,n] row-major; offsets in elements let callers step through batches. */
+  gemm(args: { a: tf.TensorInfo; aOffset?: number; aTransposed: boolean; b: tf.TensorInfo; bOffset?: number; c: tf.TensorInfo; cOffset?: number; m: number; n: number; k: number; bias?: tf.TensorInfo; relu: boolean }): void;
+  /** dst = the [cols, rows] transpose of the [rows, cols] matrix at element offset srcOffset/dstOffset. */
+  transpose(src: tf.TensorInfo, dst: tf.TensorInfo, rows: number, cols: number, srcOffset?: number, dstOffset?: number): void;
+  /** dst[cols] = column sums of src viewed as [rows, cols]. */
+  sumRows(src: tf.TensorInfo, dst: tf.TensorInfo, rows: number, cols: number): void;
+  /** One Adam step: m and v updated in place, the new weights written to out (see assembly/kernels.ts). */
+  adam(w: tf.TensorInfo, g: tf.TensorInfo, m: tf.TensorInfo, v: tf.TensorInfo, out: tf.TensorInfo, hyper: { stepSize: number; secondScale: number; beta1: number; beta2: number; epsilon: number }): void;
+}
+
+let compiled: WebAssembly.Module | null = null;
+const bound = new WeakMap<BackendWasm, SimdKernels | null>();
+
+/** The heap the backend's Emscripten module exported (not part of tfjs's typed API). */
+function backendMemory(backend: BackendWasm): WebAssembly.Memory | null {
+  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+/**
+ * The kernels for `backend`, instantiated on first use (a 2 KB module: synchronous compile), or
+ * null when the backend's memory is not reachable (another tfjs-backend-wasm build): callers then
+ * keep the stock kernels.
+ */
+export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
+  if (bound.has(backend)) return bound.get(backend) ?? null;
+  const memory = backendMemory(backend);
+  let kernels: SimdKernels | null = null;
+  if (memory != null) {
+    compiled ??= new WebAssembly.Module(fs.readFileSync(KERNELS_WASM_PATH));
+    const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as KernelExports;
+    kernels = bindKernels(backend, exports);
+  }
+  bound.set(backend, kernels);
+  return kernels;
+}
+
+function bindKernels(backend: BackendWasm, k: KernelExports): SimdKernels {
+  /** Byte offset of a tensor's data in the heap, plus an element offset. */
+  const at = (info: tf.TensorInfo, elements = 0): number => {
+    const data = backend.dataIdMap.get(info.dataId);
+    if (data == null) throw new Error('simd kernel: tensor is not on the wasm backend');
+    return data.memoryOffset + elements * 4;
+  };
+  return {
+    gemm: ({ a, aOffset = 0, aTransposed, b, bOffset = 0, c, cOffset = 0, m, n, k: inner, bias, relu }) => {
+      // A(i,p) lives at i·aRow + p·aCol: [m,k] row-major, or its transpose stored as [k,m].
+      const [aRow, aCol] = aTransposed ? [1, m] : [inner, 1];
+      k.gemm(at(a, aOffset), aRow, aCol, at(b, bOffset), n, at(c, cOffset), m, n, inner, bias ? at(bias) : 0, relu ? 1 : 0);
+    },
+    transpose: (src, dst, rows, cols, srcOffset = 0, dstOffset = 0) => k.transpose(at(src, srcOffset), at(dst, dstOffset), rows, cols),
+    sumRows: (src, dst, rows, cols) => k.sumRows(at(src), at(dst), rows, cols),
+    adam: (w, g, m, v, out, h) => k.adam(at(w), at(g), at(m), at(v), at(out), w.shape.reduce((p, q) => p * q, 1), h.stepSize, h.secondScale, h.beta1, h.beta2, h.epsilon),
+  };
+}
