@@ -74,7 +74,11 @@ function budgetLabel(budget: LabelBudget): string {
 /** `engine` (src/backend engineId) is hashed into every key: results depend on the backend and its version. */
 export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, engine: string): Job[] {
   const model = modelParams(config, dataset);
-  const classifierTrain = { epochs: config.finetuneEpochs, batchSize: config.batchSize, learningRate: config.learningRate };
+  if (config.augmentShift > 0 && dataset.inputKind !== 'image') {
+    throw new UserError(`--augment-shift ${config.augmentShift} shifts images, but this dataset is a table: leave it at 0.`);
+  }
+  // Absent when off, so turning the option on changes no other run's cache keys.
+  const classifierTrain = { epochs: config.finetuneEpochs, batchSize: config.batchSize, learningRate: config.learningRate, ...(config.augmentShift > 0 ? { augmentShift: config.augmentShift } : {}) };
   const arms = new Set<ArmName>(config.arms);
   // Pseudo-labelling's teacher is the pretrained arm, so it runs (unreported) even when not asked for.
   const needsPretrained = arms.has('pretrained') || arms.has('pseudo-label');

@@ -48,6 +48,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('pretrain-epochs', { type: 'string', describe: 'Autoencoder epochs over the pool', defaultDescription: String(d.pretrainEpochs) })
     .option('finetune-epochs', { type: 'string', describe: 'Classifier epochs over the labeled subset (every arm)', defaultDescription: String(d.finetuneEpochs) })
     .option('batch-size', { type: 'string', describe: 'Mini-batch size of the classifier arms', defaultDescription: String(d.batchSize) })
+    .option('augment-shift', { type: 'string', describe: 'Classifier arms, image data: shift each training image by up to N pixels per axis, randomly each epoch (every arm alike; 0 = off)', defaultDescription: String(d.augmentShift) })
     .option('pretrain-batch-size', { type: 'string', describe: 'Mini-batch size of autoencoder pretraining', defaultDescription: String(d.pretrainBatchSize) })
     .option('learning-rate', { type: 'string', describe: 'Adam learning rate of the classifier arms', defaultDescription: String(d.learningRate) })
     .option('pretrain-learning-rate', { type: 'string', describe: 'Adam learning rate of autoencoder pretraining', defaultDescription: String(d.pretrainLearningRate) })
@@ -235,6 +236,8 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (lrFactor !== undefined) config.encoderLearningRateFactor = parseNumber('encoder-lr-factor', lrFactor, { min: 0, max: 10, exclusiveMin: true });
   const threshold = given('pseudo-threshold');
   if (threshold !== undefined) config.pseudoThreshold = parseNumber('pseudo-threshold', threshold, { min: 0, max: 1, exclusiveMax: true });
+  const shift = given('augment-shift');
+  if (shift !== undefined) config.augmentShift = parseInteger('augment-shift', shift, 0, 8);
   const lr = given('learning-rate');
   if (lr !== undefined) config.learningRate = parseNumber('learning-rate', lr, { min: 0, max: 10, exclusiveMin: true });
   const pretrainLr = given('pretrain-learning-rate');

@@ -65,6 +65,11 @@ export interface PipelineConfig {
   finetuneEpochs: number;
   /** Mini-batch size of the classifier arms. */
   batchSize: number;
+  /**
+   * Classifier arms on image data: shift each labeled training image by a random whole number of
+   * pixels in [−N, N] per axis, anew each epoch (0 = off). Every arm, the baseline included, gets it.
+   */
+  augmentShift: number;
   /** Mini-batch size of autoencoder pretraining (larger batches run the pool much faster). */
   pretrainBatchSize: number;
   /** Adam learning rate of the classifier arms. */
@@ -105,6 +110,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   pretrainEpochs: 20,
   finetuneEpochs: 50,
   batchSize: 32,
+  augmentShift: 0,
   pretrainBatchSize: 128,
   learningRate: 0.001,
   pretrainLearningRate: 0.001,

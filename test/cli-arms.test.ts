@@ -33,6 +33,8 @@ test('bad --encoder and --arms values are one-line UserErrors naming the option 
     [['--depth', '0'], /^--depth "0" is not a whole number ≥ 1/],
     [['--pseudo-threshold', '1'], /^--pseudo-threshold 1 is out of range/],
     [['--latent-std', '-1'], /^--latent-std -1 is out of range/],
+    [['--augment-shift', '1.5'], /^--augment-shift "1.5" is not a whole number ≥ 0/],
+    [['--augment-shift', '9'], /^--augment-shift 9 is too large: give at most 8\.$/],
   ];
   for (const [argv, message] of cases) {
     await assert.rejects(async () => config(...argv), (error: unknown) => error instanceof UserError && message.test(error.message) && !error.message.includes('\n'), argv.join(' '));
@@ -62,4 +64,19 @@ test('--latent-std is read into the config and keys the pretrain job only when s
   assert.equal(unit.latentStd, 1);
   assert.notEqual(pretrainKey(unit), pretrainKey(plain));
   assert.equal(pretrainKey(await config('--latent-std', '0')), pretrainKey(plain));
+});
+
+test('--augment-shift keys every classifier job (not pretraining) when set, and needs image data', async () => {
+  const images = { fingerprint: 'f', features: 16, classCount: 2, inputKind: 'image' as const, inputShape: [4, 4, 1], hasOfficialTest: false };
+  const keys = (c: Awaited<ReturnType<typeof config>>) => buildPlan(c, images, 'cpu').map((j) => [j.id, j.key] as const);
+  const plain = new Map(keys(await config('--arms', 'pretrained,frozen')));
+  const shifted = await config('--arms', 'pretrained,frozen', '--augment-shift', '2');
+  assert.equal(shifted.augmentShift, 2);
+  for (const [id, key] of keys(shifted)) {
+    const classifier = !id.startsWith('prepare') && !id.startsWith('pretrain');
+    assert.equal(key !== plain.get(id), classifier, id);
+  }
+  assert.deepEqual(keys(await config('--arms', 'pretrained,frozen', '--augment-shift', '0')), [...plain]);
+  const table = { ...images, inputKind: 'table' as const, inputShape: [16] };
+  assert.throws(() => buildPlan(shifted, table, 'cpu'), (error: unknown) => error instanceof UserError && /^--augment-shift 2 shifts images, but this dataset is a table/.test(error.message));
 });

@@ -51,6 +51,8 @@ export interface TrainParams {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /** Classifiers on images: random shifts of up to this many pixels per axis (absent = none). */
+  augmentShift?: number;
 }
 
 interface JobBase {

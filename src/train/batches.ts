@@ -40,6 +40,33 @@ export function applyGaussianNoise(values: Float32Array, sd: number, rng: Rng, c
   if (clip) for (let i = 0; i < values.length; i++) values[i] = Math.min(1, Math.max(0, values[i]));
 }
 
+/**
+ * Shift each of `rows` images (height × width × channels, flat) in `values` by a random whole
+ * number of pixels in [−maxShift, maxShift] along each axis, in place; pixels shifted in are 0.
+ * Two draws per image from rng (so arms that see the same rows keep the same stream).
+ */
+export function shiftImages(values: Float32Array, rows: number, shape: readonly number[], maxShift: number, rng: Rng): void {
+  if (maxShift <= 0) return;
+  const [height, width, channels] = shape;
+  const size = height * width * channels;
+  const source = new Float32Array(size);
+  for (let r = 0; r < rows; r++) {
+    const dy = rng.int(2 * maxShift + 1) - maxShift;
+    const dx = rng.int(2 * maxShift + 1) - maxShift;
+    if (dx === 0 && dy === 0) continue;
+    const image = values.subarray(r * size, (r + 1) * size);
+    source.set(image);
+    image.fill(0);
+    // Destination rows/cols whose source pixel lies inside the image.
+    const y0 = Math.max(0, dy), y1 = Math.min(height, height + dy);
+    const x0 = Math.max(0, dx), x1 = Math.min(width, width + dx);
+    for (let y = y0; y < y1; y++) {
+      const from = ((y - dy) * width + (x0 - dx)) * channels;
+      image.set(source.subarray(from, from + (x1 - x0) * channels), (y * width + x0) * channels);
+    }
+  }
+}
+
 /** One-hot rows for class indices, into `out` (length ≥ count × classCount). */
 export function oneHotRows(y: Int32Array, classCount: number, indices: ArrayLike<number>, start: number, end: number, out: Float32Array): Float32Array {
   const rows = out.subarray(0, (end - start) * classCount);

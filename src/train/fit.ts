@@ -54,6 +54,11 @@ export interface FitOptions {
    * for equivalence tests and A/B timing.
    */
   lossFromLogits?: boolean;
+  /**
+   * Classifier training only: change each gathered input batch in place before the step (e.g.
+   * random shifts of images), drawing from the training rng.
+   */
+  augment?: (inputs: Float32Array, rows: number, rng: Rng) => void;
   /** Called after each epoch, e.g. for a progress bar. */
   onEpoch?: (log: EpochLog) => void;
 }
@@ -102,6 +107,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
           else applyMaskingNoise(inputs, target.noise, rng);
         } else {
           targets = oneHotRows(target.y, target.classCount, order, start, end, targetBuffer);
+          options.augment?.(inputs, rows, rng);
         }
         const [nextLoss, nextCorrect] = tf.tidy(() => {
           const xb = tf.tensor2d(inputs, [rows, features]);

@@ -14,7 +14,8 @@ import { serialiseModel, type SavedModelFiles } from '../artifacts/model-io.ts';
 import type { ClassifierJob, Strategy } from '../jobs/job.ts';
 import { buildClassifier, HEAD_LAYER } from '../models/classifier.ts';
 import type { ConfusionRecord, EpochLog, TrainingCurve } from '../report/run-record.ts';
-import { createRng, deriveSeed } from '../util/rng.ts';
+import { createRng, deriveSeed, type Rng } from '../util/rng.ts';
+import { shiftImages } from './batches.ts';
 import { fit, predictRows, type FitOptions } from './fit.ts';
 
 export interface ClassifierOutcome {
@@ -87,13 +88,15 @@ export async function trainAndEvaluate(options: {
   const trainRows = options.extra ? Int32Array.from([...labeled, ...options.extra.indices]).sort() : labeled;
   try {
     const started = Date.now();
+    const { augmentShift = 0, ...train } = job.train;
     const epochs = await trainWithStrategy(classifier, encoder, job.strategy, {
       model: classifier,
       x: data.x,
       features: job.model.features,
       indices: trainRows,
       target: { kind: 'classes', y: trainingTargets(data, labeled, options.extra), classCount: job.model.classCount },
-      ...job.train,
+      ...train,
+      ...(augmentShift > 0 ? { augment: (inputs: Float32Array, rows: number, rng: Rng) => shiftImages(inputs, rows, data.inputShape, augmentShift, rng) } : {}),
       // The same stream for every arm: identical batch order for a paired comparison.
       rng: createRng(deriveSeed(job.seed, `classifier:${job.budget.kind}:${job.budget.value}`)),
       onEpoch: options.onEpoch,
