@@ -25,8 +25,8 @@ import { createRng, deriveSeed } from '../src/util/rng.ts';
 import { loadSplit } from './prepare.ts';
 import { runStageAlone } from './stage-main.ts';
 
-/** 2: binary cross-entropy computed from logits (same loss up to float rounding, different bits). */
-export const PRETRAIN_VERSION = 2;
+/** 2: binary cross-entropy computed from logits (same loss up to float rounding, different bits). 3: masking noise drawn two pixels per 32-bit draw. */
+export const PRETRAIN_VERSION = 3;
 
 /** Pool samples used to measure the latent scale; enough for stable per-dimension spreads. */
 const SCALE_SAMPLES = 4000;

@@ -6,7 +6,7 @@ import { createRng, type Rng } from '../src/util/rng.ts';
 /** An rng whose int() returns the given values in turn (shiftImages draws dy, then dx, per image). */
 function scripted(values: number[]): Rng {
   let k = 0;
-  return { next: () => 0, uint32: () => 0, int: () => values[k++] };
+  return { next: () => 0, uint32: () => 0, fillInt32: () => {}, int: () => values[k++] };
 }
 
 const image = (): Float32Array => Float32Array.from({ length: 12 }, (_, i) => i + 1); // 4 rows × 3 cols
@@ -40,4 +40,21 @@ test('shiftImages is seeded: the same rng seed gives the same batch, and shifts 
   // A centred 8×8 square shifted by at most 2 stays inside: every image keeps its 64 pixels.
   const shifted = run(3);
   for (let r = 0; r < 5; r++) assert.equal(shifted.subarray(r * 784, (r + 1) * 784).reduce((a, b) => a + b, 0), 64);
+});
+
+test('masking noise zeroes about its rate, deterministically per seed, odd lengths included', async () => {
+  const { applyMaskingNoise } = await import('../src/train/batches.ts');
+  const masked = (seed: number, length: number, rate: number): Float32Array => {
+    const values = new Float32Array(length).fill(0.5);
+    applyMaskingNoise(values, rate, createRng(seed));
+    return values;
+  };
+  const a = masked(1, 100_001, 0.3);
+  assert.deepEqual(a, masked(1, 100_001, 0.3));
+  assert.notDeepEqual(a, masked(2, 100_001, 0.3));
+  const zeroShare = a.filter((v) => v === 0).length / a.length;
+  assert.ok(Math.abs(zeroShare - 0.3) < 0.01, `zeroed ${zeroShare}`);
+  assert.ok(a.every((v) => v === 0 || v === 0.5));
+  assert.ok(masked(3, 7, 0).every((v) => v === 0.5));
+  assert.ok(masked(3, 7, 0.9999999).every((v) => v === 0));
 });

@@ -25,3 +25,16 @@ test('createRng keeps its exact stream (draws 1, 2, 3 and 1000 per seed), so see
     assert.ok(x >= 0 && x < 1);
   }
 });
+
+test('fillInt32 continues the same stream as uint32(), so bulk and single draws interleave', () => {
+  const single = createRng(42);
+  const bulk = createRng(42);
+  const expected = Array.from({ length: 1003 }, () => single.uint32() | 0);
+  const out = new Int32Array(1000);
+  assert.equal(bulk.uint32() | 0, expected[0]);
+  bulk.fillInt32(out);
+  assert.deepEqual(Array.from(out), expected.slice(1, 1001));
+  assert.equal(bulk.uint32() | 0, expected[1001]);
+  bulk.fillInt32(out.subarray(0, 1));
+  assert.equal(out[0], expected[1002]);
+});

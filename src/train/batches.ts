@@ -19,10 +19,28 @@ export function epochOrder(indices: Int32Array, rng: Rng): Int32Array {
   return shuffleInPlace(Int32Array.from(indices), rng);
 }
 
-/** Zero each value with probability `rate` (masking noise for denoising pretraining), in place. */
+let maskWords = new Int32Array(0);
+
+/**
+ * Zero each value with probability `rate` (masking noise for denoising pretraining), in place.
+ * One 32-bit draw decides two values (16 bits each, so the rate is rounded to a multiple of
+ * 1/65536), and the mask is applied by multiplying with 0 or 1: a random branch per pixel cost
+ * more than the drawing (about 1 ms per 128-image batch, against 0.3 ms this way).
+ */
 export function applyMaskingNoise(values: Float32Array, rate: number, rng: Rng): void {
   if (rate <= 0) return;
-  for (let i = 0; i < values.length; i++) if (rng.next() < rate) values[i] = 0;
+  const threshold = Math.round(rate * 65536);
+  const pairs = (values.length + 1) >> 1;
+  if (maskWords.length < pairs) maskWords = new Int32Array(pairs);
+  const words = maskWords.subarray(0, pairs);
+  rng.fillInt32(words);
+  const even = values.length & ~1;
+  for (let j = 0, i = 0; i < even; j++, i += 2) {
+    const word = words[j];
+    values[i] *= +((word & 0xffff) >= threshold);
+    values[i + 1] *= +((word >>> 16) >= threshold);
+  }
+  if (even < values.length) values[even] *= +((words[pairs - 1] & 0xffff) >= threshold);
 }
 
 /**
