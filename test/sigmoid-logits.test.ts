@@ -6,7 +6,7 @@ import { buildConvModels } from '../src/bench/encoders.ts';
 import { buildDecoder, buildEncoder, joinAutoencoder, type AutoencoderSpec } from '../src/models/autoencoder.ts';
 import { buildClassifier } from '../src/models/classifier.ts';
 import { fit } from '../src/train/fit.ts';
-import { sigmoidCrossEntropyFromLogits, sigmoidOutputLayer } from '../src/train/sigmoid-logits.ts';
+import { meanSigmoidCrossEntropy, sigmoidCrossEntropyFromLogits, sigmoidOutputLayer } from '../src/train/sigmoid-logits.ts';
 import { createRng } from '../src/util/rng.ts';
 import { tinyImageDataset } from './fixtures/tiny-dataset.ts';
 
@@ -56,4 +56,30 @@ test('pretraining with the loss from logits gives the same per-epoch losses (wit
     autoencoder.dispose();
   }
   losses[0].forEach((reference, i) => assert.ok(Math.abs(losses[1][i] - reference) < 1e-5, `epoch ${i + 1}: ${losses[1][i]} vs ${reference}`));
+});
+
+test('meanSigmoidCrossEntropy (fused on wasm) matches tfjs on cpu in value and gradient, extreme logits and odd lengths included', async () => {
+  const backend = tf.getBackend();
+  const rng = createRng(11);
+  for (const length of [1, 7, 4096 + 3]) {
+    // Logits from −120 to 120 (exp underflows below −87), a few exact zeros; targets in [0, 1] and exact 0/1.
+    const z = Float32Array.from({ length }, (_, i) => (i % 17 === 0 ? 0 : (rng.next() * 2 - 1) * (i % 5 === 0 ? 120 : 8)));
+    const y = Float32Array.from({ length }, (_, i) => (i % 3 === 0 ? Math.round(rng.next()) : rng.next()));
+    const run = () => tf.tidy(() => {
+      const targets = tf.tensor1d(y);
+      const { value, grad } = tf.valueAndGrad((logits: tf.Tensor) => meanSigmoidCrossEntropy(targets, logits))(tf.tensor1d(z));
+      return [value.dataSync()[0], grad.dataSync() as Float32Array] as const;
+    });
+    await tf.setBackend('cpu');
+    const [expectedLoss, expectedGrad] = run();
+    await tf.setBackend(backend);
+    const before = tf.memory().numTensors;
+    const [loss, grad] = run();
+    assert.equal(tf.memory().numTensors, before, 'tensors left');
+    assert.ok(Math.abs(loss - expectedLoss) <= 1e-5 * Math.max(1, Math.abs(expectedLoss)), `n=${length}: loss ${loss} vs ${expectedLoss}`);
+    let diff = 0;
+    let scale = 0;
+    expectedGrad.forEach((g, i) => { diff = Math.max(diff, Math.abs(grad[i] - g)); scale = Math.max(scale, Math.abs(g)); });
+    assert.ok(diff <= 1e-5 * scale, `n=${length}: gradient off by ${diff} (scale ${scale})`);
+  }
 });

@@ -7,7 +7,8 @@
  * cached one. A plain register-blocked kernel that reads the operand in place is as fast as
  * XNNPACK's cached path. Adam, transposes and bias-gradient sums are memory-bound loops that tfjs
  * runs as many separate kernels (or that were JS loops here); one SIMD pass each is several times
- * cheaper.
+ * cheaper. The same holds for the autoencoder's loss: binary cross-entropy from logits and its
+ * gradient in one pass (a polynomial exp instead of tfjs's scalar one).
  *
  * The source is AssemblyScript (src/backend/assembly/kernels.ts), compiled to kernels.wasm by
  * `npm run build:kernels`; test/simd-kernels.test.ts checks the committed binary matches it. The
@@ -28,6 +29,7 @@ interface KernelExports {
   transpose(src: number, dst: number, rows: number, cols: number): void;
   sumRows(src: number, dst: number, rows: number, cols: number): void;
   adam(w: number, g: number, m: number, v: number, out: number, n: number, stepSize: number, secondScale: number, beta1: number, beta2: number, epsilon: number): void;
+  sigmoidCrossEntropy(z: number, y: number, grad: number, n: number, gradScale: number): number;
 }
 
 /** The kernels bound to one wasm backend, taking tensors (TensorInfo) instead of offsets. */
@@ -40,6 +42,8 @@ export interface SimdKernels {
   sumRows(src: tf.TensorInfo, dst: tf.TensorInfo, rows: number, cols: number): void;
   /** One Adam step: m and v updated in place, the new weights written to out (see assembly/kernels.ts). */
   adam(w: tf.TensorInfo, g: tf.TensorInfo, m: tf.TensorInfo, v: tf.TensorInfo, out: tf.TensorInfo, hyper: { stepSize: number; secondScale: number; beta1: number; beta2: number; epsilon: number }): void;
+  /** Σ binary cross-entropy of sigmoid(z) against y (same shapes), and grad = (sigmoid(z) − y)·gradScale. */
+  sigmoidCrossEntropy(z: tf.TensorInfo, y: tf.TensorInfo, grad: tf.TensorInfo, gradScale: number): number;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -85,5 +89,6 @@ function bindKernels(backend: BackendWasm, k: KernelExports): SimdKernels {
     transpose: (src, dst, rows, cols, srcOffset = 0, dstOffset = 0) => k.transpose(at(src, srcOffset), at(dst, dstOffset), rows, cols),
     sumRows: (src, dst, rows, cols) => k.sumRows(at(src), at(dst), rows, cols),
     adam: (w, g, m, v, out, h) => k.adam(at(w), at(g), at(m), at(v), at(out), w.shape.reduce((p, q) => p * q, 1), h.stepSize, h.secondScale, h.beta1, h.beta2, h.epsilon),
+    sigmoidCrossEntropy: (z, y, grad, gradScale) => k.sigmoidCrossEntropy(at(z), at(y), at(grad), z.shape.reduce((p, q) => p * q, 1), gradScale),
   };
 }
