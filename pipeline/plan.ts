@@ -14,7 +14,7 @@ import { featureCount, isImageDataset, type Dataset } from '../src/data/dataset.
 import type { PipelineConfig } from '../src/config.ts';
 import { budgetsOf, type LabelBudget } from '../src/data/split.ts';
 import type { ArmName } from '../src/eval/results.ts';
-import { CLASSIFIER_STAGES, type ClassifierJob, type Job, type ModelParams, type PrepareJob, type PretrainJob, type StageName, type Strategy } from '../src/jobs/job.ts';
+import { CLASSIFIER_STAGES, type ClassifierJob, type Job, type ModelParams, type PrepareJob, type PretrainJob, type PseudoParams, type StageName, type Strategy } from '../src/jobs/job.ts';
 import { convImageShape } from '../src/models/autoencoder.ts';
 import { BASELINE_VERSION } from './baseline.ts';
 import { FINETUNE_VERSION } from './finetune.ts';
@@ -70,6 +70,14 @@ function budgetLabel(budget: LabelBudget): string {
   return budget.kind === 'fraction' ? `fraction ${budget.value}` : `${budget.value} per class`;
 }
 
+/** The pseudo-label arm's settings; a table has no pixels to shift, so its shift is 0 (and its key ignores --pseudo-shift). */
+export function pseudoParams(config: PipelineConfig, dataset: Pick<DatasetFacts, 'inputKind'>): PseudoParams {
+  return {
+    steps: config.pseudoSteps, unlabeledBatchSize: config.pseudoBatchSize, threshold: config.pseudoThreshold, weight: config.pseudoWeight,
+    rampStart: config.pseudoRamp[0], rampEnd: config.pseudoRamp[1], noise: config.pseudoNoise, shift: dataset.inputKind === 'image' ? config.pseudoShift : 0,
+  };
+}
+
 /** Every job of a run, in an order where each job comes after the jobs it reads. */
 /** `engine` (src/backend engineId) is hashed into every key: results depend on the backend and its version. */
 export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, engine: string): Job[] {
@@ -80,9 +88,7 @@ export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, engine:
   // Absent when off, so turning the option on changes no other run's cache keys.
   const classifierTrain = { epochs: config.finetuneEpochs, batchSize: config.batchSize, learningRate: config.learningRate, ...(config.augmentShift > 0 ? { augmentShift: config.augmentShift } : {}) };
   const arms = new Set<ArmName>(config.arms);
-  // Pseudo-labelling's teacher is the pretrained arm, so it runs (unreported) even when not asked for.
-  const needsPretrained = arms.has('pretrained') || arms.has('pseudo-label');
-  const needsEncoder = needsPretrained || arms.has('frozen') || arms.has('two-phase');
+  const needsEncoder = arms.has('pretrained') || arms.has('frozen') || arms.has('two-phase') || arms.has('pseudo-label');
   if (config.arms.includes('pca') && config.latent > dataset.features) {
     throw new UserError(`--arms pca needs --latent ≤ the number of features (${dataset.features}); it is ${config.latent}: lower --latent or drop pca.`);
   }
@@ -110,7 +116,7 @@ export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, engine:
       });
       const finetunes = new Map<ArmName, ClassifierJob>();
       for (const [arm, strategy] of Object.entries(FINETUNE_ARMS) as [ArmName, (c: PipelineConfig) => Strategy][]) {
-        if (!arms.has(arm) && !(arm === 'pretrained' && needsPretrained)) continue;
+        if (!arms.has(arm)) continue;
         // The pretrained arm keeps its historic id; the other strategies are named after their arm.
         const id = arm === 'pretrained' ? `finetune seed ${seed} ${label}` : `${arm} seed ${seed} ${label}`;
         finetunes.set(arm, keyed({ stage: 'finetune', arm, id, deps: [prepare.id, pretrain.id], encoderKey: pretrain.key, strategy: strategy(config), ...common }, FINETUNE_VERSION));
@@ -120,11 +126,10 @@ export function buildPlan(config: PipelineConfig, dataset: DatasetFacts, engine:
       if (arms.has('pca')) {
         jobs.push(keyed({ stage: 'pca', arm: 'pca', id: `pca seed ${seed} ${label}`, deps: [prepare.id], strategy: { kind: 'frozen' }, ...common }, PCA_VERSION));
       }
-      const teacher = finetunes.get('pretrained');
-      if (arms.has('pseudo-label') && teacher) {
-        const pseudo = { teacherKey: teacher.key, perClass: config.pseudoPerClass, threshold: config.pseudoThreshold };
+      if (arms.has('pseudo-label')) {
+        const pseudo = pseudoParams(config, dataset);
         jobs.push(keyed({
-          stage: 'pseudo-label', arm: 'pseudo-label', id: `pseudo-label seed ${seed} ${label}`, deps: [prepare.id, pretrain.id, teacher.id],
+          stage: 'pseudo-label', arm: 'pseudo-label', id: `pseudo-label seed ${seed} ${label}`, deps: [prepare.id, pretrain.id],
           encoderKey: pretrain.key, strategy: { kind: 'all' }, pseudo, ...common,
         }, PSEUDO_LABEL_VERSION, { pseudo }));
       }

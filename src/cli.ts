@@ -43,8 +43,13 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('arms', { type: 'string', describe: `Arms compared with the baseline (always run), comma-separated: ${ARM_CHOICES.join(', ')}`, defaultDescription: d.arms.join(',') })
     .option('head-epoch-share', { type: 'string', describe: 'two-phase arm: share of the epochs that train only the head', defaultDescription: String(d.headEpochShare) })
     .option('encoder-lr-factor', { type: 'string', describe: 'two-phase arm: encoder learning rate in phase two, × --learning-rate', defaultDescription: String(d.encoderLearningRateFactor) })
-    .option('pseudo-per-class', { type: 'string', describe: 'pseudo-label arm: most pseudo-labeled pool examples per class', defaultDescription: String(d.pseudoPerClass) })
-    .option('pseudo-threshold', { type: 'string', describe: 'pseudo-label arm: least teacher probability for a pseudo-label', defaultDescription: String(d.pseudoThreshold) })
+    .option('pseudo-steps', { type: 'string', describe: 'pseudo-label arm: joint steps, each a labeled and an unlabeled mini-batch', defaultDescription: String(d.pseudoSteps) })
+    .option('pseudo-batch-size', { type: 'string', describe: 'pseudo-label arm: unlabeled mini-batch size', defaultDescription: String(d.pseudoBatchSize) })
+    .option('pseudo-threshold', { type: 'string', describe: 'pseudo-label arm: least probability (clean view) for an unlabeled row to count', defaultDescription: String(d.pseudoThreshold) })
+    .option('pseudo-weight', { type: 'string', describe: 'pseudo-label arm: final weight α_f of the unlabeled loss', defaultDescription: String(d.pseudoWeight) })
+    .option('pseudo-ramp', { type: 'string', describe: 'pseudo-label arm: shares of the steps where α starts rising from 0 and reaches α_f (T1,T2)', defaultDescription: d.pseudoRamp.join(',') })
+    .option('pseudo-noise', { type: 'string', describe: 'pseudo-label arm: masking rate of the corrupted unlabeled view', defaultDescription: String(d.pseudoNoise) })
+    .option('pseudo-shift', { type: 'string', describe: 'pseudo-label arm: largest random shift in pixels of the corrupted view (images)', defaultDescription: String(d.pseudoShift) })
     .option('pretrain-epochs', { type: 'string', describe: 'Autoencoder epochs over the pool', defaultDescription: String(d.pretrainEpochs) })
     .option('finetune-epochs', { type: 'string', describe: 'Classifier epochs over the labeled subset (every arm)', defaultDescription: String(d.finetuneEpochs) })
     .option('batch-size', { type: 'string', describe: 'Mini-batch size of the classifier arms', defaultDescription: String(d.batchSize) })
@@ -124,7 +129,7 @@ export function forcedStages(stage: StageName): StageName[] {
   const dependents: Record<StageName, StageName[]> = {
     prepare: [...STAGES],
     pretrain: ['pretrain', 'finetune', 'pseudo-label'],
-    finetune: ['finetune', 'pseudo-label'],
+    finetune: ['finetune'],
     baseline: ['baseline'],
     pca: ['pca'],
     'pseudo-label': ['pseudo-label'],
@@ -207,7 +212,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   const testFraction = given('test-fraction');
   if (testFraction !== undefined) config.testFraction = parseNumber('test-fraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
   // Upper bounds keep typos (an extra zero, a depth of 30) from becoming out-of-memory crashes.
-  const int = (name: string, key: 'hidden' | 'depth' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pretrainBatchSize' | 'pseudoPerClass', min: number, max: number) => {
+  const int = (name: string, key: 'hidden' | 'depth' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pretrainBatchSize' | 'pseudoSteps' | 'pseudoBatchSize' | 'pseudoShift', min: number, max: number) => {
     const value = given(name);
     if (value !== undefined) config[key] = parseInteger(name, value, min, max);
   };
@@ -218,7 +223,9 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   int('batch-size', 'batchSize', 1, 65_536);
   int('pretrain-batch-size', 'pretrainBatchSize', 1, 65_536);
   int('depth', 'depth', 1, 6);
-  int('pseudo-per-class', 'pseudoPerClass', 1, 1_000_000);
+  int('pseudo-steps', 'pseudoSteps', 1, 10_000_000);
+  int('pseudo-batch-size', 'pseudoBatchSize', 1, 65_536);
+  int('pseudo-shift', 'pseudoShift', 0, 8);
   const encoder = given('encoder');
   if (encoder !== undefined) config.encoder = parseChoice('encoder', encoder, ENCODER_FAMILIES);
   const noiseType = given('noise-type');
@@ -238,6 +245,12 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (threshold !== undefined) config.pseudoThreshold = parseNumber('pseudo-threshold', threshold, { min: 0, max: 1, exclusiveMax: true });
   const shift = given('augment-shift');
   if (shift !== undefined) config.augmentShift = parseInteger('augment-shift', shift, 0, 8);
+  const pseudoWeight = given('pseudo-weight');
+  if (pseudoWeight !== undefined) config.pseudoWeight = parseNumber('pseudo-weight', pseudoWeight, { min: 0, max: 100 });
+  const pseudoNoise = given('pseudo-noise');
+  if (pseudoNoise !== undefined) config.pseudoNoise = parseNumber('pseudo-noise', pseudoNoise, { min: 0, max: 1, exclusiveMax: true });
+  const ramp = given('pseudo-ramp');
+  if (ramp !== undefined) config.pseudoRamp = parseRamp(ramp);
   const lr = given('learning-rate');
   if (lr !== undefined) config.learningRate = parseNumber('learning-rate', lr, { min: 0, max: 10, exclusiveMin: true });
   const pretrainLr = given('pretrain-learning-rate');
@@ -286,6 +299,15 @@ function parseNumber(name: string, text: string, range: { min: number; max: numb
   if (text.trim() === '' || !Number.isFinite(value)) throw new UserError(`--${name} "${text}" is not a number: give a number ${bounds}.`);
   if (low || high) throw new UserError(`--${name} ${text} is out of range: give a number ${bounds}.`);
   return value;
+}
+
+/** --pseudo-ramp T1,T2: two shares of the steps, 0 ≤ T1 ≤ T2 ≤ 1. */
+function parseRamp(text: string): [number, number] {
+  const items = text.split(',').map((s) => s.trim());
+  if (items.length !== 2) throw new UserError(`--pseudo-ramp ${text} is not two shares: give start,end like 0.1,0.4 (0 ≤ start ≤ end ≤ 1).`);
+  const [start, end] = items.map((item) => parseNumber('pseudo-ramp', item, { min: 0, max: 1 }));
+  if (start > end) throw new UserError(`--pseudo-ramp ${text} ends before it starts: give start ≤ end, like 0.1,0.4.`);
+  return [start, end];
 }
 
 function parseInteger(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {

@@ -57,10 +57,20 @@ export interface PipelineConfig {
   headEpochShare: number;
   /** two-phase: the encoder's learning rate in phase two, as a multiple of the head's. */
   encoderLearningRateFactor: number;
-  /** pseudo-label: at most this many pseudo-labeled pool examples per predicted class (the most confident). */
-  pseudoPerClass: number;
-  /** pseudo-label: only pool examples the teacher gives at least this probability. */
+  /** pseudo-label: joint training steps (one labeled and one unlabeled mini-batch each). */
+  pseudoSteps: number;
+  /** pseudo-label: unlabeled mini-batch size. */
+  pseudoBatchSize: number;
+  /** pseudo-label: only unlabeled rows the current network gives at least this probability count. */
   pseudoThreshold: number;
+  /** pseudo-label: final weight α_f of the unlabeled loss. */
+  pseudoWeight: number;
+  /** pseudo-label: α is 0 until this share of the steps, then rises linearly to α_f at the second share (Lee's T1, T2). */
+  pseudoRamp: [number, number];
+  /** pseudo-label: masking rate of the corrupted unlabeled view. */
+  pseudoNoise: number;
+  /** pseudo-label: largest random shift (pixels) of the corrupted unlabeled view, images only. */
+  pseudoShift: number;
   pretrainEpochs: number;
   finetuneEpochs: number;
   /** Mini-batch size of the classifier arms. */
@@ -105,8 +115,13 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   arms: ['pretrained'],
   headEpochShare: 0.5,
   encoderLearningRateFactor: 0.1,
-  pseudoPerClass: 500,
-  pseudoThreshold: 0.9,
+  pseudoSteps: 3000,
+  pseudoBatchSize: 128,
+  pseudoThreshold: 0.95,
+  pseudoWeight: 1,
+  pseudoRamp: [0.1, 0.4],
+  pseudoNoise: 0.3,
+  pseudoShift: 2,
   pretrainEpochs: 20,
   finetuneEpochs: 50,
   batchSize: 32,

@@ -15,9 +15,10 @@ import { labeledSubset } from '../src/data/split.ts';
 import { fitPca } from '../src/eval/pca.ts';
 import type { StageContext } from '../src/jobs/context.ts';
 import type { ClassifierJob, Job } from '../src/jobs/job.ts';
-import { HEAD_LAYER } from '../src/models/classifier.ts';
+import { buildEncoder } from '../src/models/autoencoder.ts';
+import { buildClassifier, HEAD_LAYER } from '../src/models/classifier.ts';
 import { buildPcaEncoder } from '../src/models/pca-encoder.ts';
-import { selectPseudoLabels, unlabeledPool } from '../src/train/pseudo-labels.ts';
+import { randomTranslate, rampWeight, selfTrain, unlabeledPool } from '../src/train/pseudo-labels.ts';
 import type { ClassifierOutcome } from '../src/train/train-classifier.ts';
 import { createRng } from '../src/util/rng.ts';
 import { factsOf, tinyContext, tinyImages } from './fixtures/tiny-images.ts';
@@ -27,7 +28,7 @@ const ALL_ARMS: PipelineConfig['arms'] = ['pretrained', 'frozen', 'two-phase', '
 function tinyConfig(overrides: Partial<PipelineConfig> = {}): PipelineConfig {
   return {
     ...DEFAULT_CONFIG, labeled: [], labelsPerClass: [3, 6], seeds: [1], hidden: 16, latent: 4, pretrainEpochs: 2, finetuneEpochs: 4,
-    batchSize: 16, learningRate: 0.01, arms: ALL_ARMS, pseudoThreshold: 0, pseudoPerClass: 5, quiet: true, ...overrides,
+    batchSize: 16, learningRate: 0.01, arms: ALL_ARMS, pseudoThreshold: 0, pseudoSteps: 12, pseudoBatchSize: 16, quiet: true, ...overrides,
   };
 }
 
@@ -91,8 +92,10 @@ test('result rows of every arm report the same labeled count and the full epoch 
   assert.equal(outcomes.length, 6);
   for (const o of outcomes) {
     assert.equal(o.row.labeled, 12, o.row.arm);
-    assert.equal(o.row.epochs, config.finetuneEpochs, o.row.arm);
-    assert.deepEqual(o.curve.epochs.map((e) => e.epoch), [1, 2, 3, 4], o.row.arm);
+    // The pseudo-label arm has its own step budget; its curve has one point per step here (12 steps ≤ 50 points).
+    const points = o.row.arm === 'pseudo-label' ? config.pseudoSteps : config.finetuneEpochs;
+    assert.equal(o.row.epochs, points, o.row.arm);
+    assert.deepEqual(o.curve.epochs.map((e) => e.epoch), Array.from({ length: points }, (_, i) => i + 1), o.row.arm);
   }
 });
 
@@ -151,30 +154,83 @@ test('pca encoder projects like an eigen-decomposition of the covariance (ml-mat
   tf.dispose(encoder.getWeights());
 });
 
-test('pseudo-labels come only from the unlabeled pool, never from the test set or the labeled subset', async () => {
-  const { jobs, ctx } = await runTinyPlan(tinyConfig({ labelsPerClass: [3], arms: ['pseudo-label'] }));
+test('pseudo-labelling trains only on the labeled subset and unlabeled pool rows: poisoned test rows never reach the loss', async () => {
+  const config = tinyConfig({ labelsPerClass: [3], arms: ['pseudo-label'] });
+  await tf.setBackend('cpu');
+  const ctx = tinyContext(tinyImages());
+  const jobs = buildPlan(config, factsOf(ctx.dataset), 'cpu');
+  // No teacher any more: the arm starts from the pretrained encoder, like the pretrained arm.
+  assert.deepEqual(jobs.map((j) => j.stage), ['prepare', 'pretrain', 'baseline', 'pseudo-label']);
+  for (const job of jobs.filter((j) => j.stage !== 'pseudo-label')) await execute(job, ctx);
   const job = jobs.find((j): j is ClassifierJob => j.stage === 'pseudo-label')!;
   const split = loadSplit(ctx.store, job.splitKey);
-  const labeled = new Set(labeledSubset(split, job.budget, ctx.dataset.classNames));
-  const pool = new Set(split.pool);
-  const test = new Set(split.test);
-  const chosen = ctx.store.readJson<{ indices: number[]; labels: number[] }>('pseudo-label', job.key, 'pseudo-labels.json');
-  assert.ok(chosen.indices.length > 0, 'threshold 0 must choose some');
-  assert.ok(chosen.indices.length <= 4 * 5, 'at most perClass per class');
-  for (const i of chosen.indices) {
-    assert.ok(pool.has(i) && !test.has(i), `index ${i} is not in the pool`);
-    assert.ok(!labeled.has(i), `index ${i} is labeled`);
-  }
-  // Only the baseline and the asked-for arm are reported, though the pretrained teacher ran.
+  const labeled = labeledSubset(split, job.budget, ctx.dataset.classNames);
+  // Any test row in a training batch would make the loss NaN, and training stops with an error.
+  for (const i of split.test) ctx.dataset.x.fill(Number.NaN, i * 64, (i + 1) * 64);
+  await execute(job, ctx);
+  const outcome = ctx.store.readJson<ClassifierOutcome>('pseudo-label', job.key, 'result.json');
+  assert.ok(outcome.curve.epochs.every((e) => Number.isFinite(e.loss)));
+  const record = ctx.store.readJson<{ unlabeled: number }>('pseudo-label', job.key, 'pseudo-labels.json');
+  assert.equal(record.unlabeled, split.pool.length - labeled.length);
   assert.deepEqual(reportedJobs(jobs, { arms: ['pseudo-label'] }).map((j) => j.arm).sort(), ['baseline', 'pseudo-label']);
-  assert.ok(jobs.some((j) => 'arm' in j && j.arm === 'pretrained'));
 });
 
-test('selectPseudoLabels: most confident per class, threshold respected, indices from the candidates', () => {
-  const candidates = Int32Array.from([10, 11, 12, 13, 14]);
-  const probabilities = Float32Array.from([0.9, 0.1, 0.6, 0.4, 0.97, 0.03, 0.2, 0.8, 0.45, 0.55]);
-  const chosen = selectPseudoLabels(probabilities, candidates, 2, 1, 0.5);
-  assert.deepEqual(Array.from(chosen.indices), [12, 13]);
-  assert.deepEqual(Array.from(chosen.labels), [0, 1]);
+test('selfTrain reads only the labeled and unlabeled rows it is given; the same seeds give the same weights', async () => {
+  await tf.setBackend('cpu');
+  const data = tinyImages();
+  const labeled = Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7]);
+  const unlabeled = Int32Array.from({ length: 40 }, (_, i) => 20 + i);
+  const x = Float32Array.from(data.x);
+  const used = new Set([...labeled, ...unlabeled]);
+  for (let i = 0; i < data.y.length; i++) if (!used.has(i)) x.fill(Number.NaN, i * 64, (i + 1) * 64);
+  const run = async () => {
+    const model = buildClassifier(buildEncoder({ inputKind: 'image', features: 64, inputShape: [8, 8, 1], hidden: 8, latent: 4 }, 5), 4, 5);
+    const logs = await selfTrain({
+      model, x, features: 64, labeled, y: data.y, classCount: 4, unlabeled, steps: 10, batchSize: 4, unlabeledBatchSize: 8, learningRate: 0.01,
+      threshold: 0, weight: 1, rampStart: 0, rampEnd: 2, noise: 0.3, shift: 1, imageShape: [8, 8, 1],
+      labeledRng: createRng(1), unlabeledRng: createRng(2), noiseRng: createRng(3), logEvery: 5,
+    });
+    const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+    model.dispose();
+    return { logs, weights };
+  };
+  const before = tf.memory().numTensors;
+  const a = await run();
+  assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+  const b = await run();
+  assert.equal(a.logs.length, 2);
+  assert.ok(a.logs.every((l) => Number.isFinite(l.loss)), 'a NaN row was read');
+  assert.equal(a.logs[1].confidentShare, 1, 'threshold 0: every unlabeled row counts');
+  assert.deepEqual(a.weights, b.weights);
+  assert.deepEqual(a.logs, b.logs);
+});
+
+test('the pseudo-label arm is deterministic for a seed', async () => {
+  const config = tinyConfig({ labelsPerClass: [3], arms: ['pseudo-label'], pseudoThreshold: 0.5 });
+  const rows = [];
+  for (let k = 0; k < 2; k++) {
+    const { jobs, ctx } = await runTinyPlan(config);
+    const job = jobs.find((j) => j.stage === 'pseudo-label')!;
+    const { row, curve } = ctx.store.readJson<ClassifierOutcome>('pseudo-label', job.key, 'result.json');
+    rows.push({ accuracy: row.accuracy, curve: curve.epochs, record: ctx.store.read('pseudo-label', job.key, 'pseudo-labels.json').toString('utf8') });
+  }
+  assert.deepEqual(rows[0], rows[1]);
+});
+
+test('pseudo-label helpers: the unlabeled pool, Lee\'s ramp, random translation', () => {
   assert.deepEqual(Array.from(unlabeledPool(Int32Array.from([1, 2, 3, 4]), Int32Array.from([2, 4]))), [1, 3]);
+  assert.deepEqual([0, 9, 10, 15, 20, 30].map((t) => rampWeight(t, 10, 20, 3)), [0, 0, 0, 1.5, 3, 3]);
+  // A 3×3 image shifted by at most one pixel keeps its values, moved, with zeros coming in.
+  const image = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const rng = createRng(4);
+  const seen = new Set<string>();
+  for (let k = 0; k < 40; k++) {
+    const shifted = Float32Array.from(image);
+    randomTranslate(shifted, [3, 3, 1], 1, rng, new Float32Array(9));
+    assert.ok(shifted.includes(5), 'the centre pixel survives any one-pixel shift');
+    seen.add(shifted.join(','));
+  }
+  assert.ok(seen.has('0,0,0,1,2,3,4,5,6'), 'shift down by one');
+  assert.ok(seen.has('2,3,0,5,6,0,8,9,0'), 'shift left by one');
+  assert.ok(seen.size > 5);
 });

@@ -32,6 +32,15 @@ test('bad --encoder and --arms values are one-line UserErrors naming the option 
     [['--noise', '1.5'], /^--noise 1.5 is out of range/],
     [['--depth', '0'], /^--depth "0" is not a whole number ≥ 1/],
     [['--pseudo-threshold', '1'], /^--pseudo-threshold 1 is out of range/],
+    [['--pseudo-steps', '0'], /^--pseudo-steps "0" is not a whole number ≥ 1/],
+    [['--pseudo-batch-size', 'x'], /^--pseudo-batch-size "x" is not a whole number/],
+    [['--pseudo-weight', '-1'], /^--pseudo-weight -1 is out of range/],
+    [['--pseudo-noise', '1'], /^--pseudo-noise 1 is out of range/],
+    [['--pseudo-shift', '9'], /^--pseudo-shift 9 is too large/],
+    [['--pseudo-ramp', '0.5'], /^--pseudo-ramp 0.5 is not two shares/],
+    [['--pseudo-ramp', '0.5,0.2'], /^--pseudo-ramp 0.5,0.2 ends before it starts/],
+    [['--pseudo-ramp', '0.1,2'], /^--pseudo-ramp 2 is out of range/],
+    [['--pseudo-per-class', '5'], /^Unknown argument/],
     [['--latent-std', '-1'], /^--latent-std -1 is out of range/],
     [['--augment-shift', '1.5'], /^--augment-shift "1.5" is not a whole number ≥ 0/],
     [['--augment-shift', '9'], /^--augment-shift 9 is too large: give at most 8\.$/],
@@ -39,6 +48,17 @@ test('bad --encoder and --arms values are one-line UserErrors naming the option 
   for (const [argv, message] of cases) {
     await assert.rejects(async () => config(...argv), (error: unknown) => error instanceof UserError && message.test(error.message) && !error.message.includes('\n'), argv.join(' '));
   }
+});
+
+test('the pseudo-label options resolve into the config and key only the pseudo-label jobs', async () => {
+  const c = await config('--arms', 'pretrained,pseudo-label', '--pseudo-steps', '500', '--pseudo-batch-size', '64', '--pseudo-threshold', '0.9',
+    '--pseudo-weight', '2', '--pseudo-ramp', '0.2,0.5', '--pseudo-noise', '0.1', '--pseudo-shift', '1');
+  assert.deepEqual([c.pseudoSteps, c.pseudoBatchSize, c.pseudoThreshold, c.pseudoWeight, c.pseudoRamp, c.pseudoNoise, c.pseudoShift], [500, 64, 0.9, 2, [0.2, 0.5], 0.1, 1]);
+  const images = { fingerprint: 'f', features: 4, classCount: 2, inputKind: 'image' as const, inputShape: [2, 2, 1], hasOfficialTest: false };
+  const keys = async (...argv: string[]) => new Map(buildPlan(await config('--arms', 'pretrained,pseudo-label', ...argv), images, 'cpu').map((j) => [j.id, j.key]));
+  const plain = await keys();
+  const changed = await keys('--pseudo-weight', '3');
+  for (const [id, key] of plain) assert.equal(changed.get(id) === key, !id.startsWith('pseudo-label'), id);
 });
 
 test('--encoder conv on a table dataset is a UserError when the plan is built', async () => {

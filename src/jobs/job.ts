@@ -40,11 +40,21 @@ export type Strategy =
   | { kind: 'frozen' }
   | { kind: 'two-phase'; headEpochs: number; encoderLearningRateFactor: number };
 
-/** Pseudo-labelling: which finetune job is the teacher and how its labels are chosen. */
+/** Pseudo-labelling's own training budget and settings (see src/train/pseudo-labels.ts). */
 export interface PseudoParams {
-  teacherKey: string;
-  perClass: number;
+  /** Joint steps, each one labeled and one unlabeled mini-batch. */
+  steps: number;
+  unlabeledBatchSize: number;
+  /** Least clean-view probability for an unlabeled row to count. */
   threshold: number;
+  /** α_f, the final weight of the unlabeled loss. */
+  weight: number;
+  /** α rises from 0 at step round(rampStart·steps) to α_f at round(rampEnd·steps). */
+  rampStart: number;
+  rampEnd: number;
+  /** Corrupted view: masking rate, and the largest random shift in pixels (images only). */
+  noise: number;
+  shift: number;
 }
 
 export interface TrainParams {

@@ -79,7 +79,7 @@ const ARM_DESCRIPTIONS: Record<ArmName, string> = {
   frozen: 'the pretrained encoder frozen, only the head trained (a linear probe)',
   'two-phase': 'the head trained first on the frozen pretrained encoder, then every layer with the encoder at a lower learning rate',
   pca: 'beyond the seed: a frozen PCA projection of the unlabeled pool instead of an autoencoder, same head',
-  'pseudo-label': 'beyond the seed: self-training, the pretrained arm\'s confident predictions on unlabeled pool images added as labels',
+  'pseudo-label': 'beyond the seed: self-training from the pretrained encoder, each step also learning the network\'s own confident predictions on unlabeled pool images from a corrupted view of them',
 };
 
 /** Arms that go beyond the seed's question (does autoencoder pretraining help?): other uses of the unlabeled pool. */

@@ -1,44 +1,206 @@
 /**
- * Pseudo-labels for self-training (Lee 2013, "Pseudo-Label"): a teacher's
- * most confident predictions on unlabeled pool examples, at most `perClass`
- * per predicted class, so no class floods the training set.
+ * Pseudo-labelling as Lee (2013, "Pseudo-Label") describes it, made stronger
+ * the way FixMatch (Sohn et al. 2020) does: one network trains jointly on a
+ * labeled and an unlabeled mini-batch each step. The unlabeled rows' targets
+ * are the network's own current argmax on the clean input (no gradient
+ * through them, refreshed every step); only those predicted with probability
+ * ≥ a threshold count, and their loss is computed on a corrupted view (random
+ * translation for images, masking noise), so the network learns to agree with
+ * itself under corruption. The unlabeled loss is weighted by α(t): 0 until
+ * step T1, linear to α_f at T2, α_f after (Lee's schedule).
+ *
+ * Only the rows in `unlabeled` are ever pseudo-labeled; the caller passes
+ * pool rows without labels (unlabeledPool), so test rows never enter.
  */
-import type { ExtraLabels } from './train-classifier.ts';
-
-export interface PseudoSelection extends ExtraLabels {
-  /** The teacher's probability for each chosen label. */
-  confidence: Float32Array;
-}
-
-/**
- * Choose pseudo-labels among `candidates` (the rows `probabilities` holds, in
- * order): per predicted class, the most confident with probability ≥
- * `threshold`, at most `perClass`. Returns sorted indices, all from `candidates`.
- */
-export function selectPseudoLabels(probabilities: Float32Array, candidates: Int32Array, classCount: number, perClass: number, threshold: number): PseudoSelection {
-  const byClass: { row: number; p: number }[][] = Array.from({ length: classCount }, () => []);
-  for (let r = 0; r < candidates.length; r++) {
-    let best = 0;
-    for (let c = 1; c < classCount; c++) if (probabilities[r * classCount + c] > probabilities[r * classCount + best]) best = c;
-    const p = probabilities[r * classCount + best];
-    if (p >= threshold) byClass[best].push({ row: r, p });
-  }
-  const chosen: { index: number; label: number; p: number }[] = [];
-  byClass.forEach((members, label) => {
-    // Most confident first; ties by index, so the choice is deterministic.
-    members.sort((a, b) => b.p - a.p || candidates[a.row] - candidates[b.row]);
-    for (const m of members.slice(0, perClass)) chosen.push({ index: candidates[m.row], label, p: m.p });
-  });
-  chosen.sort((a, b) => a.index - b.index);
-  return {
-    indices: Int32Array.from(chosen, (c) => c.index),
-    labels: Int32Array.from(chosen, (c) => c.label),
-    confidence: Float32Array.from(chosen, (c) => c.p),
-  };
-}
+import * as tf from '@tensorflow/tfjs';
+import type { EpochLog } from '../report/run-record.ts';
+import type { Rng } from '../util/rng.ts';
+import { applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from './batches.ts';
+import { NonFiniteLossError } from './fit.ts';
 
 /** Pool indices that are not labeled: the only rows pseudo-labelling may label. */
 export function unlabeledPool(pool: Int32Array, labeled: Int32Array): Int32Array {
   const taken = new Set(labeled);
   return pool.filter((i) => !taken.has(i));
+}
+
+/** Lee's weight of the unlabeled loss at `step`: 0 until `start`, linear to `final` at `end`, `final` after. */
+export function rampWeight(step: number, start: number, end: number, final: number): number {
+  if (step < start) return 0;
+  if (step >= end) return final;
+  return (final * (step - start)) / (end - start);
+}
+
+/**
+ * Shift each image of a batch (rows of height × width × channels, row-major)
+ * by a random whole number of pixels in [−max, max] along each axis, filling
+ * with zeros, in place. `scratch` holds one image.
+ */
+export function randomTranslate(values: Float32Array, shape: [number, number, number], max: number, rng: Rng, scratch: Float32Array): void {
+  if (max <= 0) return;
+  const [h, w, c] = shape;
+  const size = h * w * c;
+  for (let start = 0; start < values.length; start += size) {
+    const dy = rng.int(2 * max + 1) - max;
+    const dx = rng.int(2 * max + 1) - max;
+    if (dx === 0 && dy === 0) continue;
+    scratch.fill(0, 0, size);
+    for (let r = 0; r < h; r++) {
+      const from = r - dy;
+      if (from < 0 || from >= h) continue;
+      for (let col = 0; col < w; col++) {
+        const fromCol = col - dx;
+        if (fromCol < 0 || fromCol >= w) continue;
+        for (let k = 0; k < c; k++) scratch[(r * w + col) * c + k] = values[start + (from * w + fromCol) * c + k];
+      }
+    }
+    values.set(scratch.subarray(0, size), start);
+  }
+}
+
+export interface SelfTrainingOptions {
+  /** The classifier (softmax output), trained in place. */
+  model: tf.LayersModel;
+  x: Float32Array;
+  features: number;
+  /** Labeled rows and their labels, indexed by row of x (only the labeled rows are read). */
+  labeled: Int32Array;
+  y: Int32Array;
+  classCount: number;
+  /** Rows without labels the network pseudo-labels (pool rows only). */
+  unlabeled: Int32Array;
+  steps: number;
+  batchSize: number;
+  unlabeledBatchSize: number;
+  learningRate: number;
+  /** Least probability of the clean view's argmax for a row to count. */
+  threshold: number;
+  /** α_f, and the steps where α starts to rise (T1) and reaches α_f (T2). */
+  weight: number;
+  rampStart: number;
+  rampEnd: number;
+  /** Corruption of the unlabeled rows the loss is computed on: masking rate, and the largest shift in pixels (images only). */
+  noise: number;
+  shift: number;
+  imageShape?: [number, number, number];
+  /** Separate streams: labeled batch order, unlabeled batch order, corruption. */
+  labeledRng: Rng;
+  unlabeledRng: Rng;
+  noiseRng: Rng;
+  /** One log entry (an "epoch" of the curve) every this many steps. */
+  logEvery: number;
+  onLog?: (log: EpochLog) => void;
+}
+
+/** Endless shuffled passes over `indices`, a batch at a time. */
+function batchStream(indices: Int32Array, rng: Rng): (size: number) => Int32Array {
+  let order = epochOrder(indices, rng);
+  let at = 0;
+  return (size: number) => {
+    const out = new Int32Array(size);
+    for (let k = 0; k < size; k++) {
+      if (at === order.length) {
+        order = epochOrder(indices, rng);
+        at = 0;
+      }
+      out[k] = order[at++];
+    }
+    return out;
+  };
+}
+
+/**
+ * Train jointly for `steps` steps; returns one log per `logEvery` steps: the
+ * total loss, the labeled batches' accuracy, and the share of unlabeled rows
+ * above the threshold (as valAccuracy is not measured here, it is left out).
+ */
+export async function selfTrain(options: SelfTrainingOptions): Promise<(EpochLog & { confidentShare: number; weight: number })[]> {
+  const { model, x, features, classCount, steps, threshold } = options;
+  const labeledBatch = Math.min(options.batchSize, options.labeled.length);
+  const unlabeledBatch = Math.min(options.unlabeledBatchSize, options.unlabeled.length);
+  const nextLabeled = batchStream(options.labeled, options.labeledRng);
+  const nextUnlabeled = batchStream(options.unlabeled, options.unlabeledRng);
+  const optimizer = tf.train.adam(options.learningRate);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const labeledBuffer = new Float32Array(labeledBatch * features);
+  const targetBuffer = new Float32Array(labeledBatch * classCount);
+  const cleanBuffer = new Float32Array(unlabeledBatch * features);
+  const strongBuffer = new Float32Array(unlabeledBatch * features);
+  const scratch = new Float32Array(features);
+  const logs: (EpochLog & { confidentShare: number; weight: number })[] = [];
+  let sums = { loss: tf.scalar(0), correct: tf.scalar(0), confident: tf.scalar(0) };
+  let lastYield = Date.now();
+  let stepsInLog = 0;
+  try {
+    for (let step = 0; step < steps; step++) {
+      if (Date.now() - lastYield > 200) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = Date.now();
+      }
+      const lRows = nextLabeled(labeledBatch);
+      const uRows = nextUnlabeled(unlabeledBatch);
+      const xl = gatherRows(x, features, lRows, 0, labeledBatch, labeledBuffer);
+      const yl = oneHotRows(options.y, classCount, lRows, 0, labeledBatch, targetBuffer);
+      const clean = gatherRows(x, features, uRows, 0, unlabeledBatch, cleanBuffer);
+      strongBuffer.set(clean);
+      if (options.imageShape) randomTranslate(strongBuffer, options.imageShape, options.shift, options.noiseRng, scratch);
+      applyMaskingNoise(strongBuffer, options.noise, options.noiseRng);
+      const alpha = rampWeight(step, options.rampStart, options.rampEnd, options.weight);
+      const next = tf.tidy(() => {
+        const xlT = tf.tensor2d(xl, [labeledBatch, features]);
+        const ylT = tf.tensor2d(yl, [labeledBatch, classCount]);
+        // Pseudo-labels: the current network's argmax on the clean view, as constants (no gradient).
+        const cleanProbabilities = model.predict(tf.tensor2d(clean, [unlabeledBatch, features])) as tf.Tensor2D;
+        const confident = cleanProbabilities.max(-1).greaterEqual(threshold).toFloat();
+        const pseudo = tf.oneHot(cleanProbabilities.argMax(-1), classCount).toFloat().mul(confident.expandDims(1));
+        const strong = tf.tensor2d(strongBuffer, [unlabeledBatch, features]);
+        const kept: { correct?: tf.Scalar } = {};
+        const { value: loss, grads } = tf.variableGrads(() => {
+          const predictions = model.apply(tf.concat([xlT, strong], 0), { training: true }) as tf.Tensor2D;
+          const pl = predictions.slice([0, 0], [labeledBatch, classCount]);
+          const supervised = tf.metrics.categoricalCrossentropy(ylT, pl).mean() as tf.Scalar;
+          kept.correct = tf.keep(tf.equal(pl.argMax(-1), ylT.argMax(-1)).sum() as tf.Scalar);
+          if (alpha === 0) return supervised;
+          const pu = predictions.slice([labeledBatch, 0], [unlabeledBatch, classCount]);
+          // Rows below the threshold have an all-zero target, so they add nothing; divide by the whole batch (FixMatch).
+          const unsupervised = tf.metrics.categoricalCrossentropy(pseudo, pu).sum().div(unlabeledBatch) as tf.Scalar;
+          return supervised.add(unsupervised.mul(alpha)) as tf.Scalar;
+        }, variables);
+        optimizer.applyGradients(variables.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+        const result = {
+          loss: sums.loss.add(loss) as tf.Scalar,
+          correct: sums.correct.add(kept.correct!) as tf.Scalar,
+          confident: sums.confident.add(confident.sum()) as tf.Scalar,
+        };
+        kept.correct!.dispose();
+        return result;
+      });
+      tf.dispose([sums.loss, sums.correct, sums.confident]);
+      sums = next;
+      stepsInLog++;
+      if (stepsInLog === options.logEvery || step === steps - 1) {
+        const [loss, correct, confident] = await Promise.all([sums.loss.data(), sums.correct.data(), sums.confident.data()]);
+        tf.dispose([sums.loss, sums.correct, sums.confident]);
+        sums = { loss: tf.scalar(0), correct: tf.scalar(0), confident: tf.scalar(0) };
+        const meanLoss = loss[0] / stepsInLog;
+        if (!Number.isFinite(meanLoss)) {
+          throw new NonFiniteLossError(`training loss became ${meanLoss} at step ${step + 1} of the pseudo-label arm: lower --learning-rate (now ${options.learningRate}) or --pseudo-weight (now ${options.weight}).`);
+        }
+        const log = {
+          epoch: logs.length + 1,
+          loss: meanLoss,
+          accuracy: correct[0] / (stepsInLog * labeledBatch),
+          confidentShare: confident[0] / (stepsInLog * unlabeledBatch),
+          weight: alpha,
+        };
+        logs.push(log);
+        options.onLog?.(log);
+        stepsInLog = 0;
+      }
+    }
+  } finally {
+    tf.dispose([sums.loss, sums.correct, sums.confident]);
+    optimizer.dispose();
+  }
+  return logs;
 }

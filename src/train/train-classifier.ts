@@ -3,7 +3,8 @@
  * set. Every arm comes through here with the same head initialisation, batch
  * order, optimiser and epoch budget; the arms differ only in the encoder they
  * bring, in how that encoder is allowed to train (the job's strategy), and for
- * pseudo-labelling in extra pool rows with predicted labels.
+ * pseudo-labelling in a training loop of its own (a `trainer`) that also sees
+ * unlabeled pool rows.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset.ts';
@@ -29,23 +30,23 @@ export function reportedFraction(job: ClassifierJob, labeled: number, poolSize: 
   return job.budget.kind === 'fraction' ? job.budget.value : labeled / poolSize;
 }
 
-/** Rows with labels that are not the dataset's own (pseudo-labels): pool indices only. */
-export interface ExtraLabels {
-  indices: Int32Array;
-  labels: Int32Array;
+/**
+ * Training targets indexed by row: the true label of each labeled row, −1
+ * everywhere else. Training reads only this array, so no other row's label
+ * (test or unlabeled pool) can reach it.
+ */
+export function trainingTargets(data: Dataset, labeled: Int32Array): Int32Array {
+  const targets = new Int32Array(data.y.length).fill(-1);
+  for (const i of labeled) targets[i] = data.y[i];
+  return targets;
 }
 
 /**
- * Training targets indexed by row: the true label of each labeled row, the
- * given label of each extra row, −1 everywhere else. Training reads only this
- * array, so no other row's label (test or unlabeled pool) can reach it.
+ * A training loop of an arm's own (pseudo-labelling), used instead of the
+ * strategy's epochs: given the classifier, the labeled rows, their targets and
+ * the shared labeled-batch stream, it trains in place and returns its curve.
  */
-export function trainingTargets(data: Dataset, labeled: Int32Array, extra?: ExtraLabels): Int32Array {
-  const targets = new Int32Array(data.y.length).fill(-1);
-  for (const i of labeled) targets[i] = data.y[i];
-  if (extra) extra.indices.forEach((i, k) => { targets[i] = extra.labels[k]; });
-  return targets;
-}
+export type Trainer = (classifier: tf.LayersModel, labeled: Int32Array, targets: Int32Array, rng: Rng) => Promise<EpochLog[]>;
 
 /** Train `classifier` (built on `encoder`) under a strategy; the epochs add up to `base.epochs` whatever the strategy. */
 export async function trainWithStrategy(classifier: tf.LayersModel, encoder: tf.LayersModel, strategy: Strategy, base: FitOptions): Promise<EpochLog[]> {
@@ -78,29 +79,32 @@ export async function trainAndEvaluate(options: {
   split: Split;
   backend: string;
   onEpoch: (log: EpochLog) => void;
-  extra?: ExtraLabels;
+  trainer?: Trainer;
   saveModel?: boolean;
 }): Promise<ClassifierOutcome & { model?: SavedModelFiles }> {
   const { job, encoder, data, split } = options;
   const arm = job.arm;
   const labeled = labeledSubset(split, job.budget, data.classNames);
   const classifier = buildClassifier(encoder, job.model.classCount, job.seed);
-  const trainRows = options.extra ? Int32Array.from([...labeled, ...options.extra.indices]).sort() : labeled;
+  const targets = trainingTargets(data, labeled);
+  // The same stream for every arm: identical batch order for a paired comparison.
+  const rng = createRng(deriveSeed(job.seed, `classifier:${job.budget.kind}:${job.budget.value}`));
   try {
     const started = Date.now();
     const { augmentShift = 0, ...train } = job.train;
-    const epochs = await trainWithStrategy(classifier, encoder, job.strategy, {
-      model: classifier,
-      x: data.x,
-      features: job.model.features,
-      indices: trainRows,
-      target: { kind: 'classes', y: trainingTargets(data, labeled, options.extra), classCount: job.model.classCount },
-      ...train,
-      ...(augmentShift > 0 ? { augment: (inputs: Float32Array, rows: number, rng: Rng) => shiftImages(inputs, rows, data.inputShape, augmentShift, rng) } : {}),
-      // The same stream for every arm: identical batch order for a paired comparison.
-      rng: createRng(deriveSeed(job.seed, `classifier:${job.budget.kind}:${job.budget.value}`)),
-      onEpoch: options.onEpoch,
-    });
+    const epochs = options.trainer
+      ? await options.trainer(classifier, labeled, targets, rng)
+      : await trainWithStrategy(classifier, encoder, job.strategy, {
+        model: classifier,
+        x: data.x,
+        features: job.model.features,
+        indices: labeled,
+        target: { kind: 'classes', y: targets, classCount: job.model.classCount },
+        ...train,
+        ...(augmentShift > 0 ? { augment: (inputs: Float32Array, rows: number, batchRng: Rng) => shiftImages(inputs, rows, data.inputShape, augmentShift, batchRng) } : {}),
+        rng,
+        onEpoch: options.onEpoch,
+      });
     const trainSeconds = (Date.now() - started) / 1000;
     const probabilities = await predictRows(classifier, data.x, job.model.features, split.test);
     const predicted = argmaxRows(probabilities, job.model.classCount);
