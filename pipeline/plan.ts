@@ -75,6 +75,7 @@ export function pseudoParams(config: PipelineConfig, dataset: Pick<DatasetFacts,
   return {
     steps: config.pseudoSteps, unlabeledBatchSize: config.pseudoBatchSize, threshold: config.pseudoThreshold, weight: config.pseudoWeight,
     rampStart: config.pseudoRamp[0], rampEnd: config.pseudoRamp[1], noise: config.pseudoNoise, shift: dataset.inputKind === 'image' ? config.pseudoShift : 0,
+    decay: config.pseudoDecay,
   };
 }
 

@@ -70,6 +70,7 @@ export async function pseudoLabel(job: ClassifierJob, ctx: StageContext): Promis
         rampEnd: Math.round(settings.rampEnd * settings.steps),
         noise: settings.noise,
         shift: settings.shift,
+        decay: settings.decay,
         imageShape,
         labeledRng,
         unlabeledRng: createRng(deriveSeed(job.seed, 'pseudo-label:unlabeled')),

@@ -49,6 +49,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('pseudo-weight', { type: 'string', describe: 'pseudo-label arm: final weight α_f of the unlabeled loss', defaultDescription: String(d.pseudoWeight) })
     .option('pseudo-ramp', { type: 'string', describe: 'pseudo-label arm: shares of the steps where α starts rising from 0 and reaches α_f (T1,T2)', defaultDescription: d.pseudoRamp.join(',') })
     .option('pseudo-noise', { type: 'string', describe: 'pseudo-label arm: masking rate of the corrupted unlabeled view', defaultDescription: String(d.pseudoNoise) })
+    .option('pseudo-decay', { type: 'string', describe: 'pseudo-label arm: learning-rate schedule, none | cosine (lr·cos(7πt/16T), as FixMatch)', defaultDescription: d.pseudoDecay })
     .option('pseudo-shift', { type: 'string', describe: 'pseudo-label arm: largest random shift in pixels of the corrupted view (images)', defaultDescription: String(d.pseudoShift) })
     .option('pretrain-epochs', { type: 'string', describe: 'Autoencoder epochs over the pool', defaultDescription: String(d.pretrainEpochs) })
     .option('finetune-epochs', { type: 'string', describe: 'Classifier epochs over the labeled subset (every arm)', defaultDescription: String(d.finetuneEpochs) })
@@ -249,6 +250,8 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (pseudoWeight !== undefined) config.pseudoWeight = parseNumber('pseudo-weight', pseudoWeight, { min: 0, max: 100 });
   const pseudoNoise = given('pseudo-noise');
   if (pseudoNoise !== undefined) config.pseudoNoise = parseNumber('pseudo-noise', pseudoNoise, { min: 0, max: 1, exclusiveMax: true });
+  const decay = given('pseudo-decay');
+  if (decay !== undefined) config.pseudoDecay = parseChoice('pseudo-decay', decay, ['none', 'cosine'] as const);
   const ramp = given('pseudo-ramp');
   if (ramp !== undefined) config.pseudoRamp = parseRamp(ramp);
   const lr = given('learning-rate');

@@ -71,6 +71,8 @@ export interface PipelineConfig {
   pseudoNoise: number;
   /** pseudo-label: largest random shift (pixels) of the corrupted unlabeled view, images only. */
   pseudoShift: number;
+  /** pseudo-label: learning-rate schedule over the steps, none (constant) or cosine (FixMatch's lr·cos(7πt / 16T)). */
+  pseudoDecay: 'none' | 'cosine';
   pretrainEpochs: number;
   finetuneEpochs: number;
   /** Mini-batch size of the classifier arms. */
@@ -122,6 +124,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   pseudoRamp: [0.1, 0.4],
   pseudoNoise: 0.3,
   pseudoShift: 2,
+  pseudoDecay: 'none',
   pretrainEpochs: 20,
   finetuneEpochs: 50,
   batchSize: 32,

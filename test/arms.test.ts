@@ -183,11 +183,11 @@ test('selfTrain reads only the labeled and unlabeled rows it is given; the same 
   const x = Float32Array.from(data.x);
   const used = new Set([...labeled, ...unlabeled]);
   for (let i = 0; i < data.y.length; i++) if (!used.has(i)) x.fill(Number.NaN, i * 64, (i + 1) * 64);
-  const run = async () => {
+  const run = async (decay: 'none' | 'cosine' = 'none') => {
     const model = buildClassifier(buildEncoder({ inputKind: 'image', features: 64, inputShape: [8, 8, 1], hidden: 8, latent: 4 }, 5), 4, 5);
     const logs = await selfTrain({
       model, x, features: 64, labeled, y: data.y, classCount: 4, unlabeled, steps: 10, batchSize: 4, unlabeledBatchSize: 8, learningRate: 0.01,
-      threshold: 0, weight: 1, rampStart: 0, rampEnd: 2, noise: 0.3, shift: 1, imageShape: [8, 8, 1],
+      threshold: 0, weight: 1, rampStart: 0, rampEnd: 2, noise: 0.3, shift: 1, imageShape: [8, 8, 1], decay,
       labeledRng: createRng(1), unlabeledRng: createRng(2), noiseRng: createRng(3), logEvery: 5,
     });
     const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
@@ -203,6 +203,8 @@ test('selfTrain reads only the labeled and unlabeled rows it is given; the same 
   assert.equal(a.logs[1].confidentShare, 1, 'threshold 0: every unlabeled row counts');
   assert.deepEqual(a.weights, b.weights);
   assert.deepEqual(a.logs, b.logs);
+  // The cosine schedule does change the steps Adam takes.
+  assert.notDeepEqual((await run('cosine')).weights, a.weights);
 });
 
 test('the pseudo-label arm is deterministic for a seed', async () => {

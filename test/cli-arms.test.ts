@@ -41,6 +41,7 @@ test('bad --encoder and --arms values are one-line UserErrors naming the option 
     [['--pseudo-ramp', '0.5,0.2'], /^--pseudo-ramp 0.5,0.2 ends before it starts/],
     [['--pseudo-ramp', '0.1,2'], /^--pseudo-ramp 2 is out of range/],
     [['--pseudo-per-class', '5'], /^Unknown argument/],
+    [['--pseudo-decay', 'step'], /^--pseudo-decay step is unknown: use one of none, cosine\.$/],
     [['--latent-std', '-1'], /^--latent-std -1 is out of range/],
     [['--augment-shift', '1.5'], /^--augment-shift "1.5" is not a whole number ≥ 0/],
     [['--augment-shift', '9'], /^--augment-shift 9 is too large: give at most 8\.$/],
@@ -52,8 +53,9 @@ test('bad --encoder and --arms values are one-line UserErrors naming the option 
 
 test('the pseudo-label options resolve into the config and key only the pseudo-label jobs', async () => {
   const c = await config('--arms', 'pretrained,pseudo-label', '--pseudo-steps', '500', '--pseudo-batch-size', '64', '--pseudo-threshold', '0.9',
-    '--pseudo-weight', '2', '--pseudo-ramp', '0.2,0.5', '--pseudo-noise', '0.1', '--pseudo-shift', '1');
-  assert.deepEqual([c.pseudoSteps, c.pseudoBatchSize, c.pseudoThreshold, c.pseudoWeight, c.pseudoRamp, c.pseudoNoise, c.pseudoShift], [500, 64, 0.9, 2, [0.2, 0.5], 0.1, 1]);
+    '--pseudo-weight', '2', '--pseudo-ramp', '0.2,0.5', '--pseudo-noise', '0.1', '--pseudo-shift', '1', '--pseudo-decay', 'cosine');
+  assert.deepEqual([c.pseudoSteps, c.pseudoBatchSize, c.pseudoThreshold, c.pseudoWeight, c.pseudoRamp, c.pseudoNoise, c.pseudoShift, c.pseudoDecay],
+    [500, 64, 0.9, 2, [0.2, 0.5], 0.1, 1, 'cosine']);
   const images = { fingerprint: 'f', features: 4, classCount: 2, inputKind: 'image' as const, inputShape: [2, 2, 1], hasOfficialTest: false };
   const keys = async (...argv: string[]) => new Map(buildPlan(await config('--arms', 'pretrained,pseudo-label', ...argv), images, 'cpu').map((j) => [j.id, j.key]));
   const plain = await keys();

@@ -64,3 +64,19 @@ test('changing only the labeled fractions reuses the split and the pretrained en
   assert.equal(status('finetune seed 1 fraction 0.02'), 'ran');
   assert.equal(status('baseline seed 1 fraction 0.02'), 'ran');
 });
+
+test('--arms pseudo-label through the real CLI: reuses the encoder and the baseline, reports the arm', async () => {
+  const pseudo = path.join(cwd, 'pseudo');
+  const result = await runCli('run.ts', ['--quick', '--labeled', '0.01', '--arms', 'pseudo-label', '--pseudo-steps', '60', '--pseudo-batch-size', '32', '--out', pseudo], cwd);
+  assert.equal(result.code, 0, result.stderr);
+  const jobs = JSON.parse(fs.readFileSync(path.join(pseudo, 'jobs.json'), 'utf8')) as JobRecord[];
+  const status = (id: string) => jobs.find((job) => job.id === id)?.status;
+  assert.equal(status('pretrain seed 1'), 'cached');
+  assert.equal(status('baseline seed 1 fraction 0.01'), 'cached');
+  assert.equal(status('pseudo-label seed 1 fraction 0.01'), 'ran');
+  assert.equal(status('finetune seed 1 fraction 0.01'), undefined, 'no teacher job any more');
+  const rows = await readResultsCsv(path.join(pseudo, 'results.csv'));
+  assert.deepEqual(rows.map((r) => r.arm).sort(), ['baseline', 'pseudo-label']);
+  for (const row of rows) assert.ok(row.accuracy > 0.3 && row.accuracy <= 1, `${row.arm} accuracy ${row.accuracy}`);
+  assert.match(fs.readFileSync(path.join(pseudo, 'report.md'), 'utf8'), /pseudo-label/);
+});

@@ -55,6 +55,8 @@ export interface PseudoParams {
   /** Corrupted view: masking rate, and the largest random shift in pixels (images only). */
   noise: number;
   shift: number;
+  /** Learning rate over the steps: constant, or FixMatch's cosine decay lr·cos(7πt / 16T). */
+  decay: 'none' | 'cosine';
 }
 
 export interface TrainParams {

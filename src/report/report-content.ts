@@ -102,9 +102,11 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
         text: `Dataset ${params.dataset.name}: ${count(params.dataset.poolSize)} training images (the unlabeled pool) and ${count(params.dataset.testSize)} held-out test images, ` +
           `${classNames.length} classes. Labeled examples per run: ${fractionsText}. Seeds: ${summary.seeds.join(', ')}. ` +
           (summary.arms.length <= 1
-            ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget.`
+            ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget${summary.arms.includes('pseudo-label') ? ' (pseudo-label: its own number of steps on labeled and unlabeled batches)' : ''}.`
             : `Arms: ${['baseline' as ArmName, ...summary.arms].map((arm) => `${arm} (${armDescription(arm)})`).join('; ')}. ` +
-              'All arms of a seed share the split, the labeled examples, the head, the batch order, the optimiser and the epoch budget; each is compared with the same baseline.'),
+              'All arms of a seed share the split, the labeled examples, the head, the batch order, the optimiser and the epoch budget' +
+              (summary.arms.includes('pseudo-label') ? ' (pseudo-label instead trains for its own number of steps on labeled and unlabeled batches)' : '') +
+              '; each is compared with the same baseline.'),
       },
       ...(summary.arms.some(isBeyondSeed)
         ? [{ kind: 'paragraph' as const, text: `Beyond the seed: ${summary.arms.filter(isBeyondSeed).join(' and ')} ${summary.arms.filter(isBeyondSeed).length === 1 ? 'is' : 'are'} not autoencoder pretraining but other ways to use the same unlabeled pool, run as reference points; the headline is about pretraining.` }]

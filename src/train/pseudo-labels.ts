@@ -82,6 +82,8 @@ export interface SelfTrainingOptions {
   /** Corruption of the unlabeled rows the loss is computed on: masking rate, and the largest shift in pixels (images only). */
   noise: number;
   shift: number;
+  /** Learning rate over the steps: constant, or FixMatch's cosine decay lr·cos(7πt / 16T). */
+  decay?: 'none' | 'cosine';
   imageShape?: [number, number, number];
   /** Separate streams: labeled batch order, unlabeled batch order, corruption. */
   labeledRng: Rng;
@@ -146,6 +148,10 @@ export async function selfTrain(options: SelfTrainingOptions): Promise<(EpochLog
       if (options.imageShape) randomTranslate(strongBuffer, options.imageShape, options.shift, options.noiseRng, scratch);
       applyMaskingNoise(strongBuffer, options.noise, options.noiseRng);
       const alpha = rampWeight(step, options.rampStart, options.rampEnd, options.weight);
+      if (options.decay === 'cosine') {
+        // Adam reads its learning rate at every step (tfjs keeps it in a protected field).
+        (optimizer as unknown as { learningRate: number }).learningRate = options.learningRate * Math.cos((7 * Math.PI * step) / (16 * steps));
+      }
       const next = tf.tidy(() => {
         const xlT = tf.tensor2d(xl, [labeledBatch, features]);
         const ylT = tf.tensor2d(yl, [labeledBatch, classCount]);
