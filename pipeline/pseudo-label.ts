@@ -25,8 +25,11 @@ import { createRng, deriveSeed } from '../src/util/rng.ts';
 import { loadSplit } from './prepare.ts';
 import { runStageAlone } from './stage-main.ts';
 
-/** 2: joint training with per-step pseudo-labels on a corrupted view (was: one teacher's confident labels, then retraining). */
-export const PSEUDO_LABEL_VERSION = 2;
+/**
+ * 2: joint training with per-step pseudo-labels on a corrupted view (was: one teacher's confident labels, then retraining).
+ * 3: masking noise drawn two pixels per draw; labeled batches shifted with --augment-shift.
+ */
+export const PSEUDO_LABEL_VERSION = 3;
 
 /** How many points the training curve of the arm has. */
 const CURVE_POINTS = 50;
@@ -70,6 +73,7 @@ export async function pseudoLabel(job: ClassifierJob, ctx: StageContext): Promis
         rampEnd: Math.round(settings.rampEnd * settings.steps),
         noise: settings.noise,
         shift: settings.shift,
+        labeledShift: job.train.augmentShift ?? 0,
         decay: settings.decay,
         imageShape,
         labeledRng,

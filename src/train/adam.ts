@@ -18,6 +18,8 @@ export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 export interface Adam {
   /** One update of `variables` by their gradients (same order). */
   applyGradients(variables: tf.Variable[], gradients: tf.Tensor[]): void;
+  /** Change the learning rate for the following steps (a schedule). */
+  setLearningRate(learningRate: number): void;
   dispose(): void;
 }
 
@@ -39,6 +41,11 @@ class TfjsAdam implements Adam {
     this.optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: gradients[i] })));
   }
 
+  setLearningRate(learningRate: number): void {
+    // tfjs's Adam reads this (protected) field at every step.
+    (this.optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+  }
+
   dispose(): void {
     this.optimizer.dispose();
   }
@@ -54,7 +61,11 @@ class FusedAdam implements Adam {
   private readonly moments = new Map<tf.Variable, Moments>();
   private step = 0;
 
-  constructor(private readonly learningRate: number, private readonly backend: BackendWasm, private readonly kernels: SimdKernels) {}
+  constructor(private learningRate: number, private readonly backend: BackendWasm, private readonly kernels: SimdKernels) {}
+
+  setLearningRate(learningRate: number): void {
+    this.learningRate = learningRate;
+  }
 
   applyGradients(variables: tf.Variable[], gradients: tf.Tensor[]): void {
     this.step++;

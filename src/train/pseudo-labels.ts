@@ -15,7 +15,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EpochLog } from '../report/run-record.ts';
 import type { Rng } from '../util/rng.ts';
-import { applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from './batches.ts';
+import { createAdam } from './adam.ts';
+import { applyMaskingNoise, epochOrder, gatherRows, oneHotRows, shiftImages } from './batches.ts';
 import { NonFiniteLossError } from './fit.ts';
 
 /** Pool indices that are not labeled: the only rows pseudo-labelling may label. */
@@ -29,33 +30,6 @@ export function rampWeight(step: number, start: number, end: number, final: numb
   if (step < start) return 0;
   if (step >= end) return final;
   return (final * (step - start)) / (end - start);
-}
-
-/**
- * Shift each image of a batch (rows of height × width × channels, row-major)
- * by a random whole number of pixels in [−max, max] along each axis, filling
- * with zeros, in place. `scratch` holds one image.
- */
-export function randomTranslate(values: Float32Array, shape: [number, number, number], max: number, rng: Rng, scratch: Float32Array): void {
-  if (max <= 0) return;
-  const [h, w, c] = shape;
-  const size = h * w * c;
-  for (let start = 0; start < values.length; start += size) {
-    const dy = rng.int(2 * max + 1) - max;
-    const dx = rng.int(2 * max + 1) - max;
-    if (dx === 0 && dy === 0) continue;
-    scratch.fill(0, 0, size);
-    for (let r = 0; r < h; r++) {
-      const from = r - dy;
-      if (from < 0 || from >= h) continue;
-      for (let col = 0; col < w; col++) {
-        const fromCol = col - dx;
-        if (fromCol < 0 || fromCol >= w) continue;
-        for (let k = 0; k < c; k++) scratch[(r * w + col) * c + k] = values[start + (from * w + fromCol) * c + k];
-      }
-    }
-    values.set(scratch.subarray(0, size), start);
-  }
 }
 
 export interface SelfTrainingOptions {
@@ -82,6 +56,8 @@ export interface SelfTrainingOptions {
   /** Corruption of the unlabeled rows the loss is computed on: masking rate, and the largest shift in pixels (images only). */
   noise: number;
   shift: number;
+  /** Largest random shift of the labeled images (--augment-shift, the augmentation every arm's labeled batches get); 0 = none. */
+  labeledShift?: number;
   /** Learning rate over the steps: constant, or FixMatch's cosine decay lr·cos(7πt / 16T). */
   decay?: 'none' | 'cosine';
   imageShape?: [number, number, number];
@@ -122,13 +98,12 @@ export async function selfTrain(options: SelfTrainingOptions): Promise<(EpochLog
   const unlabeledBatch = Math.min(options.unlabeledBatchSize, options.unlabeled.length);
   const nextLabeled = batchStream(options.labeled, options.labeledRng);
   const nextUnlabeled = batchStream(options.unlabeled, options.unlabeledRng);
-  const optimizer = tf.train.adam(options.learningRate);
+  const optimizer = createAdam(options.learningRate);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const labeledBuffer = new Float32Array(labeledBatch * features);
   const targetBuffer = new Float32Array(labeledBatch * classCount);
   const cleanBuffer = new Float32Array(unlabeledBatch * features);
   const strongBuffer = new Float32Array(unlabeledBatch * features);
-  const scratch = new Float32Array(features);
   const logs: (EpochLog & { confidentShare: number; weight: number })[] = [];
   let sums = { loss: tf.scalar(0), correct: tf.scalar(0), confident: tf.scalar(0) };
   let lastYield = Date.now();
@@ -142,15 +117,15 @@ export async function selfTrain(options: SelfTrainingOptions): Promise<(EpochLog
       const lRows = nextLabeled(labeledBatch);
       const uRows = nextUnlabeled(unlabeledBatch);
       const xl = gatherRows(x, features, lRows, 0, labeledBatch, labeledBuffer);
+      if (options.imageShape && options.labeledShift) shiftImages(xl, labeledBatch, options.imageShape, options.labeledShift, options.noiseRng);
       const yl = oneHotRows(options.y, classCount, lRows, 0, labeledBatch, targetBuffer);
       const clean = gatherRows(x, features, uRows, 0, unlabeledBatch, cleanBuffer);
       strongBuffer.set(clean);
-      if (options.imageShape) randomTranslate(strongBuffer, options.imageShape, options.shift, options.noiseRng, scratch);
+      if (options.imageShape) shiftImages(strongBuffer, unlabeledBatch, options.imageShape, options.shift, options.noiseRng);
       applyMaskingNoise(strongBuffer, options.noise, options.noiseRng);
       const alpha = rampWeight(step, options.rampStart, options.rampEnd, options.weight);
       if (options.decay === 'cosine') {
-        // Adam reads its learning rate at every step (tfjs keeps it in a protected field).
-        (optimizer as unknown as { learningRate: number }).learningRate = options.learningRate * Math.cos((7 * Math.PI * step) / (16 * steps));
+        optimizer.setLearningRate(options.learningRate * Math.cos((7 * Math.PI * step) / (16 * steps)));
       }
       const next = tf.tidy(() => {
         const xlT = tf.tensor2d(xl, [labeledBatch, features]);
@@ -172,7 +147,7 @@ export async function selfTrain(options: SelfTrainingOptions): Promise<(EpochLog
           const unsupervised = tf.metrics.categoricalCrossentropy(pseudo, pu).sum().div(unlabeledBatch) as tf.Scalar;
           return supervised.add(unsupervised.mul(alpha)) as tf.Scalar;
         }, variables);
-        optimizer.applyGradients(variables.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+        optimizer.applyGradients(variables, variables.map((v) => grads[v.name]));
         const result = {
           loss: sums.loss.add(loss) as tf.Scalar,
           correct: sums.correct.add(kept.correct!) as tf.Scalar,
