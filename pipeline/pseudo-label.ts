@@ -3,7 +3,7 @@
  * FixMatch-style consistency). The classifier starts exactly where the
  * pretrained arm starts (the pretrained encoder and the shared head
  * initialisation) and trains jointly: each step a labeled mini-batch (the
- * shared labeled-batch stream) and an unlabeled mini-batch of pool rows that
+ * labeled-batch generator, batches running on across epochs) and an unlabeled mini-batch of pool rows that
  * have no label. The unlabeled rows' targets are the network's own current
  * argmax on the clean image, refreshed every step; rows below
  * --pseudo-threshold are left out, and the loss is taken on a corrupted view
