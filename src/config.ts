@@ -143,7 +143,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
  */
 export const PRESETS: Record<string, Partial<PipelineConfig>> = {
   /**
-   * A smoke test that finishes in about 15 s: one seed, two fractions, the default model trained
+   * A smoke test that finishes in about 7 s: one seed, two fractions, the default model trained
    * briefly (a smaller model or fewer steps made pretraining look harmful, which misleads a first look).
    */
   quick: { labeled: [0.01, 0.05], seeds: [1], pretrainEpochs: 4, pretrainBatchSize: 64, finetuneEpochs: 20 },

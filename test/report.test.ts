@@ -9,7 +9,7 @@ import { escapeHtml } from '../src/report/html.ts';
 import { latestRunDir, listRuns, writeReportsIndex } from '../src/report/index-page.ts';
 import { markdownLinkTargets } from '../src/report/markdown.ts';
 import { writeFakeRun } from './fixtures/fake-run.ts';
-import { FULL_MNIST_FINGERPRINT } from '../src/report/published-results.ts';
+import { CITATIONS, FULL_MNIST_FINGERPRINT } from '../src/report/published-results.ts';
 
 async function tempRoot(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'semisup-report-'));
@@ -117,9 +117,12 @@ test('full MNIST at 100/600/1000/3000 labels shows the published errors with cit
     assert.match(html, /this run: baseline/);
     assert.match(html, /25\.80/); // NN at 100 labels
     assert.match(html, /href="https:\/\/arxiv\.org\/abs\/1406\.5298"/);
+    assert.match(html, /Pseudo-label \+ DAE/); // Lee 2013, beside the pseudo-label arm
+    assert.match(html, /10\.49/);
     // the only external references are the citation links (plain <a>, not resources)
+    const citationUrls = new Set(CITATIONS.map((c) => c.url));
     for (const ref of references(html)) {
-      assert.ok(ref.value.startsWith('#') || ref.value.startsWith('data:') || (ref.attr === 'href' && ref.value.startsWith('https://arxiv.org/')), ref.value.slice(0, 60));
+      assert.ok(ref.value.startsWith('#') || ref.value.startsWith('data:') || (ref.attr === 'href' && citationUrls.has(ref.value)), ref.value.slice(0, 60));
     }
     const md = await readFile(built.mdPath, 'utf8');
     assert.match(md, /\| CAE \| 13\.47 \| 6\.30 \| 4\.77 \| 3\.22 \|/);
