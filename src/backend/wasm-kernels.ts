@@ -123,9 +123,28 @@ function gemmMatMul(
 }
 
 /**
- * a·b (with optional transposes): our gemm, or the stock kernel on its fast no-transpose path
- * with any transposed operand materialised first.
+ * Run a stock matmul kernel on its fast no-transpose path: any transposed operand is materialised
+ * first (and released after), then `run` gets the operands as they are to be multiplied.
  */
+function withoutTransposes(
+  backend: BackendWasm,
+  a: TensorInfo,
+  b: TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  run: (a: TensorInfo, b: TensorInfo) => TensorInfo,
+): TensorInfo {
+  const at = transposeA ? transposeLast2(backend, a) : a;
+  const bt = transposeB ? transposeLast2(backend, b) : b;
+  try {
+    return run(at, bt);
+  } finally {
+    if (transposeA) release(backend, at);
+    if (transposeB) release(backend, bt);
+  }
+}
+
+/** a·b (with optional transposes): our gemm, or else the stock kernel without transposes. */
 function matMulFast(
   backend: BackendWasm,
   a: TensorInfo,
@@ -133,16 +152,8 @@ function matMulFast(
   transposeA: boolean,
   transposeB: boolean,
 ): TensorInfo {
-  const ours = gemmMatMul(backend, a, b, transposeA, transposeB);
-  if (ours != null) return ours;
-  const at = transposeA ? transposeLast2(backend, a) : a;
-  const bt = transposeB ? transposeLast2(backend, b) : b;
-  try {
-    return runStock(backend, 'BatchMatMul', { a: at, b: bt }, { transposeA: false, transposeB: false });
-  } finally {
-    if (transposeA) release(backend, at);
-    if (transposeB) release(backend, bt);
-  }
+  return gemmMatMul(backend, a, b, transposeA, transposeB)
+    ?? withoutTransposes(backend, a, b, transposeA, transposeB, (at, bt) => runStock(backend, 'BatchMatMul', { a: at, b: bt }, { transposeA: false, transposeB: false }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,18 +180,12 @@ function fusedMatMulKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorI
     const ours = gemmMatMul(be, a!, b!, !!transposeA, !!transposeB, bias, activation ?? 'linear');
     if (ours != null) return ours;
   }
-  if (!transposeA && !transposeB) return runStock(be, '_FusedMatMul', inputs, attrs);
-  const at = transposeA ? transposeLast2(be, a!) : a!;
-  const bt = transposeB ? transposeLast2(be, b!) : b!;
-  try {
+  return withoutTransposes(be, a!, b!, !!transposeA, !!transposeB, (at, bt) => {
     const fusedInputs: tf.NamedTensorInfoMap = { a: at, b: bt };
     if (bias != null) fusedInputs.bias = bias;
     if (preluActivationWeights != null) fusedInputs.preluActivationWeights = preluActivationWeights;
     return runStock(be, '_FusedMatMul', fusedInputs, { ...attrs, transposeA: false, transposeB: false });
-  } finally {
-    if (transposeA) release(be, at);
-    if (transposeB) release(be, bt);
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
