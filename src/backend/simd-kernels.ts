@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** The compiled kernels, beside their source. */
@@ -71,6 +71,14 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   }
   bound.set(backend, kernels);
   return kernels;
+}
+
+/** The active backend and its kernels when that backend is wasm and our kernels run on it; else null (callers keep tfjs's path). */
+export function activeSimdKernels(): { backend: BackendWasm; kernels: SimdKernels } | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const backend = tf.backend() as BackendWasm;
+  const kernels = simdKernelsFor(backend);
+  return kernels != null ? { backend, kernels } : null;
 }
 
 function bindKernels(backend: BackendWasm, k: KernelExports): SimdKernels {

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernelsFor, type SimdKernels } from '../backend/simd-kernels.ts';
+import { activeSimdKernels, type SimdKernels } from '../backend/simd-kernels.ts';
 
 /** tf.train.adam's defaults; epsilon is tfjs's float32 backend epsilon, which it uses when none is given. */
 export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
@@ -25,9 +25,8 @@ export interface Adam {
 
 /** An Adam at `learningRate` for the active backend: the fused one where our SIMD kernels run. */
 export function createAdam(learningRate: number): Adam {
-  const backend = tf.getBackend() === 'wasm' ? (tf.backend() as BackendWasm) : null;
-  const kernels = backend != null ? simdKernelsFor(backend) : null;
-  return backend != null && kernels != null ? new FusedAdam(learningRate, backend, kernels) : new TfjsAdam(learningRate);
+  const simd = activeSimdKernels();
+  return simd != null ? new FusedAdam(learningRate, simd.backend, simd.kernels) : new TfjsAdam(learningRate);
 }
 
 class TfjsAdam implements Adam {

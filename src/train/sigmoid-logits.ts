@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernelsFor, type SimdKernels } from '../backend/simd-kernels.ts';
+import { activeSimdKernels, type SimdKernels } from '../backend/simd-kernels.ts';
 
 /** The part of a tfjs-layers activation that Dense and Conv layers use when they call it. */
 interface ActivationLike {
@@ -66,9 +66,8 @@ export function sigmoidCrossEntropyFromLogits(model: tf.LayersModel, sigmoidLaye
 
 /** tf.losses.sigmoidCrossEntropy(targets, logits) averaged over every value; fused into one pass on wasm. */
 export function meanSigmoidCrossEntropy(targets: tf.Tensor, logits: tf.Tensor): tf.Scalar {
-  const backend = tf.getBackend() === 'wasm' && logits.dtype === 'float32' && targets.dtype === 'float32' ? (tf.backend() as BackendWasm) : null;
-  const kernels = backend != null ? simdKernelsFor(backend) : null;
-  if (backend != null && kernels != null) return fusedMeanSigmoidCrossEntropy(logits, targets, backend, kernels);
+  const simd = logits.dtype === 'float32' && targets.dtype === 'float32' ? activeSimdKernels() : null;
+  if (simd != null) return fusedMeanSigmoidCrossEntropy(logits, targets, simd.backend, simd.kernels);
   return tf.losses.sigmoidCrossEntropy(targets, logits, undefined, 0, tf.Reduction.MEAN) as tf.Scalar;
 }
 
