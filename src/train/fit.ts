@@ -68,6 +68,20 @@ export class NonFiniteLossError extends UserError {
   override name = 'NonFiniteLossError';
 }
 
+/**
+ * A pause for a training loop to await between batches: it lets timers and signal handlers run
+ * (Ctrl-C, progress redraws) a few times a second, since tfjs's awaits on wasm/cpu are microtasks
+ * only and one epoch of a large pool takes many seconds.
+ */
+export function eventLoopPause(): () => Promise<void> {
+  let lastYield = Date.now();
+  return async () => {
+    if (Date.now() - lastYield <= 200) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    lastYield = Date.now();
+  };
+}
+
 /** Train `model` in place; returns one log entry per epoch. */
 export async function fit(options: FitOptions): Promise<EpochLog[]> {
   const { model, x, features, indices, target, epochs, batchSize, rng } = options;
@@ -82,7 +96,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
   const targetBuffer = new Float32Array(batchSize * width);
   // Binary cross-entropy of a sigmoid output is computed from its logits: the same loss, ~15 % faster per step.
   const sigmoidLayer = target.kind === 'reconstruct' && target.loss === 'binary-crossentropy' && options.lossFromLogits !== false ? sigmoidOutputLayer(model) : null;
-  let lastYield = Date.now();
+  const pause = eventLoopPause();
   const logs: EpochLog[] = [];
   try {
     for (let epoch = firstEpoch; epoch < firstEpoch + epochs; epoch++) {
@@ -90,12 +104,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
       let lossSum = tf.scalar(0);
       let correctSum = tf.scalar(0);
       for (let start = 0; start < order.length; start += batchSize) {
-        // Let timers and signal handlers run (Ctrl-C, progress redraws) a few times a second:
-        // tfjs's awaits on wasm/cpu are microtasks only, and one epoch of a large pool takes many seconds.
-        if (Date.now() - lastYield > 200) {
-          await new Promise((resolve) => setImmediate(resolve));
-          lastYield = Date.now();
-        }
+        await pause();
         const end = Math.min(order.length, start + batchSize);
         const rows = end - start;
         const inputs = gatherRows(x, features, order, start, end, inputBuffer);

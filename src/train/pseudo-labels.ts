@@ -17,7 +17,7 @@ import type { EpochLog } from '../report/run-record.ts';
 import type { Rng } from '../util/rng.ts';
 import { createAdam } from './adam.ts';
 import { applyMaskingNoise, epochOrder, gatherRows, oneHotRows, shiftImages } from './batches.ts';
-import { NonFiniteLossError } from './fit.ts';
+import { eventLoopPause, NonFiniteLossError } from './fit.ts';
 
 /** Pool indices that are not labeled: the only rows pseudo-labelling may label. */
 export function unlabeledPool(pool: Int32Array, labeled: Int32Array): Int32Array {
@@ -106,14 +106,11 @@ export async function selfTrain(options: SelfTrainingOptions): Promise<(EpochLog
   const strongBuffer = new Float32Array(unlabeledBatch * features);
   const logs: (EpochLog & { confidentShare: number; weight: number })[] = [];
   let sums = { loss: tf.scalar(0), correct: tf.scalar(0), confident: tf.scalar(0) };
-  let lastYield = Date.now();
+  const pause = eventLoopPause();
   let stepsInLog = 0;
   try {
     for (let step = 0; step < steps; step++) {
-      if (Date.now() - lastYield > 200) {
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = Date.now();
-      }
+      await pause();
       const lRows = nextLabeled(labeledBatch);
       const uRows = nextUnlabeled(unlabeledBatch);
       const xl = gatherRows(x, features, lRows, 0, labeledBatch, labeledBuffer);
