@@ -41,7 +41,7 @@ export async function startRun(config: PipelineConfig): Promise<StartedRun> {
     onProgress: config.quiet ? undefined : createDownloadProgress(),
     onNote: (note) => log.info(note),
   });
-  validateSplitPlan(dataset, config.testFraction, budgetsOf(config));
+  validateSplitPlan(dataset, config.testFraction, budgetsOf(config), config.validation);
   const facts = datasetFactsOf(dataset);
   log.info(`dataset: ${dataset.name}, ${dataset.y.length} samples, ${facts.features} features, ${facts.classCount} classes (${((Date.now() - loadStarted) / 1000).toFixed(1)} s)`);
   return { config, log, backend: backend.name, engine: engineId(backend.name), dataset, facts, store: new ArtifactStore(path.resolve(config.cacheDir)) };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { labeledSubset, makeSplit, validateSplitPlan, type LabelBudget } from '../src/data/split.ts';
+import { labeledSubset, makeSplit, validateSplitPlan, validationSubset, type LabelBudget } from '../src/data/split.ts';
 import { UserError } from '../src/errors.ts';
 import { loadEmbeddedMnist } from '../src/data/embedded.ts';
 import { tinyImageDataset } from './fixtures/tiny-dataset.ts';
@@ -79,4 +79,32 @@ test('official test sets are kept: the pool is the training part', () => {
   const split = makeSplit(tiny, 1, 0.2);
   assert.deepEqual(Array.from(split.pool), Array.from({ length: 15 }, (_, i) => i));
   assert.deepEqual(Array.from(split.test), [15, 16, 17, 18, 19]);
+});
+
+test('the validation set: K per class from the pool, disjoint from the test set and from every labeled subset, the same whatever the budgets', () => {
+  const split = makeSplit(digits, 2, 0.2);
+  const validation = validationSubset(split, 5);
+  assert.deepEqual(classCounts(validation, digits.y, 10), new Array(10).fill(5));
+  const pool = new Set(split.pool);
+  const test = new Set(split.test);
+  for (const i of validation) assert.ok(pool.has(i) && !test.has(i), `validation row ${i} is not an unlabeled pool row`);
+  const held = new Set(validation);
+  for (const budget of [...fractions, { kind: 'perClass' as const, value: 100 }]) {
+    const labeled = labeledSubset(split, budget, digits.classNames, 5);
+    for (const i of labeled) assert.ok(!held.has(i), `${budget.kind} ${budget.value}: row ${i} is both labeled and validation`);
+    // Holding validation back moves no labeled example: the subsets are those of a run without it.
+    assert.deepEqual(labeled, labeledSubset(split, budget, digits.classNames));
+  }
+  assert.deepEqual(validationSubset(makeSplit(digits, 2, 0.2), 5), validation, 'seeded');
+  assert.equal(validationSubset(split, 0).length, 0);
+});
+
+test('budgets that would reach the validation examples are one-line UserErrors that say what works', () => {
+  const tiny = tinyImageDataset(30, 4);
+  // 24 pool examples per class; with 5 held for validation, at most 19 can be labeled.
+  validateSplitPlan(tiny, 0.2, [{ kind: 'perClass', value: 19 }], 5);
+  assert.throws(() => validateSplitPlan(tiny, 0.2, [{ kind: 'perClass', value: 20 }], 5), /besides its 5 validation examples \(19\): give at most 19 or lower --validation\.$/);
+  assert.throws(() => validateSplitPlan(tiny, 0.2, [{ kind: 'fraction', value: 1 }], 5), (error: unknown) => error instanceof UserError
+    && /^--labeled 1 needs 24 labeled examples of class "c\d", but the pool has 19 besides its 5 validation examples: give a smaller fraction or lower --validation\.$/.test(error.message));
+  validateSplitPlan(tiny, 0.2, [{ kind: 'fraction', value: 1 }], 0);
 });
