@@ -8,13 +8,16 @@ import { startBackend } from '../src/backend/start-backend.ts';
 import { datasetFingerprint } from '../src/data/cache.ts';
 import { loadDatasetSource } from '../src/data/sources.ts';
 import { UserError } from '../src/errors.ts';
+import { asFileSystemUserError } from '../src/util/folders.ts';
 import type { StageContext } from '../src/jobs/context.ts';
 import type { FromWorker, ToWorker } from '../src/jobs/worker-protocol.ts';
 import { executeJobCounted } from './stages.ts';
 
 const send = (message: FromWorker): void => { process.send?.(message); };
 
-function failure(error: unknown, jobId?: string): FromWorker {
+function failure(thrown: unknown, jobId?: string): FromWorker {
+  // A full disk or a read-only folder is the user's to fix, in a worker as in the main process.
+  const error = asFileSystemUserError(thrown);
   const err = error instanceof Error ? error : new Error(String(error));
   return { type: 'failed', jobId, message: err.message, stack: err.stack, userError: error instanceof UserError };
 }
