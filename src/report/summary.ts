@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../artifacts/atomic.ts';
 import type { ArmName, ResultRow } from '../eval/results.ts';
 import { mean, pairedComparison, std } from '../eval/stats.ts';
 import { csvText } from './csv-text.ts';
+import { problemOf, type TrainingProblem } from './training-health.ts';
 import { armSubject, capitalise, ciText, count, fractionText, meanStd, pClause, pct, pValueText, signed } from './format.ts';
 
 /** Significance level the verdicts use. */
@@ -26,6 +27,8 @@ export interface ArmComparison {
   pValue: number;
   significant: boolean;
   verdict: string;
+  /** Why this comparison means nothing (an arm that did not learn, training-health.ts); absent when it is sound. */
+  unusable?: string;
 }
 
 export interface FractionSummary {
@@ -62,8 +65,12 @@ export function verdictFor(arm: ArmName, c: Pick<ArmComparison, 'n' | 'delta' | 
   return 'no significant difference';
 }
 
-/** Summarise result rows per fraction and arm against the baseline, pairing by seed, so the report never recomputes. */
-export function summarise(rows: readonly ResultRow[]): Summary {
+/**
+ * Summarise result rows per fraction and arm against the baseline, pairing by seed, so the report never
+ * recomputes. A comparison in which either side has a training problem (training-health.ts) is marked
+ * unusable: no verdict of help or harm is drawn from an arm that did not learn.
+ */
+export function summarise(rows: readonly ResultRow[], problems: readonly TrainingProblem[] = []): Summary {
   const present = new Set(rows.map((r) => r.arm));
   const arms = [...present].filter((a) => a !== 'baseline').sort((a, b) => ARM_ORDER.indexOf(a) - ARM_ORDER.indexOf(b));
   const fractions = [...new Set(rows.map((r) => r.fraction))].sort((a, b) => a - b);
@@ -87,6 +94,11 @@ export function summarise(rows: readonly ResultRow[]): Summary {
         ciHigh: cmp.ciHigh,
         pValue: cmp.pValue,
       };
+      const failed = (['baseline', arm] as ArmName[]).filter((who) => paired.some((seed) => problemOf(problems, seed, fraction, who)));
+      if (failed.length > 0) {
+        const unusable = `${failed.map((who) => `the ${who} arm`).join(' and ')} did not learn`;
+        return { ...c, significant: false, verdict: `not comparable: ${unusable} (see the warnings)`, unusable };
+      }
       return { ...c, significant: c.n >= 2 && c.pValue < ALPHA && c.delta !== 0, verdict: verdictFor(arm, c, hasBaseline) };
     });
     return {
@@ -126,6 +138,7 @@ export function headline(summary: Summary): string {
   if (!c) return `${labels}, the baseline reached ${pct(f.baselineMean)} accuracy (no other arm to compare with).`;
   const subject = armSubject(c.arm);
   if (!f.hasBaseline || c.n === 0) return `${labels}, ${subject} reached ${pct(c.armMean)} accuracy (no baseline to compare with).`;
+  if (c.unusable) return `${labels}, there is no comparison to report: ${c.unusable} (test accuracy ${pct(f.baselineMean)} for the baseline, ${pct(c.armMean)} for ${c.arm}); see the warnings.`;
   const verb = c.delta > 0 ? 'raised' : c.delta < 0 ? 'lowered' : 'left';
   const change = c.delta === 0
     ? `${subject} left accuracy at ${pct(f.baselineMean)}`
