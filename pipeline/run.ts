@@ -3,11 +3,13 @@
  *
  *   npm run pipeline -- [options]        (npm run pipeline -- --help)
  *
- * Read the options into a config, start the best tfjs backend, load the
- * dataset and check the label budgets before anything is written. Plan every
- * job with the content key of its output; run those not already cached
- * (prepare → pretrain → finetune, and baseline), in parallel worker processes
- * when there are several. Then write the report and say where it is.
+ * Read the options into a config, check the folders it writes to, start the
+ * best tfjs backend, load the dataset and check the split, the label budgets
+ * and the model's size before anything is written. Plan every job with the
+ * content key of its output; clear what killed runs left half-written; run
+ * the jobs not already cached (prepare → pretrain → finetune, and baseline),
+ * in parallel worker processes when there are several. Then write the report
+ * (warning about training that went wrong) and say where it is.
  */
 import path from 'node:path';
 import { ArtifactStore } from '../src/artifacts/store.ts';
@@ -22,9 +24,12 @@ import type { RunParams } from '../src/report/run-record.ts';
 import { claimRunDir, newRunId } from '../src/report/run-folder.ts';
 import { runCommand } from '../src/util/command.ts';
 import { describeEnvironment } from '../src/util/environment.ts';
+import { checkWritableFolder } from '../src/util/folders.ts';
 import { createLogger } from '../src/util/log.ts';
+import { displayPath } from '../src/util/user-paths.ts';
+import { checkModelFits, type TrainingBatch } from '../src/models/model-size.ts';
 import { executePlan } from './execute.ts';
-import { buildPlan, datasetFactsOf, describePlan, planUpTo, reportedJobs } from './plan.ts';
+import { buildPlan, datasetFactsOf, describePlan, modelParams, planUpTo, reportedJobs } from './plan.ts';
 import { loadSplit } from './prepare.ts';
 import { collectRunFiles, writeRunReport } from './report.ts';
 import { isEntryScript } from './stage-main.ts';
@@ -47,6 +52,10 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<v
 export async function runPipeline(config: PipelineConfig, control: RunControl, options: MainOptions = {}): Promise<void> {
   const startedAt = new Date();
   const log = createLogger(config.quiet);
+  const reportsRoot = path.resolve('reports');
+  const writesReport = !control.dryRun && !options.untilStage;
+  // The default reports/ is checked now, not after the training (an explicit --out was checked with the options).
+  if (writesReport && !config.out) checkWritableFolder('the report folder reports/ (the default of --out)', reportsRoot);
   const backend = await startBackend(config.backend);
   log.info(`backend: ${backend.name}${backend.skipped.length ? ` (passed over: ${backend.skipped.join('; ')})` : ''}`);
 
@@ -60,9 +69,14 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
   });
   validateSplitPlan(dataset, config.testFraction, budgetsOf(config));
   const facts = datasetFactsOf(dataset);
+  checkModelFits(modelParams(config, facts), trainingBatches(config), backend.name);
   log.info(`dataset: ${dataset.name}, ${dataset.y.length} samples, ${facts.features} features, ${facts.classCount} classes (${((Date.now() - loadStarted) / 1000).toFixed(1)} s)`);
 
   const store = new ArtifactStore(path.resolve(config.cacheDir));
+  if (!control.dryRun) {
+    const cleared = store.removeStaleTemporaries();
+    if (cleared.length > 0) log.info(`removed ${cleared.length} unfinished temporary ${cleared.length === 1 ? 'write' : 'writes'} left by a killed run`);
+  }
   let jobs = buildPlan(config, facts, engineId(backend.name));
   if (options.untilStage) jobs = planUpTo(jobs, options.untilStage);
   const force = new Set(jobs.filter((job) => control.force.includes(job.stage)).map((job) => job.id));
@@ -82,7 +96,7 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
 
   log.header('report');
   const runId = newRunId(startedAt);
-  const runDir = config.out || claimRunDir(path.resolve('reports'), runId);
+  const runDir = config.out || claimRunDir(reportsRoot, runId);
   const split = loadSplit(store, jobs.find((job) => job.stage === 'prepare')!.key);
   const stageSeconds: Record<string, number> = {};
   for (const record of records) stageSeconds[record.stage] = (stageSeconds[record.stage] ?? 0) + record.seconds;
@@ -97,7 +111,18 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
   };
   const built = await writeRunReport(runDir, collectRunFiles(store, jobs, reportedJobs(jobs, config), params), records);
   log.info(`\n${built.table}\n\n${built.headline}`);
-  log.always(`report written to ${path.relative(process.cwd(), built.htmlPath) || built.htmlPath} (and report.md beside it)`);
+  for (const warning of built.warnings) log.warn(warning);
+  log.always(`report written to ${displayPath(built.htmlPath)} (and report.md beside it)`);
+}
+
+/** The mini-batch sizes a configuration trains with, each with the option that sets it. */
+function trainingBatches(config: PipelineConfig): TrainingBatch[] {
+  return [
+    { option: '--batch-size', size: config.batchSize },
+    ...(config.arms.some((arm) => arm !== 'pca') ? [{ option: '--pretrain-batch-size', size: config.pretrainBatchSize }] : []),
+    // Each joint step runs a labeled batch and two views of an unlabeled one.
+    ...(config.arms.includes('pseudo-label') ? [{ option: '--pseudo-batch-size', size: config.pseudoBatchSize, rows: config.batchSize + 2 * config.pseudoBatchSize }] : []),
+  ];
 }
 
 if (isEntryScript(import.meta.url)) void main(process.argv.slice(2));

@@ -16,6 +16,7 @@ test('a --quick run of the real CLI writes a complete report', async () => {
   assert.match(result.stdout, /^backend: (tensorflow|wasm|cpu)/m);
   const lastLine = result.stdout.trim().split('\n').at(-1)!;
   assert.match(lastLine, /^report written to .*my-report\/report\.html/);
+  assert.doesNotMatch(result.stderr, /warning/, 'healthy training was reported as a problem');
   for (const file of ['report.md', 'report.html', 'results.csv', 'summary.csv', 'params.json', 'curves.json', 'confusion.json', 'pictures.json', 'jobs.json']) {
     assert.ok(fs.existsSync(path.join(out, file)), `${file} missing`);
   }
