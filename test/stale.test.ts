@@ -27,8 +27,6 @@ test('a later run clears the temporaries a killed run left, and only those (issu
   const cwd = tempFolder('stale');
   writeTinyCsv(path.join(cwd, 't.csv'));
   const args = [...tinyCsvArgs('t.csv'), '--out', 'r'];
-  const first = await runCli('run.ts', args, cwd);
-  assert.equal(first.code, 0, first.stderr);
   const dead = deadPid();
   // what a kill at the moment of a commit leaves: a half-written entry, a half-written dataset cache file
   const stale = [`pretrain/.tmp-0123456789abcdef@${hostname()}-${dead}-1`, `cache/.tmp-t.csv-0123@${hostname()}-${dead}-2`];
@@ -36,6 +34,7 @@ test('a later run clears the temporaries a killed run left, and only those (issu
   const kept = [`finetune/.tmp-0123456789abcdef@${hostname()}-${process.pid}-1`, `baseline/.tmp-0123456789abcdef@elsewhere-${dead}-1`, 'prepare/.tmp-0123456789abcdef-1-1'];
   for (const name of [...stale, ...kept]) {
     const target = path.join(cwd, 'data', name);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
     if (name.startsWith('cache/')) fs.writeFileSync(target, 'half a dataset');
     else fs.mkdirSync(target);
   }
