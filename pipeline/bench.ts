@@ -302,8 +302,10 @@ async function parseOptions(argv: string[]): Promise<BenchOptions> {
   const args = await parser.parseAsync();
   const quick = args.quick;
   const repeats = args.repeats ?? (quick ? 3 : 5);
-  if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`--repeats ${repeats}: give a whole number ≥ 1.`);
-  if (args.seconds !== undefined && !(Number.isFinite(args.seconds) && args.seconds > 0)) throw new UserError(`--seconds ${args.seconds}: give a positive number of seconds, e.g. 1.`);
+  // yargs turns a value that is not a number into NaN: say what was expected rather than echo "NaN".
+  const shown = (value: number) => (Number.isNaN(value) ? 'is not a number' : value);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`--repeats ${shown(repeats)}: give a whole number ≥ 1.`);
+  if (args.seconds !== undefined && !(Number.isFinite(args.seconds) && args.seconds > 0)) throw new UserError(`--seconds ${shown(args.seconds)}: give a positive number of seconds, e.g. 1.`);
   for (const name of ['backends', 'encoders', 'out-dir', 'repeats', 'seconds'] as const) {
     if (Array.isArray(args[name])) throw new UserError(`--${name} was given more than once: give it once.`);
   }

@@ -103,6 +103,9 @@ test('npm run report -- <a file> and npm run bench -- --out-dir <a file> are one
   const bench = await runCli('bench.ts', ['--quick', '--skip-pipeline', '--out-dir', 'a-file'], cwd, { timeoutMs: 120_000 });
   assert.equal(bench.code, 2, bench.stderr);
   assert.equal(bench.stderr.trim(), 'error: --out-dir a-file is a file, not a folder: give a folder path.');
+  const repeats = await runCli('bench.ts', ['--repeats', 'abc'], cwd, { timeoutMs: 120_000 });
+  assert.equal(repeats.code, 2, repeats.stderr);
+  assert.equal(repeats.stderr.trim(), 'error: --repeats is not a number: give a whole number ≥ 1.');
   const switches = await runCli('clean.ts', ['--dry-run=yes'], cwd);
   assert.equal(switches.code, 2, switches.stderr);
   assert.match(switches.stderr, /--dry-run=yes: --dry-run is a switch and takes no value/);

@@ -86,6 +86,16 @@ test('a failure while a run folder is rebuilt leaves the earlier folder byte for
   assert.deepEqual(fs.readdirSync(cwd), ['run']);
 });
 
+test('a run folder reached through a symlink is rebuilt where the link points; the link stays', async () => {
+  const cwd = tempFolder('symlinked');
+  const real = path.join(cwd, 'real-run');
+  await writeFakeRun(real);
+  fs.symlinkSync(real, path.join(cwd, 'link'));
+  await buildReport(path.join(cwd, 'link'), { reportsRoot: false });
+  assert.ok(fs.lstatSync(path.join(cwd, 'link')).isSymbolicLink());
+  assert.ok(fs.existsSync(path.join(real, 'report.html')));
+});
+
 test('an index.html that semisup did not write is never overwritten', async () => {
   const root = tempFolder('index-foreign');
   await writeFakeRun(path.join(root, 'run-a'));

@@ -113,7 +113,9 @@ export function checkRunFolderTarget(what: string, dir: string): void {
 export async function replaceRunFolder(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
   const what = `the run folder ${displayPath(path.resolve(dir))}`;
   checkRunFolderTarget(what, dir);
-  await writeFolderAtomic(dir, fill, () => checkRunFolderTarget(what, dir));
+  // Through a symlink, the folder it points to is the run folder; the link itself stays.
+  const target = fs.existsSync(dir) ? fs.realpathSync(dir) : dir;
+  await writeFolderAtomic(target, fill, () => checkRunFolderTarget(what, target));
 }
 
 /** Copy a run folder's input files (results, params, curves, …, jobs.json) that exist into `to`. */
