@@ -33,6 +33,9 @@ import type { BackendChoice } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';
 import { runCommand } from '../src/util/command.ts';
 import { isEntryScript } from '../src/util/entry-script.ts';
+import { rejectSwitchValues, switchesOf } from '../src/util/switches.ts';
+import { checkWritableFolder } from '../src/util/folders.ts';
+import { displayPath, userPath } from '../src/util/user-paths.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -278,7 +281,7 @@ export async function writeBenchReport(report: BenchReport, outDir: string): Pro
 }
 
 async function parseOptions(argv: string[]): Promise<BenchOptions> {
-  const args = await yargs(argv)
+  const parser = yargs(argv)
     .scriptName('npm run bench --')
     .usage('$0 [options]\n\nTraining and inference throughput per backend and encoder, the matmul ceiling, and the pipeline\'s cold-cache wall time.')
     .option('repeats', { type: 'number', describe: 'Timed repeats per measurement (the median is reported)', defaultDescription: '5, or 3 with --quick' })
@@ -289,28 +292,43 @@ async function parseOptions(argv: string[]): Promise<BenchOptions> {
     .option('backends', { type: 'string', default: 'native,wasm,cpu', describe: 'Backends to try, in order (those that do not load are listed as such)' })
     .option('encoders', { type: 'string', default: BENCH_ENCODERS.map((e) => e.name).join(','), describe: 'Encoders to measure' })
     .option('seconds', { type: 'number', describe: 'Target length of one timed repeat', defaultDescription: '1, or 0.4 with --quick' })
-    .option('out-dir', { type: 'string', default: path.join('reports', 'bench'), describe: 'Folder for <timestamp>.json and latest.json' })
+    .option('out-dir', { type: 'string', describe: 'Folder for <timestamp>.json and latest.json', defaultDescription: 'reports/bench' })
     .example('$0 --skip-pipeline', 'model measurements only (about two minutes)')
     .example('$0 --quick --backends wasm', 'a rough number in well under a minute')
     .strict()
     .help()
-    .fail((message, error) => { throw error ?? new UserError(`${message}. See --help.`); })
-    .parseAsync();
+    .fail((message, error) => { throw error ?? new UserError(`${message}. See --help.`); });
+  rejectSwitchValues(argv, switchesOf(parser));
+  const args = await parser.parseAsync();
   const quick = args.quick;
   const repeats = args.repeats ?? (quick ? 3 : 5);
-  if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`--repeats ${repeats}: give a whole number ≥ 1.`);
-  if (args.seconds !== undefined && !(Number.isFinite(args.seconds) && args.seconds > 0)) throw new UserError(`--seconds ${args.seconds}: give a positive number of seconds, e.g. 1.`);
+  // yargs turns a value that is not a number into NaN: say what was expected rather than echo "NaN".
+  const shown = (value: number) => (Number.isNaN(value) ? 'is not a number' : value);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`--repeats ${shown(repeats)}: give a whole number ≥ 1.`);
+  if (args.seconds !== undefined && !(Number.isFinite(args.seconds) && args.seconds > 0)) throw new UserError(`--seconds ${shown(args.seconds)}: give a positive number of seconds, e.g. 1.`);
+  for (const name of ['backends', 'encoders', 'out-dir', 'repeats', 'seconds'] as const) {
+    if (Array.isArray(args[name])) throw new UserError(`--${name} was given more than once: give it once.`);
+  }
   const backends = args.backends.split(',').map((s) => s.trim()).filter(Boolean);
   for (const b of backends) if (!['native', 'wasm', 'cpu'].includes(b)) throw new UserError(`--backends: unknown backend "${b}"; use native, wasm, cpu.`);
+  if (backends.length === 0) throw new UserError('--backends is empty: give one or more of native, wasm, cpu.');
+  const encoders = args.encoders.split(',').map((s) => s.trim()).filter(Boolean);
+  if (encoders.length === 0) throw new UserError(`--encoders is empty: give one or more of ${BENCH_ENCODERS.map((e) => e.name).join(', ')}.`);
+  const typedOut = args['out-dir'];
+  if (typedOut !== undefined && typedOut.trim() === '') throw new UserError('--out-dir is empty: give a folder path.');
+  // The default reports/bench is the project's; a folder the user types is relative to where they typed it.
+  const outDir = typedOut === undefined ? path.join(PROJECT_ROOT, 'reports', 'bench') : userPath(typedOut);
+  // Checked now: the measurements take minutes, and their results must have somewhere to go.
+  checkWritableFolder(typedOut === undefined ? 'the bench folder reports/bench' : `--out-dir ${typedOut}`, outDir);
   return {
     repeats,
     secondsPerRepeat: args.seconds ?? (quick ? 0.4 : 1),
     profileBatches: quick ? 4 : 16,
     backends: backends as BenchOptions['backends'],
-    encoders: args.encoders.split(',').map((s) => s.trim()).filter(Boolean),
+    encoders,
     pipeline: !args['skip-pipeline'] && (args.pipeline ?? !quick),
     includeSlow: args['include-slow'],
-    outDir: args['out-dir'],
+    outDir,
   };
 }
 
@@ -322,7 +340,7 @@ export async function main(argv: string[]): Promise<void> {
     const report = await runBench(options, (line) => process.stderr.write(`bench: ${line}\n`));
     process.stdout.write(`${formatReport(report)}\n`);
     const file = await writeBenchReport(report, options.outDir);
-    process.stdout.write(`\nbench written to ${path.relative(process.cwd(), file) || file} (and latest.json beside it)\n`);
+    process.stdout.write(`\nbench written to ${displayPath(file)} (and latest.json beside it)\n`);
     if (report.problems.length > 0) process.exitCode = 1;
   });
 }

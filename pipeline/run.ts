@@ -3,12 +3,13 @@
  *
  *   npm run pipeline -- [options]        (npm run pipeline -- --help)
  *
- * Read the options into a config, start the best tfjs backend, load the
- * dataset and check the label budgets before anything is written. Plan every
+ * Read the options into a config, check the folders it writes to, start the
+ * best tfjs backend, load the dataset and check the split, the label budgets
+ * and the model's size before anything is written. Plan every
  * job of every stage with the content key of its output; run those not
  * already cached (prepare → pretrain → the arms, and the pictures), in
  * parallel worker processes when there are several. Then write the report
- * and say where it is.
+ * (warning about training that went wrong) and say where it is.
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../src/artifacts/atomic.ts';
@@ -21,6 +22,8 @@ import { claimRunDir, newRunId } from '../src/report/run-folder.ts';
 import { runCommand } from '../src/util/command.ts';
 import { isEntryScript } from '../src/util/entry-script.ts';
 import { describeEnvironment } from '../src/util/environment.ts';
+import { checkWritableFolder } from '../src/util/folders.ts';
+import { displayPath } from '../src/util/user-paths.ts';
 import { describeRunPlan, executePlan } from './execute.ts';
 import { readSplit } from './prepare.ts';
 import { PIPELINE_STAGES } from './registry.ts';
@@ -38,7 +41,8 @@ export async function main(argv: string[]): Promise<void> {
 
 export async function runPipeline(config: PipelineConfig, control: RunControl, sources: SettingSources): Promise<void> {
   const startedAt = new Date();
-  const run = await startRun(config);
+  if (!control.dryRun) checkReportFolder(config);
+  const run = await startRun(config, control);
   const jobs = planJobs(run, PIPELINE_STAGES);
   if (control.dryRun) {
     describeRunPlan(run, jobs, PIPELINE_STAGES, control).forEach((line) => run.log.always(line));
@@ -57,7 +61,12 @@ export interface RunRecordExtras {
   files?: Record<string, string>;
 }
 
-/** Write the run's files and report into its folder, and say where it is. */
+/** The default reports/ is checked before any training, not after it (an explicit --out was checked with the options). */
+export function checkReportFolder(config: PipelineConfig): void {
+  if (!config.out) checkWritableFolder('the report folder reports/ (the default of --out)', path.resolve('reports'));
+}
+
+/** Write the run's files and report into its folder, say where it is, and warn about training that went wrong. */
 export async function reportRun(run: StartedRun, jobs: readonly Job[], records: JobRecord[], extras: RunRecordExtras): Promise<void> {
   const { config, log, dataset } = run;
   log.header('report');
@@ -82,7 +91,8 @@ export async function reportRun(run: StartedRun, jobs: readonly Job[], records: 
   for (const [name, text] of Object.entries(extras.files ?? {})) await writeFileAtomic(path.join(runDir, name), text);
   const built = await writeRunReport(runDir, collectRunFiles(run.store, jobs, params), records);
   log.info(`\n${built.table}\n\n${built.headline}`);
-  log.always(`report written to ${path.relative(process.cwd(), built.htmlPath) || built.htmlPath} (and report.md beside it)`);
+  for (const warning of built.warnings) log.warn(warning);
+  log.always(`report written to ${displayPath(built.htmlPath)} (and report.md beside it)`);
 }
 
 if (isEntryScript(import.meta.url)) void main(process.argv.slice(2));

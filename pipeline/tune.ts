@@ -31,7 +31,7 @@ import { isEntryScript } from '../src/util/entry-script.ts';
 import type { ClassifierScore } from './classifier-stage.ts';
 import { describeRunPlan, executePlan } from './execute.ts';
 import { PIPELINE_STAGES } from './registry.ts';
-import { reportRun } from './run.ts';
+import { checkReportFolder, reportRun } from './run.ts';
 import { startRun, type StartedRun } from './start-run.ts';
 
 /** Trials per arm when --trials is not given. */
@@ -68,7 +68,8 @@ async function tune(args: ParsedArgs): Promise<void> {
   if (config.validation === 0) throw new UserError('npm run tune needs a validation set to choose on: give --validation K with K > 0 labeled examples per class (the test set is never used for choosing).');
   const spaceFile = typeof args['search-space'] === 'string' ? path.resolve(args['search-space']) : undefined;
 
-  const run = await startRun(config);
+  if (!control.dryRun) checkReportFolder(config);
+  const run = await startRun(config, control);
   const arms = armsOf(run);
   // A control is not tuned on its own: it takes the settings kept for the arm it controls, so only the unlabeled data differ.
   const tuned = arms.filter((arm) => arm.controlFor === undefined);

@@ -5,12 +5,15 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import yargs from 'yargs';
 import { ARM_CHOICES, REFERENCE_ARM } from './arms/index.ts';
 import { BACKEND_CHOICES, DATASET_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type DatasetChoice, type PipelineConfig } from './config.ts';
 import { UserError } from './errors.ts';
 import { ENCODER_FAMILIES, ENCODER_NAMES } from './models/encoders/index.ts';
+import { checkRunFolderTarget } from './report/run-folder.ts';
+import { checkWritableFolder } from './util/folders.ts';
+import { rejectSwitchValues, switchesOf } from './util/switches.ts';
+import { userPath } from './util/user-paths.ts';
 
 export const EPILOG = 'Docs: README.md. Reports go to reports/<run>/report.md; reports/LATEST names the newest run.';
 
@@ -92,6 +95,7 @@ export type ParsedArgs = Record<string, unknown>;
 export async function parseArgs(argv: string[], scriptName: string, extend: (options: ReturnType<typeof pipelineOptions>) => ReturnType<typeof pipelineOptions> = (o) => o): Promise<ParsedArgs | null> {
   let handled = false;
   const parser = extend(pipelineOptions(argv, scriptName));
+  rejectSwitchValues(argv, switchesOf(parser));
   const args = (await parser.parseAsync(argv, {}, (error, _argv, output) => {
     if (output && !error) {
       handled = true;
@@ -115,6 +119,7 @@ export function runControlFromArgs(args: ParsedArgs): RunControl {
   const force = args.force;
   if (Array.isArray(force)) throw new UserError('--force was given more than once: give it once.');
   const value = force === undefined ? undefined : String(force).trim();
+  if (Array.isArray(args.jobs)) throw new UserError('--jobs was given more than once: give it once.');
   const jobsText = args.jobs === undefined ? undefined : String(args.jobs);
   const jobs = jobsText === undefined ? os.cpus().length : parseInteger('jobs', jobsText, 1);
   if (jobs > 64) throw new UserError(`--jobs ${jobs} is more than 64: give at most the number of cores (${os.cpus().length}).`);
@@ -184,6 +189,13 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
     if (Array.isArray(value)) throw new UserError(`--${name} was given more than once: give it once.`);
     return String(value);
   };
+  // A path the user typed, resolved against the folder they typed the command in (user-paths.ts).
+  const givenPath = (name: string): string | undefined => {
+    const value = given(name);
+    if (value === undefined) return undefined;
+    if (value.trim() === '') throw new UserError(`--${name} is empty: give a path.`);
+    return userPath(value);
+  };
 
   const labeled = given('labeled');
   const perClass = given('labels-per-class');
@@ -209,23 +221,24 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (seeds !== undefined) config.seeds = parseSeeds(seeds);
   const dataset = given('dataset');
   if (dataset !== undefined) config.dataset = parseDatasetName(dataset);
-  const dataDir = given('data-dir');
-  const csv = given('csv');
+  const dataDir = givenPath('data-dir');
+  const csv = givenPath('csv');
   const labelColumn = given('label-column');
   const dropColumns = given('drop-columns');
   const impute = given('impute');
   if (config.dataset === 'idx') {
     if (dataDir === undefined) throw new UserError('--dataset idx needs --data-dir DIR: the folder holding train-images-idx3-ubyte(.gz) and the other three IDX files.');
-    if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) throw new UserError(`--data-dir ${dataDir} is not a folder: give the folder holding the four IDX files.`);
-    config.dataDir = path.resolve(dataDir);
+    if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) throw new UserError(`--data-dir ${given('data-dir')} is not a folder: give the folder holding the four IDX files.`);
+    config.dataDir = dataDir;
   } else if (dataDir !== undefined) {
     throw new UserError(`--data-dir is only used with --dataset idx (the dataset is ${config.dataset}): add --dataset idx or drop --data-dir.`);
   }
   if (config.dataset === 'csv') {
     if (csv === undefined) throw new UserError('--dataset csv needs --csv FILE and --label-column NAME.');
-    if (!fs.existsSync(csv) || !fs.statSync(csv).isFile()) throw new UserError(`--csv ${csv} does not exist: give the path of a CSV file.`);
+    if (!fs.existsSync(csv)) throw new UserError(`--csv ${given('csv')} does not exist: give the path of a CSV file.`);
+    if (!fs.statSync(csv).isFile()) throw new UserError(`--csv ${given('csv')} is not a regular file: give the path of a CSV file.`);
     if (labelColumn === undefined || labelColumn.trim() === '') throw new UserError('--dataset csv needs --label-column NAME: the column holding each row\'s class.');
-    config.csv = path.resolve(csv);
+    config.csv = csv;
     config.labelColumn = labelColumn;
     if (dropColumns !== undefined) config.dropColumns = splitList('drop-columns', dropColumns);
     if (impute !== undefined) {
@@ -238,11 +251,10 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
     }
   }
   config.download = Boolean(args.download);
-  const cacheDir = given('cache-dir');
-  if (cacheDir !== undefined) {
-    checkWritableFolder('cache-dir', cacheDir);
-    config.cacheDir = cacheDir;
-  }
+  const cacheDir = givenPath('cache-dir');
+  if (cacheDir !== undefined) config.cacheDir = cacheDir;
+  // The default data/ too: a read-only one would otherwise fail only after the training.
+  checkWritableFolder(cacheDir === undefined ? `the cache folder ${config.cacheDir}/ (the default of --cache-dir)` : `--cache-dir ${given('cache-dir')}`, config.cacheDir);
   const testFraction = given('test-fraction');
   if (testFraction !== undefined) config.testFraction = parseNumber('test-fraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
   // Upper bounds keep typos (an extra zero, a depth of 30) from becoming out-of-memory crashes.
@@ -298,10 +310,11 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
     }
     config.backend = backend as BackendChoice;
   }
-  const out = given('out');
+  const out = givenPath('out');
   if (out !== undefined) {
-    checkWritableFolder('out', out);
-    config.out = path.resolve(out);
+    checkRunFolderTarget(`--out ${given('out')}`, out);
+    checkWritableFolder(`--out ${given('out')}`, out, { beside: true });
+    config.out = out;
   }
   config.quiet = Boolean(args.quiet);
   return config;
@@ -327,13 +340,24 @@ function parseDatasetName(value: string): DatasetChoice {
   return value as DatasetChoice;
 }
 
+/**
+ * A number written in decimal (1, 0.5, .5, 1e-3); NaN for anything else. Number() alone also reads
+ * 0x10, 0b101 and 0o7, so a typo like --labeled 0x1 would silently mean the whole pool.
+ */
+function decimal(text: string): number {
+  const trimmed = text.trim();
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed) ? Number(trimmed) : NaN;
+}
+
 function parseNumber(name: string, text: string, range: { min: number; max: number; exclusiveMin?: boolean; exclusiveMax?: boolean }): number {
-  const value = Number(text.trim());
+  const value = decimal(text);
   const low = range.exclusiveMin ? value <= range.min : value < range.min;
   const high = range.exclusiveMax ? value >= range.max : value > range.max;
   const bounds = `${range.exclusiveMin ? '>' : '≥'} ${range.min} and ${range.exclusiveMax ? '<' : '≤'} ${range.max}`;
   if (text.trim() === '' || !Number.isFinite(value)) throw new UserError(`--${name} "${text}" is not a number: give a number ${bounds}.`);
   if (low || high) throw new UserError(`--${name} ${text} is out of range: give a number ${bounds}.`);
+  // Training computes in float32, where a number this small is 0: a learning rate of 1e-50 would train nothing.
+  if (value !== 0 && Math.fround(value) === 0) throw new UserError(`--${name} ${text} is 0 in float32, which training computes in: give a number of at least 1e-38.`);
   return value;
 }
 
@@ -347,7 +371,7 @@ function parseRamp(text: string): [number, number] {
 }
 
 function parseInteger(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const value = Number(text.trim());
+  const value = decimal(text);
   if (text.trim() === '' || !Number.isInteger(value) || value < min) {
     throw new UserError(`--${name} "${text}" is not a whole number ≥ ${min}: give one like ${Math.max(min, 1) * 10}.`);
   }
@@ -370,7 +394,7 @@ function ascendingUnique(name: string, values: number[]): number[] {
 /** Labeled fractions: each in (0, 1]. */
 export function parseFractionList(text: string): number[] {
   const values = splitList('labeled', text).map((item) => {
-    const value = Number(item);
+    const value = decimal(item);
     if (!Number.isFinite(value)) throw new UserError(`--labeled "${item}" is not a number: give fractions of the pool in (0, 1], e.g. 0.01,0.05,0.1.`);
     if (value <= 0 || value > 1) throw new UserError(`--labeled ${item} is not a fraction in (0, 1]: give e.g. 0.01,0.05,0.1 (for label counts use --labels-per-class).`);
     return value;
@@ -389,29 +413,6 @@ export function parseSeeds(text: string): number[] {
     if (count > 100) throw new UserError(`--seeds ${text} is more than 100 seeds: give a smaller count or a list like 1,2,3.`);
     return Array.from({ length: count }, (_, i) => i + 1);
   }
-  return ascendingUnique('seeds', splitList('seeds', text).map((item) => parseInteger('seeds', item, 0)));
-}
-
-/**
- * The report and cache folders must be creatable and writable before anything runs.
- * Probing by creating (and removing) the folder and a file is the only check
- * that also holds for root and for read-only mounts.
- */
-function checkWritableFolder(option: string, out: string): void {
-  const target = path.resolve(out);
-  if (fs.existsSync(target) && !fs.statSync(target).isDirectory()) {
-    throw new UserError(`--${option} ${out} is a file, not a folder: give a folder path.`);
-  }
-  let firstCreated: string | undefined;
-  try {
-    firstCreated = fs.mkdirSync(target, { recursive: true });
-    const probe = path.join(target, `.write-probe-${process.pid}`);
-    fs.writeFileSync(probe, '');
-    fs.rmSync(probe);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new UserError(`--${option} ${out} is not writable (${reason}): give a folder you can write to.`);
-  } finally {
-    if (firstCreated) fs.rmSync(firstCreated, { recursive: true, force: true });
-  }
+  // Seeds feed 32-bit generators (rng.ts): a larger one would silently repeat a smaller seed's run.
+  return ascendingUnique('seeds', splitList('seeds', text).map((item) => parseInteger('seeds', item, 0, 2 ** 32 - 1)));
 }

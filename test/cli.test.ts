@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { configFromArgs, parseSeeds, parseFractionList, runControlFromArgs } from '../src/cli.ts';
+import { configFromArgs, parseArgs, parseSeeds, parseFractionList, runControlFromArgs } from '../src/cli.ts';
 import { DEFAULT_CONFIG } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';
 import { runCli, tempFolder } from './fixtures/cli.ts';
@@ -87,4 +87,24 @@ test('--help lists the options with examples; --version prints the version', asy
   const version = await runCli('run.ts', ['--version'], cwd);
   assert.equal(version.code, 0);
   assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+});
+
+test('odd spellings that used to run another experiment than asked for are refused', async () => {
+  // Number() reads hexadecimal, binary and octal: --labeled 0x1 was the whole pool, --hidden 0b1000 was 8
+  userError(() => parseFractionList('0x1'), /--labeled "0x1" is not a number/);
+  userError(() => configFromArgs({ hidden: '0b1000' }), /--hidden "0b1000" is not a whole number/);
+  userError(() => parseSeeds('0x3'), /--seeds "0x3"/);
+  assert.deepEqual(parseFractionList('.5,1e-2'), [0.01, 0.5]);
+  // seeds feed 32-bit generators: 4294967296 was seed 0 again
+  userError(() => parseSeeds('4294967296,'), /--seeds 4294967296 is too large: give at most 4294967295/);
+  // yargs reads any value of a switch but "true" as off: --quick=yes ran the full configuration
+  for (const argv of [['--quick=yes'], ['--download=1'], ['--no-quiet=0']]) {
+    await assert.rejects(parseArgs(argv, 'x'), (e: Error) => e instanceof UserError && /is a switch and takes no value/.test(e.message));
+  }
+  assert.equal((await parseArgs(['--quick=true'], 'x'))?.quick, true);
+  // a path option given without a value resolved to the current folder
+  for (const option of ['out', 'cache-dir', 'csv', 'data-dir']) userError(() => configFromArgs({ [option]: '' }), new RegExp(`--${option} is empty`));
+  userError(() => runControlFromArgs({ jobs: ['1', '2'] }), /--jobs was given more than once/);
+  // float32 holds no 1e-50: that learning rate was 0, and nothing trained
+  userError(() => configFromArgs({ 'learning-rate': '1e-50' }), /--learning-rate 1e-50 is 0 in float32/);
 });

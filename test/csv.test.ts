@@ -78,3 +78,10 @@ test('CSV: one class only, missing label, no rows, missing file', async () => {
   await rejectsWith(join(dir, 'absent.csv'), { labelColumn: 'c' }, /not found/);
   await rejectsWith(csv('ragged.csv', 'f,g,c\n1,2,x\n3,y\n'), { labelColumn: 'c' }, /cannot parse as CSV/);
 });
+
+test('CSV: a value beyond float32 is refused by cell instead of training on Infinity', async () => {
+  const file = csv('huge.csv', 'a,b,y\n1,2,x\n1e39,3,y\n2,3e38,x\n');
+  await rejectsWith(file, { labelColumn: 'y' }, /column "a" data row 2 holds "?1e\+?39"?, beyond what a float32 holds/);
+  const fits = await loadCsvDataset(csv('fits.csv', 'a,b,y\n1,2,x\n-3e38,3,y\n2,3e38,x\n'), { labelColumn: 'y' });
+  assert.ok(Array.from(fits.x).every(Number.isFinite));
+});

@@ -18,6 +18,7 @@ test('a --quick run of the real CLI writes a complete report', async () => {
   assert.match(result.stdout, /^backend: (tensorflow|wasm|cpu)/m);
   const lastLine = result.stdout.trim().split('\n').at(-1)!;
   assert.match(lastLine, /^report written to .*my-report\/report\.html/);
+  assert.doesNotMatch(result.stderr, /warning/, 'healthy training was reported as a problem');
   for (const file of ['report.md', 'report.html', 'results.csv', 'summary.csv', 'params.json', 'curves.json', 'confusion.json', 'pictures.json', 'jobs.json']) {
     assert.ok(fs.existsSync(path.join(out, file)), `${file} missing`);
   }
@@ -91,7 +92,7 @@ test('--arms pseudo-label through the real CLI: reuses the encoder and the basel
   assert.equal(status('pseudo-label seed 1 fraction 0.01'), 'ran');
   assert.equal(status('pretrained seed 1 fraction 0.01'), undefined, 'only the arms asked for are planned');
   const rows = await readResultsCsv(path.join(pseudo, 'results.csv'));
-  assert.deepEqual(rows.map((r) => r.arm).sort(), ['baseline', 'pseudo-label']);
+  assert.deepEqual(rows.map((r) => r.arm).sort(), ['baseline', 'pseudo-label', 'step-matched'], 'pseudo-label brings its step-matched control');
   for (const row of rows) assert.ok(row.accuracy > 0.3 && row.accuracy <= 1, `${row.arm} accuracy ${row.accuracy}`);
   assert.match(fs.readFileSync(path.join(pseudo, 'report.md'), 'utf8'), /pseudo-label/);
 });

@@ -185,7 +185,7 @@ test('reports index lists runs newest first, LATEST points at the newest, broken
     assert.deepEqual(list.runs.map((r) => r.folder), ['new', 'old']);
     assert.deepEqual(list.incomplete.map((r) => r.folder), ['broken']);
     assert.match(list.runs[0].delta, /points \(pretrained\) at 80 labels, p = /);
-    const index = await readFile(await writeReportsIndex(root), 'utf8');
+    const index = await readFile((await writeReportsIndex(root))!, 'utf8');
     assert.ok(index.indexOf('>new<') < index.indexOf('>old<') || index.indexOf('new') < index.indexOf('old'));
     assert.ok(index.includes('a&lt;b') && !index.includes('a<b'));
     assert.match(index, /Incomplete folders/);

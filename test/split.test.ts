@@ -108,3 +108,48 @@ test('budgets that would reach the validation examples are one-line UserErrors t
     && /^--labeled 1 needs 24 labeled examples of class "c\d", but the pool has 19 besides its 5 validation examples: give a smaller fraction or lower --validation\.$/.test(error.message));
   validateSplitPlan(tiny, 0.2, [{ kind: 'fraction', value: 1 }], 0);
 });
+
+/** A dataset of `sizes[c]` examples of class c (8×8 images, values irrelevant here). */
+function sizedDataset(sizes: number[]) {
+  const y = Int32Array.from(sizes.flatMap((n, c) => new Array<number>(n).fill(c)));
+  return { name: 'sized', x: new Float32Array(y.length * 64), y, inputShape: [8, 8, 1], classNames: sizes.map((_, c) => `c${c}`) };
+}
+
+function userErrorMessage(fn: () => unknown): string {
+  let message = '';
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof UserError, String(error));
+    assert.ok(!error.message.includes('\n'));
+    message = error.message;
+    return true;
+  });
+  return message;
+}
+
+test('a class with no example left in the pool stops the run, whatever the budget (issue 15, case 2)', () => {
+  // one row of class c3: --test-fraction 0.9 puts it in the test set and leaves the pool without it
+  const oneRow = sizedDataset([40, 40, 40, 1]);
+  for (const budget of [{ kind: 'fraction' as const, value: 0.5 }, { kind: 'perClass' as const, value: 1 }]) {
+    const message = userErrorMessage(() => validateSplitPlan(oneRow, 0.9, [budget]));
+    assert.match(message, /class "c3" has only 1 example: a class needs at least 2/);
+    assert.doesNotMatch(message, /at most 0/);
+  }
+  // with two rows the advice names --test-fraction values that work, and they do
+  const twoRows = sizedDataset([40, 40, 40, 2]);
+  const message = userErrorMessage(() => validateSplitPlan(twoRows, 0.9, [{ kind: 'perClass', value: 1 }]));
+  const range = /give --test-fraction between ([0-9.]+) and ([0-9.]+)/.exec(message);
+  assert.ok(range, message);
+  for (const testFraction of [Number(range[1]), Number(range[2])]) validateSplitPlan(twoRows, testFraction, [{ kind: 'perClass', value: 1 }]);
+  // the old advice for an empty test side ("raise --test-fraction") led into the empty pool; this one does not
+  assert.match(userErrorMessage(() => validateSplitPlan(twoRows, 0.1, [{ kind: 'perClass', value: 1 }])), /gets no example in the test set with --test-fraction 0\.1: give --test-fraction between/);
+  // an official test set cannot be fixed with --test-fraction: say which file lacks the class
+  const y = Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1, /* test: */ 0, 1, 2]);
+  const official = { name: 'official', x: new Float32Array(y.length * 64), y, inputShape: [8, 8, 1], classNames: ['c0', 'c1', 'c2'], officialTrainCount: 8 };
+  assert.match(userErrorMessage(() => validateSplitPlan(official, 0.2, [{ kind: 'perClass', value: 1 }])), /class "c2" has no example in the training file/);
+});
+
+test('two fractions that give the same label count are refused: one experiment would be reported twice (issue 15, case 10)', () => {
+  const message = userErrorMessage(() => validateSplitPlan(digits, 0.2, [{ kind: 'fraction', value: 0.01 }, { kind: 'fraction', value: 0.01001 }]));
+  assert.match(message, /--labeled 0\.01 and 0\.01001 both give 80 labels of the 8,000-example pool/);
+  validateSplitPlan(digits, 0.2, [{ kind: 'fraction', value: 0.01 }, { kind: 'fraction', value: 0.0102 }]);
+});

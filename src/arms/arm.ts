@@ -46,6 +46,8 @@ export interface ArmDefinition {
   readonly settings?: (config: PipelineConfig, facts: DatasetFacts) => object;
   /** The ranges `npm run tune` may try for its own settings (config keys), besides those every arm has. */
   readonly searchSpace?: (config: PipelineConfig) => SearchSpace;
+  /** A mini-batch of its own that is larger than the classifiers' (the memory check sizes training by the largest). */
+  readonly trainingBatch?: (config: PipelineConfig) => { option: string; size: number; rows: number };
   /** Throws a UserError before any work when it cannot run with this config on these data. */
   readonly check?: (config: PipelineConfig, facts: DatasetFacts) => void;
 }

@@ -46,6 +46,8 @@ export const pseudoLabel = {
   subject: 'pseudo-labelling',
   description: 'beyond the seed: self-training from the pretrained encoder, each step also learning the network\'s own confident predictions on unlabeled pool images from a corrupted view of them',
   budgetNote: 'pseudo-label instead trains for its own number of steps on labeled and unlabeled batches',
+  // Each joint step runs a labeled batch and two views of an unlabeled one.
+  trainingBatch: (config) => ({ option: '--pseudo-batch-size', size: config.pseudoBatchSize, rows: config.batchSize + 2 * config.pseudoBatchSize }),
   searchSpace: () => ({ pseudoThreshold: { uniform: [0.8, 0.99] }, pseudoWeight: { log: [0.3, 3] } }),
   settings: (config, facts): { pseudo: PseudoSettings } => ({ pseudo: pseudoSettings(config, facts) }),
 } as const satisfies ArmDefinition;

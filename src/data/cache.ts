@@ -8,6 +8,8 @@ import { createReadStream } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
+import { temporarySibling } from '../artifacts/atomic.ts';
+import { withPath } from '../util/folders.ts';
 import type { Dataset } from './dataset.ts';
 
 const MAGIC = Buffer.from('SEMISUPC', 'latin1');
@@ -73,8 +75,6 @@ function asBytes(x: Float32Array): Uint8Array | undefined {
   return out;
 }
 
-let tempCounter = 0;
-
 /** Write a dataset to a cache file atomically (temp file + rename), so readers never see half a file. */
 export async function writeDatasetCache(file: string, dataset: Dataset): Promise<void> {
   const bytes = asBytes(dataset.x);
@@ -100,7 +100,7 @@ export async function writeDatasetCache(file: string, dataset: Dataset): Promise
   prefix.writeUInt32LE(json.length, MAGIC.length);
   const dir = join(file, '..');
   await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.tmp-cache-${process.pid}-${tempCounter++}`);
+  const temp = temporarySibling(file);
   try {
     const handle = await open(temp, 'w');
     try {
@@ -111,7 +111,7 @@ export async function writeDatasetCache(file: string, dataset: Dataset): Promise
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    throw withPath(error, temp);
   }
 }
 

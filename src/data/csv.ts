@@ -23,6 +23,9 @@ export interface CsvLoadOptions {
   name?: string;
 }
 
+/** The largest finite float32: features are stored as float32, so a larger value would become Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** Cell texts read as "missing" besides empty cells. */
 const MISSING_TOKENS = new Set(['na', 'nan', 'n/a', 'null', 'none', '?']);
 
@@ -108,6 +111,9 @@ export async function loadCsvDataset(file: string, options: CsvLoadOptions): Pro
       const num = toNumber(v);
       if (num === undefined) {
         throw new UserError(`${file}: column "${features[j]}" is not numeric (data row ${r + 1} holds ${JSON.stringify(v)}); drop it with --drop-columns ${JSON.stringify(features[j])}`);
+      }
+      if (Math.abs(num) > FLOAT32_MAX) {
+        throw new UserError(`${file}: column "${features[j]}" data row ${r + 1} holds ${JSON.stringify(v)}, beyond what a float32 holds (±3.4e38), so it would train on Infinity; rescale that column or drop it with --drop-columns ${JSON.stringify(features[j])}`);
       }
       x[r * d + j] = num;
       present++;

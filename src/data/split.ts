@@ -92,6 +92,11 @@ function ceilSignificant(value: number, digits: number): number {
   return Math.ceil(value * scale) / scale;
 }
 
+function floorSignificant(value: number, digits: number): number {
+  const scale = 10 ** (digits - 1 - Math.floor(Math.log10(value)));
+  return Math.floor(value * scale) / scale;
+}
+
 function sortedInt32(values: number[]): Int32Array {
   return Int32Array.from(values).sort();
 }
@@ -143,16 +148,54 @@ export function validationSubset(split: Split, perClass: number): Int32Array {
   return sortedInt32(chosen);
 }
 
-/** Check budgets (and that every class is present in pool and test) before any work starts; `validation` examples per class are held back. */
+/**
+ * Check, before any work starts, that the experiment asked for is the one
+ * that will run: every class has examples in the test set, in the pool and in
+ * every labeled subset (besides its `validation` examples), and no two budgets
+ * give the same labeled set. The advice in each message is one that works.
+ */
 export function validateSplitPlan(dataset: Dataset, testFraction: number, budgets: LabelBudget[], validation = 0): void {
   const split = makeSplit(dataset, 0, testFraction);
-  const testCounts = new Array<number>(dataset.classNames.length).fill(0);
-  for (const i of split.test) testCounts[dataset.y[i]]++;
-  const missing = testCounts.findIndex((count) => count === 0);
-  if (missing >= 0) {
-    throw new UserError(`dataset ${dataset.name}: class "${dataset.classNames[missing]}" has no test example: raise --test-fraction or add examples of it.`);
+  const k = dataset.classNames.length;
+  const classCounts = (indices: Int32Array) => {
+    const counts = new Array<number>(k).fill(0);
+    for (const i of indices) counts[dataset.y[i]]++;
+    return counts;
+  };
+  const testCounts = classCounts(split.test);
+  const poolCounts = classCounts(split.pool);
+  for (let c = 0; c < k; c++) {
+    if (testCounts[c] > 0 && poolCounts[c] > 0) continue;
+    const name = `dataset ${dataset.name}: class "${dataset.classNames[c]}"`;
+    const side = testCounts[c] === 0 ? 'test set' : 'unlabeled pool';
+    if (dataset.officialTrainCount !== undefined) {
+      const file = testCounts[c] === 0 ? 'test' : 'training';
+      throw new UserError(`${name} has no example in the ${file} file, so the ${side} lacks it: every class needs examples in both files.`);
+    }
+    const total = testCounts[c] + poolCounts[c];
+    if (total < 2) {
+      throw new UserError(`${name} has ${total === 0 ? 'no example' : 'only 1 example'}: a class needs at least 2 (one for the test set, one for the pool); add examples of it or remove its rows.`);
+    }
+    throw new UserError(`${name} gets no example in the ${side} with --test-fraction ${testFraction}: ${workingTestFractions(testCounts, poolCounts)}.`);
   }
-  for (const budget of budgets) labeledSubset(split, budget, dataset.classNames, validation);
+  const sizes = new Map<number, LabelBudget>();
+  for (const budget of budgets) {
+    const size = labeledSubset(split, budget, dataset.classNames, validation).length;
+    const same = sizes.get(size);
+    if (same) {
+      throw new UserError(`--labeled ${same.value} and ${budget.value} both give ${size} labels of the ${split.pool.length.toLocaleString('en-US')}-example pool, so they would run the same experiment twice: drop one of them.`);
+    }
+    sizes.set(size, budget);
+  }
+}
+
+/** Advice for --test-fraction: the range that leaves every class at least one test and one pool example. */
+function workingTestFractions(testCounts: number[], poolCounts: number[]): string {
+  // A class of n examples gets round(f·n) test examples: at least 1 and at most n − 1 for f in [0.5/n, 1 − 0.5/n).
+  const smallest = Math.min(...testCounts.map((t, c) => t + poolCounts[c]));
+  const low = ceilSignificant(0.5 / smallest, 2);
+  const high = floorSignificant(1 - 0.5 / smallest - 1e-9, 2);
+  return `give --test-fraction between ${low} and ${high} (the smallest class has ${smallest} examples)`;
 }
 
 /** JSON form of a split for the artifact store. */

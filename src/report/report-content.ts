@@ -10,14 +10,16 @@ import {
 } from './chart-specs.ts';
 import { sumConfusions } from './confusion.ts';
 import { reconstructionGridPng, gridLayout } from './digit-grid.ts';
-import { armDescription, count, fixed, fractionText, isBeyondSeed, pct } from './format.ts';
+import { armDescription, capitalise, count, fixed, fractionText, isBeyondSeed, pct } from './format.ts';
 import { isFullMnist, publishedComparison, publishedProtocolMismatch } from './published-results.ts';
 import { renderSvg } from './render-chart.ts';
 import type { RunFiles } from './run-files.ts';
+import type { FigureId } from './run-folder.ts';
+import { findTrainingProblems, problemWarnings } from './training-health.ts';
 import { controlTable, fractionLabel, headline, mainComparison, summarise, summaryTable, type Summary, type TextTable } from './summary.ts';
 
 export interface Figure {
-  id: string;
+  id: FigureId;
   kind: 'svg' | 'png';
   /** Path relative to the report folder, where the markdown report links it. */
   file: string;
@@ -49,14 +51,16 @@ export interface ReportContent {
   title: string;
   subtitle: string;
   headline: string;
+  /** Problems with the training that the numbers alone would hide, one sentence each (also printed in the terminal). */
+  warnings: string[];
   summary: Summary;
   sections: Section[];
   figures: Figure[];
 }
 
 /** Tone of a comparison for colouring: significant gain, significant loss, or not significant. */
-export function toneOf(c: { significant: boolean; delta: number } | undefined): Tone {
-  if (!c || !Number.isFinite(c.delta)) return 'none';
+export function toneOf(c: { significant: boolean; delta: number; unusable?: string } | undefined): Tone {
+  if (!c || !Number.isFinite(c.delta) || c.unusable) return 'none';
   if (!c.significant) return 'ns';
   return c.delta > 0 ? 'helps' : 'hurts';
 }
@@ -90,7 +94,7 @@ function tuningTable(tuning: NonNullable<RunFiles['params']['tuning']>): TextTab
   return { header: ['arm', 'labels', 'trial', 'settings kept', 'validation accuracy'], rows, align: ['left', 'right', 'right', 'left', 'right'] };
 }
 
-async function svgFigure(id: string, spec: Parameters<typeof renderSvg>[0] | undefined, alt: string, caption: string): Promise<Figure | undefined> {
+async function svgFigure(id: FigureId, spec: Parameters<typeof renderSvg>[0] | undefined, alt: string, caption: string): Promise<Figure | undefined> {
   if (!spec) return undefined;
   return { id, kind: 'svg', file: `figures/${id}.svg`, alt, caption, svg: await renderSvg(spec, { name: id }) };
 }
@@ -98,7 +102,9 @@ async function svgFigure(id: string, spec: Parameters<typeof renderSvg>[0] | und
 /** Build the whole report model from a run's files: numbers, rendered charts, pictures and the words around them. */
 export async function buildReportContent(run: RunFiles): Promise<ReportContent> {
   const { rows, params, curves, confusions, pictures } = run;
-  const summary = summarise(rows);
+  const problems = findTrainingProblems(run);
+  const summary = summarise(rows, problems);
+  const warnings = problemWarnings(problems, (fraction) => summary.fractions.find((f) => f.fraction === fraction)?.labeled ?? NaN);
   const table = summaryTable(summary);
   const head = headline(summary);
   const first = summary.fractions[0];
@@ -122,6 +128,9 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     title: 'Headline',
     blocks: [
       { kind: 'headline', text: head, tone: toneOf(main) },
+      ...(warnings.length > 0
+        ? [{ kind: 'paragraph' as const, text: `Warning: training went wrong, so some numbers below are not results. ${warnings.map(capitalise).join(' ')}` }]
+        : []),
       ...(testSelectionCaveat(params) ? [{ kind: 'paragraph' as const, text: testSelectionCaveat(params)! }] : []),
       {
         kind: 'paragraph',
@@ -150,7 +159,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
 
   // 3. Summary table
   const tones = summary.fractions.flatMap((f) => (f.comparisons.length ? f.comparisons.map((c) => toneOf(c)) : ['none' as Tone]));
-  const tested = summary.fractions.flatMap((f) => [...f.comparisons, ...f.controlComparisons]).filter((c) => c.n >= 2);
+  const tested = summary.fractions.flatMap((f) => [...f.comparisons, ...f.controlComparisons]).filter((c) => c.n >= 2 && !c.unusable);
   const nsCount = tested.filter((c) => !c.significant).length;
   const controls = controlTable(summary);
   sections.push({
@@ -279,6 +288,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     title: `semisup report: ${params.dataset.name}`,
     subtitle: `${created} · ${summary.seeds.length} seed${summary.seeds.length === 1 ? '' : 's'} · ${summary.fractions.length} labeled fraction${summary.fractions.length === 1 ? '' : 's'} · backend ${env.backend}`,
     headline: head,
+    warnings,
     summary,
     sections,
     figures,

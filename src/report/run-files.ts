@@ -5,7 +5,7 @@
  * a report can be rebuilt from the folder alone.
  */
 import * as dfd from 'danfojs-node';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../artifacts/atomic.ts';
@@ -17,14 +17,9 @@ import type { ConfusionRecord, RunParams, RunPictures } from './run-record.ts';
 import { isArmName } from '../arms/index.ts';
 import { checkConfusions, checkCurves, checkParams, checkPictures, ShapeError } from './run-validation.ts';
 
-/** File names inside a run folder. */
-export const RUN_FILES = {
-  results: 'results.csv',
-  params: 'params.json',
-  curves: 'curves.json',
-  confusion: 'confusion.json',
-  pictures: 'pictures.json',
-} as const;
+import { RUN_FILES } from './run-folder.ts';
+
+export { RUN_FILES } from './run-folder.ts';
 
 /** Everything a report is built from. `pictures` is absent for table datasets. */
 export interface RunFiles {
@@ -66,11 +61,44 @@ function checkUnique(rows: readonly ResultRow[], onDuplicate: (msg: string) => E
   }
 }
 
+/**
+ * Throw when the rows are not one paired experiment: every arm must have a row
+ * for exactly the seeds the baseline has at each fraction (an unpaired row
+ * would mix means over different seeds with a paired Δ), each fraction one
+ * label count, and no two fractions the same label count (one experiment
+ * reported twice).
+ */
+function checkPaired(rows: readonly ResultRow[], onProblem: (msg: string) => Error): void {
+  const arms = [...new Set(rows.map((r) => r.arm))];
+  if (!arms.includes('baseline')) throw onProblem('it has no baseline rows, so there is nothing to compare the arms with');
+  const fractionAt = new Map<number, number>();
+  for (const fraction of [...new Set(rows.map((r) => r.fraction))].sort((a, b) => a - b)) {
+    const at = rows.filter((r) => r.fraction === fraction);
+    const labeled = new Set(at.map((r) => r.labeled));
+    if (labeled.size > 1) throw onProblem(`fraction ${fraction} has rows with different label counts (${[...labeled].join(', ')})`);
+    const [count] = labeled;
+    const other = fractionAt.get(count);
+    if (other !== undefined) throw onProblem(`fractions ${other} and ${fraction} both have ${count} labels, so one experiment would be reported twice`);
+    fractionAt.set(count, fraction);
+    const seedsOf = (arm: string) => new Set(at.filter((r) => r.arm === arm).map((r) => r.seed));
+    const base = seedsOf('baseline');
+    for (const arm of arms) {
+      const mine = seedsOf(arm);
+      const missing = [...base].find((seed) => !mine.has(seed));
+      const extra = [...mine].find((seed) => !base.has(seed));
+      if (missing === undefined && extra === undefined) continue;
+      const [seed, has, lacks] = missing !== undefined ? [missing, 'baseline', arm] : [extra!, arm, 'baseline'];
+      throw onProblem(`at fraction ${fraction} (${count} labels) seed ${seed} has a ${has} row but no ${lacks} row, so the comparison would not be paired`);
+    }
+  }
+}
+
 /** Write results.csv (columns in RESULT_COLUMNS order, one row per seed × fraction × arm) atomically via danfojs. */
 export async function writeResultsCsv(file: string, rows: readonly ResultRow[]): Promise<void> {
   if (rows.length === 0) throw new Error('writeResultsCsv: no rows to write');
   rows.forEach(checkRowForWrite);
   checkUnique(rows, (m) => new Error(`writeResultsCsv: ${m}`));
+  checkPaired(rows, (m) => new Error(`writeResultsCsv: ${m}`));
   await writeFileAtomic(file, csvText(RESULT_COLUMNS, rows.map((r) => RESULT_COLUMNS.map((c) => r[c]))));
 }
 
@@ -119,6 +147,7 @@ export async function readResultsCsv(file: string): Promise<ResultRow[]> {
     return row as unknown as ResultRow;
   });
   checkUnique(rows, (m) => fixRow(file, m));
+  checkPaired(rows, (m) => new UserError(`${file} is invalid: ${m}; rerun the pipeline (it resumes from its cache) to write it again, or remove those rows`));
   return rows;
 }
 
@@ -182,9 +211,9 @@ export async function writePicturesJson(dir: string, pictures: RunPictures): Pro
 }
 
 /**
- * Write every input file of a report into `dir`, each atomically. Without
- * pictures, a stale pictures.json from an earlier run in the same folder is
- * removed so the report does not show someone else's digits.
+ * Write every input file of a report into `dir`, each atomically. The
+ * pipeline writes them into a fresh folder (run-folder.ts replaces a run
+ * folder as a whole), so no file of an earlier run can remain beside them.
  */
 export async function writeRunFiles(dir: string, files: RunFiles): Promise<void> {
   await writeResultsCsv(join(dir, RUN_FILES.results), files.rows);
@@ -192,7 +221,6 @@ export async function writeRunFiles(dir: string, files: RunFiles): Promise<void>
   await writeCurvesJson(dir, files.curves);
   await writeConfusionJson(dir, files.confusions);
   if (files.pictures) await writePicturesJson(dir, files.pictures);
-  else await rm(join(dir, RUN_FILES.pictures), { force: true });
 }
 
 /** Read and validate only params.json of a run folder (for listing runs without loading their results). */

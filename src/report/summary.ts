@@ -11,6 +11,7 @@ import { ARM_DEFINITIONS, inArmOrder, REFERENCE_ARM, type ArmName } from '../arm
 import type { ResultRow } from '../eval/results.ts';
 import { holmAdjust, mean, pairedComparison, std } from '../eval/stats.ts';
 import { csvText } from './csv-text.ts';
+import { problemOf, type TrainingProblem } from './training-health.ts';
 import { armSubject, capitalise, ciText, count, fractionText, meanStd, pClause, pct, pValueText, signed } from './format.ts';
 
 /** Significance level the verdicts use, after Holm's correction over every comparison of a run. */
@@ -36,6 +37,8 @@ export interface ArmComparison {
   /** pHolm < ALPHA (and a nonzero Δ). */
   significant: boolean;
   verdict: string;
+  /** Why this comparison means nothing (an arm that did not learn, training-health.ts); absent when it is sound. */
+  unusable?: string;
 }
 
 export interface FractionSummary {
@@ -80,8 +83,13 @@ function controlsOf(arm: ArmName, present: ReadonlySet<string>): ArmName[] {
   return ARM_DEFINITIONS.filter((a) => a.controlFor === arm && present.has(a.name)).map((a) => a.name as ArmName);
 }
 
-/** Summarise result rows per fraction and arm against the baseline (and step-matched controls), pairing by seed; Holm-correct every p-value of the run. */
-export function summarise(rows: readonly ResultRow[]): Summary {
+/**
+ * Summarise result rows per fraction and arm against the baseline (and step-matched controls), pairing by
+ * seed; Holm-correct every p-value of the run. A comparison in which either side has a training problem
+ * (training-health.ts) is marked unusable: no verdict of help or harm is drawn from an arm that did not
+ * learn, and it is not counted among the run's tests.
+ */
+export function summarise(rows: readonly ResultRow[], problems: readonly TrainingProblem[] = []): Summary {
   const present = new Set<string>(rows.map((r) => r.arm));
   const arms = inArmOrder(present).filter((a) => a !== REFERENCE_ARM.name) as ArmName[];
   const fractions = [...new Set(rows.map((r) => r.fraction))].sort((a, b) => a - b);
@@ -93,12 +101,14 @@ export function summarise(rows: readonly ResultRow[]): Summary {
       const theirs = bySeed(reference);
       const paired = [...mine.keys()].filter((s) => theirs.has(s)).sort((a, b) => a - b);
       const cmp = pairedComparison(paired.map((s) => mine.get(s)!), paired.map((s) => theirs.get(s)!));
+      const failed = [reference, arm].filter((who) => paired.some((seed) => problemOf(problems, seed, fraction, who)));
       return {
         arm, reference, n: paired.length,
         armMean: mean([...mine.values()]), armStd: std([...mine.values()]),
         referenceMean: mean([...theirs.values()]), referenceStd: std([...theirs.values()]),
         delta: paired.length > 0 ? cmp.meanDiff : NaN, ciLow: cmp.ciLow, ciHigh: cmp.ciHigh, pValue: cmp.pValue,
         pHolm: NaN, significant: false as boolean, verdict: '',
+        ...(failed.length > 0 ? { unusable: `${failed.map((who) => `the ${who} arm`).join(' and ')} did not learn` } : {}),
       } satisfies ArmComparison;
     };
     const base = bySeed(REFERENCE_ARM.name as ArmName);
@@ -117,11 +127,11 @@ export function summarise(rows: readonly ResultRow[]): Summary {
   });
   // Holm–Bonferroni over every comparison of the run: the chance of any false "significant" stays at 5 %.
   const all = summaries.flatMap((f) => [...f.comparisons, ...f.controlComparisons]);
-  const adjusted = holmAdjust(all.map((c) => (c.n >= 2 ? c.pValue : NaN)));
+  const adjusted = holmAdjust(all.map((c) => (c.n >= 2 && !c.unusable ? c.pValue : NaN)));
   all.forEach((c, i) => {
     c.pHolm = adjusted[i];
-    c.significant = c.n >= 2 && c.pHolm < ALPHA && c.delta !== 0;
-    c.verdict = verdictFor(c);
+    c.significant = c.n >= 2 && !c.unusable && c.pHolm < ALPHA && c.delta !== 0;
+    c.verdict = c.unusable ? `not comparable: ${c.unusable} (see the warnings)` : verdictFor(c);
   });
   return {
     dataset: [...new Set(rows.map((r) => r.dataset))].join(', '),
@@ -147,6 +157,7 @@ export function headline(summary: Summary): string {
   if (!c) return `${labels}, the baseline reached ${pct(f.baselineMean)} accuracy (no other arm to compare with).`;
   const subject = armSubject(c.arm);
   if (!f.hasBaseline || c.n === 0) return `${labels}, ${subject} reached ${pct(c.armMean)} accuracy (no baseline to compare with).`;
+  if (c.unusable) return `${labels}, there is no comparison to report: ${c.unusable} (test accuracy ${pct(f.baselineMean)} for the baseline, ${pct(c.armMean)} for ${c.arm}); see the warnings.`;
   const verb = c.delta > 0 ? 'raised' : c.delta < 0 ? 'lowered' : 'left';
   const change = c.delta === 0
     ? `${subject} left accuracy at ${pct(f.baselineMean)}`
