@@ -13,6 +13,7 @@
  */
 import type { EntryFiles } from '../src/artifacts/store.ts';
 import { deserialiseModel } from '../src/artifacts/model-io.ts';
+import { UNLABELED } from '../src/data/dataset.ts';
 import { datasetForSplit } from '../src/data/prepared.ts';
 import { labeledSubset } from '../src/data/split.ts';
 import type { StageContext } from '../src/jobs/context.ts';
@@ -85,21 +86,27 @@ export async function pseudoLabel(job: ClassifierJob, ctx: StageContext): Promis
       // For the record only (never used to train): the final network's pseudo-labels on the unlabeled pool.
       const probabilities = await predictRows(classifier, data.x, job.model.features, unlabeled);
       const predicted = argmaxRows(probabilities, job.model.classCount);
+      // Accuracies count only rows whose label is known (truly unlabeled rows have none to compare with).
       let confident = 0;
+      let known = 0;
+      let knownConfident = 0;
       let right = 0;
       let confidentRight = 0;
       predicted.forEach((label, r) => {
         const isConfident = probabilities[r * job.model.classCount + label] >= settings.threshold;
-        const isRight = data.y[unlabeled[r]] === label;
         confident += isConfident ? 1 : 0;
-        right += isRight ? 1 : 0;
-        confidentRight += isConfident && isRight ? 1 : 0;
+        const truth = data.y[unlabeled[r]];
+        if (truth === UNLABELED) return;
+        known++;
+        knownConfident += isConfident ? 1 : 0;
+        right += truth === label ? 1 : 0;
+        confidentRight += isConfident && truth === label ? 1 : 0;
       });
       record = {
         unlabeled: unlabeled.length,
         confidentShare: confident / unlabeled.length,
-        pseudoLabelAccuracy: right / unlabeled.length,
-        confidentPseudoLabelAccuracy: confident ? confidentRight / confident : null,
+        pseudoLabelAccuracy: known ? right / known : null,
+        confidentPseudoLabelAccuracy: knownConfident ? confidentRight / knownConfident : null,
         curve: logs.map(({ epoch, confidentShare, weight }) => ({ point: epoch, confidentShare, weight })),
       };
       return logs.map(({ epoch, loss, accuracy }) => ({ epoch, loss, accuracy }));

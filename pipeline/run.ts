@@ -16,7 +16,8 @@ import { configFromArgs, parseArgs, runControlFromArgs, type RunControl } from '
 import type { PipelineConfig } from '../src/config.ts';
 import { loadDatasetSource, sourceFromConfig } from '../src/data/sources.ts';
 import { createDownloadProgress } from '../src/data/download-progress.ts';
-import { budgetsOf, validateSplitPlan } from '../src/data/split.ts';
+import { describeShape, labelCounts } from '../src/data/dataset.ts';
+import { budgetsOf, splitCounts, validateSplitPlan } from '../src/data/split.ts';
 import type { StageName } from '../src/jobs/job.ts';
 import type { RunParams } from '../src/report/run-record.ts';
 import { claimRunDir, newRunId } from '../src/report/run-folder.ts';
@@ -58,9 +59,11 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
     onProgress: config.quiet ? undefined : createDownloadProgress(),
     onNote: (note) => log.info(note),
   });
+  for (const warning of dataset.warnings ?? []) log.warn(warning);
   validateSplitPlan(dataset, config.testFraction, budgetsOf(config));
   const facts = datasetFactsOf(dataset);
-  log.info(`dataset: ${dataset.name}, ${dataset.y.length} samples, ${facts.features} features, ${facts.classCount} classes (${((Date.now() - loadStarted) / 1000).toFixed(1)} s)`);
+  const { unlabeled } = labelCounts(dataset);
+  log.info(`dataset: ${dataset.name}, ${dataset.y.length} samples${unlabeled > 0 ? ` (${unlabeled} unlabeled)` : ''}, ${describeShape(dataset)}, ${facts.classCount} classes (${((Date.now() - loadStarted) / 1000).toFixed(1)} s)`);
 
   const store = new ArtifactStore(path.resolve(config.cacheDir));
   let jobs = buildPlan(config, facts, engineId(backend.name));
@@ -91,7 +94,7 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
     createdAt: startedAt.toISOString(),
     config: { ...config } as unknown as Record<string, unknown>,
     environment: describeEnvironment(backend.name),
-    dataset: { name: dataset.name, inputShape: dataset.inputShape, classNames: dataset.classNames, poolSize: split.pool.length, testSize: split.test.length, fingerprint: facts.fingerprint },
+    dataset: { name: dataset.name, inputShape: dataset.inputShape, classNames: dataset.classNames, poolSize: split.pool.length, testSize: split.test.length, ...splitCounts(dataset, split), fingerprint: facts.fingerprint },
     stageSeconds,
     totalSeconds: (Date.now() - startedAt.getTime()) / 1000,
   };

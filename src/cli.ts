@@ -21,18 +21,22 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .scriptName(scriptName)
     .usage('$0 [options]')
     .usage('Compare autoencoder-pretrained classifiers with a baseline trained from scratch, at several amounts of labels.')
-    .option('labeled', { type: 'string', describe: 'Labeled fractions of the training pool, comma-separated', defaultDescription: d.labeled.join(',') })
+    .option('labeled', { type: 'string', describe: 'Labeled fractions of the labeled examples in the training pool, comma-separated (all or 1: every one)', defaultDescription: d.labeled.join(',') })
     .option('labels-per-class', { type: 'string', describe: 'Labeled examples per class, comma-separated (instead of --labeled)' })
     .option('seeds', { type: 'string', describe: 'Number of seeds (e.g. 3 → seeds 1,2,3) or a comma-separated list (e.g. 7,8 or 7,)', defaultDescription: String(d.seeds.length) })
     .option('dataset', { type: 'string', describe: `Dataset: ${DATASET_CHOICES.join(' | ')}`, defaultDescription: d.dataset })
-    .option('data-dir', { type: 'string', describe: 'Folder with the four IDX files (train/t10k images/labels, .gz or not) for --dataset idx' })
+    .option('data-dir', { type: 'string', describe: '--dataset idx: folder with the four IDX files (train/t10k images/labels, .gz or not); --dataset images: folder with one subfolder of images per class' })
+    .option('unlabeled-dir', { type: 'string', describe: '--dataset images: folder of unlabeled images (any subfolders); they join the pool only' })
+    .option('test-dir', { type: 'string', describe: '--dataset images: test images, one subfolder per class (instead of --test-fraction)' })
+    .option('image-size', { type: 'string', describe: '--dataset images: resize every image to N×N pixels', defaultDescription: 'their own size when all agree, else 28' })
+    .option('channels', { type: 'string', describe: '--dataset images: 1 (greyscale) or 3 (RGB)', defaultDescription: '3 when any image is in colour, else 1' })
     .option('csv', { type: 'string', describe: 'CSV file for --dataset csv' })
     .option('label-column', { type: 'string', describe: 'Name of the CSV column holding the class' })
     .option('drop-columns', { type: 'string', describe: 'CSV columns to ignore, comma-separated' })
     .option('impute', { type: 'string', describe: 'Missing CSV values: none (error) | mean (pool mean)', defaultDescription: d.impute })
     .option('download', { type: 'boolean', describe: 'Download a named dataset (mnist, fashion-mnist, kmnist) when its files are missing' })
     .option('cache-dir', { type: 'string', describe: 'Folder for cached stage outputs and datasets', defaultDescription: d.cacheDir })
-    .option('test-fraction', { type: 'string', describe: 'Share of samples held out for testing', defaultDescription: String(d.testFraction) })
+    .option('test-fraction', { type: 'string', describe: 'Share of each class\'s labeled samples held out for testing', defaultDescription: String(d.testFraction) })
     .option('encoder', { type: 'string', describe: `Encoder family: mlp (ReLU layers, linear code) | classic (one sigmoid code layer) | conv (CNN, images only)`, defaultDescription: d.encoder })
     .option('hidden', { type: 'string', describe: 'Width of the mlp encoder\'s last hidden layer', defaultDescription: String(d.hidden) })
     .option('depth', { type: 'string', describe: 'Hidden layers of the mlp encoder (2 → 512-256 with --hidden 256)', defaultDescription: String(d.depth) })
@@ -183,11 +187,16 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   const impute = given('impute');
   if (config.dataset === 'idx') {
     if (dataDir === undefined) throw new UserError('--dataset idx needs --data-dir DIR: the folder holding train-images-idx3-ubyte(.gz) and the other three IDX files.');
-    if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) throw new UserError(`--data-dir ${dataDir} is not a folder: give the folder holding the four IDX files.`);
+    if (!isFolder(dataDir)) throw new UserError(`--data-dir ${dataDir} is not a folder: give the folder holding the four IDX files.`);
+    config.dataDir = path.resolve(dataDir);
+  } else if (config.dataset === 'images') {
+    if (dataDir === undefined) throw new UserError('--dataset images needs --data-dir DIR: a folder with one subfolder of images per class (DIR/<class>/*.png).');
+    if (!isFolder(dataDir)) throw new UserError(`--data-dir ${dataDir} is not a folder: give the folder that holds one subfolder of images per class.`);
     config.dataDir = path.resolve(dataDir);
   } else if (dataDir !== undefined) {
-    throw new UserError(`--data-dir is only used with --dataset idx (the dataset is ${config.dataset}): add --dataset idx or drop --data-dir.`);
+    throw new UserError(`--data-dir is only used with --dataset idx or images (the dataset is ${config.dataset}): add --dataset idx or images, or drop --data-dir.`);
   }
+  readImageOptions(config, given);
   if (config.dataset === 'csv') {
     if (csv === undefined) throw new UserError('--dataset csv needs --csv FILE and --label-column NAME.');
     if (!fs.existsSync(csv) || !fs.statSync(csv).isFile()) throw new UserError(`--csv ${csv} does not exist: give the path of a CSV file.`);
@@ -211,6 +220,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
     config.cacheDir = cacheDir;
   }
   const testFraction = given('test-fraction');
+  if (testFraction !== undefined && config.testDir !== '') throw new UserError('--test-fraction and --test-dir both given: the test set comes from one of them, so give one.');
   if (testFraction !== undefined) config.testFraction = parseNumber('test-fraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
   // Upper bounds keep typos (an extra zero, a depth of 30) from becoming out-of-memory crashes.
   const int = (name: string, key: 'hidden' | 'depth' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pretrainBatchSize' | 'pseudoSteps' | 'pseudoBatchSize' | 'pseudoShift', min: number, max: number) => {
@@ -274,6 +284,32 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   return config;
 }
 
+function isFolder(dir: string): boolean {
+  return fs.existsSync(dir) && fs.statSync(dir).isDirectory();
+}
+
+/** --unlabeled-dir, --test-dir, --image-size and --channels: only for --dataset images. */
+function readImageOptions(config: PipelineConfig, given: (name: string) => string | undefined): void {
+  const options = { 'unlabeled-dir': given('unlabeled-dir'), 'test-dir': given('test-dir'), 'image-size': given('image-size'), channels: given('channels') };
+  if (config.dataset !== 'images') {
+    for (const [name, value] of Object.entries(options)) {
+      if (value !== undefined) throw new UserError(`--${name} is only used with --dataset images (the dataset is ${config.dataset}): add --dataset images or drop --${name}.`);
+    }
+    return;
+  }
+  for (const [name, key] of [['unlabeled-dir', 'unlabeledDir'], ['test-dir', 'testDir']] as const) {
+    const dir = options[name];
+    if (dir === undefined) continue;
+    if (!isFolder(dir)) throw new UserError(`--${name} ${dir} is not a folder: give the folder that holds the ${name === 'test-dir' ? 'test images, one subfolder per class' : 'unlabeled images'}.`);
+    config[key] = path.resolve(dir);
+  }
+  if (options['image-size'] !== undefined) config.imageSize = parseInteger('image-size', options['image-size'], 1, 1024);
+  if (options.channels !== undefined) {
+    if (options.channels.trim() !== '1' && options.channels.trim() !== '3') throw new UserError(`--channels ${options.channels} is not 1 or 3: give 1 (greyscale) or 3 (RGB).`);
+    config.channels = Number(options.channels);
+  }
+}
+
 /** One of a fixed list of names. */
 function parseChoice<T extends string>(name: string, value: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(value)) throw new UserError(`--${name} ${value} is unknown: use one of ${choices.join(', ')}.`);
@@ -334,11 +370,11 @@ function ascendingUnique(name: string, values: number[]): number[] {
   return sorted;
 }
 
-/** Labeled fractions: each in (0, 1]. */
+/** Labeled fractions: each in (0, 1]; "all" is 1 (every labeled example). */
 export function parseFractionList(text: string): number[] {
   const values = splitList('labeled', text).map((item) => {
-    const value = Number(item);
-    if (!Number.isFinite(value)) throw new UserError(`--labeled "${item}" is not a number: give fractions of the pool in (0, 1], e.g. 0.01,0.05,0.1.`);
+    const value = item.toLowerCase() === 'all' ? 1 : Number(item);
+    if (!Number.isFinite(value)) throw new UserError(`--labeled "${item}" is not a number: give fractions of the labeled examples in (0, 1], e.g. 0.01,0.05,0.1, or all.`);
     if (value <= 0 || value > 1) throw new UserError(`--labeled ${item} is not a fraction in (0, 1]: give e.g. 0.01,0.05,0.1 (for label counts use --labels-per-class).`);
     return value;
   });

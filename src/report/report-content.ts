@@ -14,6 +14,7 @@ import { armDescription, count, fixed, fractionText, isBeyondSeed, pct } from '.
 import { publishedComparison } from './published-results.ts';
 import { renderSvg } from './render-chart.ts';
 import type { RunFiles } from './run-files.ts';
+import type { DatasetInfo } from './run-record.ts';
 import { fractionLabel, headline, mainComparison, summarise, summaryTable, type Summary, type TextTable } from './summary.ts';
 
 export interface Figure {
@@ -70,6 +71,16 @@ async function svgFigure(id: string, spec: Parameters<typeof renderSvg>[0] | und
   return { id, kind: 'svg', file: `figures/${id}.svg`, alt, caption, svg: await renderSvg(spec, { name: id }) };
 }
 
+/** How many training examples (labeled and unlabeled) and test examples a run had. */
+export function datasetCountsText(dataset: DatasetInfo, unit: string): string {
+  const unlabeled = dataset.unlabeledSize ?? 0;
+  const labeled = dataset.labeledSize ?? dataset.poolSize - unlabeled;
+  const pool = unlabeled === 0
+    ? `${count(dataset.poolSize)} training ${unit}, all labeled (pretraining uses them as the unlabeled pool)`
+    : `${count(dataset.poolSize)} training ${unit} in the pool: ${count(labeled)} labeled and ${count(unlabeled)} without a label`;
+  return `${pool}, and ${count(dataset.testSize)} held-out labeled test ${unit}`;
+}
+
 /** Build the whole report model from a run's files: numbers, rendered charts, pictures and the words around them. */
 export async function buildReportContent(run: RunFiles): Promise<ReportContent> {
   const { rows, params, curves, confusions, pictures } = run;
@@ -99,7 +110,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
       { kind: 'headline', text: head, tone: toneOf(main) },
       {
         kind: 'paragraph',
-        text: `Dataset ${params.dataset.name}: ${count(params.dataset.poolSize)} training images (the unlabeled pool) and ${count(params.dataset.testSize)} held-out test images, ` +
+        text: `Dataset ${params.dataset.name}: ${datasetCountsText(params.dataset, isImage ? 'images' : 'rows')}, ` +
           `${classNames.length} classes. Labeled examples per run: ${fractionsText}. Seeds: ${summary.seeds.join(', ')}. ` +
           (summary.arms.length <= 1
             ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget${summary.arms.includes('pseudo-label') ? ' (pseudo-label: its own number of steps on labeled and unlabeled batches)' : ''}.`

@@ -29,6 +29,9 @@ export interface DatasetInfo {
   classNames: string[];
   poolSize: number;
   testSize: number;
+  /** Of the pool: examples with a label (the labeled subsets are drawn from these) and without one. Absent in runs before unlabeled data existed (then every pool example was labeled). */
+  labeledSize?: number;
+  unlabeledSize?: number;
   /** Content fingerprint of the loaded data (src/data/cache.ts datasetFingerprint). */
   fingerprint?: string;
 }

@@ -123,6 +123,8 @@ export function checkParams(v: unknown): RunParams {
   };
   if (env.gitCommit !== undefined) params.environment.gitCommit = str(env.gitCommit, 'environment.gitCommit');
   if (ds.fingerprint !== undefined) params.dataset.fingerprint = str(ds.fingerprint, 'dataset.fingerprint');
+  if (ds.labeledSize !== undefined) params.dataset.labeledSize = int(ds.labeledSize, 'dataset.labeledSize');
+  if (ds.unlabeledSize !== undefined) params.dataset.unlabeledSize = int(ds.unlabeledSize, 'dataset.unlabeledSize');
   if (Number.isNaN(Date.parse(params.createdAt))) fail('createdAt', 'an ISO timestamp', params.createdAt);
   return params;
 }

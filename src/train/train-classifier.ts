@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset.ts';
-import { labeledSubset, type Split } from '../data/split.ts';
+import { labeledSubset, splitCounts, type Split } from '../data/split.ts';
 import { accuracyOf, argmaxRows, confusionMatrix, macroF1Of } from '../eval/metrics.ts';
 import type { ArmName, ResultRow } from '../eval/results.ts';
 import { serialiseModel, type SavedModelFiles } from '../artifacts/model-io.ts';
@@ -25,9 +25,9 @@ export interface ClassifierOutcome {
   confusion: ConfusionRecord;
 }
 
-/** The fraction a result row reports: the budget's own, or labeled / pool size for per-class budgets. */
-export function reportedFraction(job: ClassifierJob, labeled: number, poolSize: number): number {
-  return job.budget.kind === 'fraction' ? job.budget.value : labeled / poolSize;
+/** The fraction a result row reports: the budget's own, or for per-class budgets labeled / the labeled examples the pool holds. */
+export function reportedFraction(job: ClassifierJob, labeled: number, labeledAvailable: number): number {
+  return job.budget.kind === 'fraction' ? job.budget.value : labeled / labeledAvailable;
 }
 
 /**
@@ -111,7 +111,7 @@ export async function trainAndEvaluate(options: {
     const truth = Array.from(split.test, (i) => data.y[i]);
     const matrix = confusionMatrix(truth, predicted, job.model.classCount);
     const model = options.saveModel ? await serialiseModel(classifier) : undefined;
-    const fraction = reportedFraction(job, labeled.length, split.pool.length);
+    const fraction = reportedFraction(job, labeled.length, splitCounts(data, split).labeledSize);
     return {
       row: {
         dataset: data.name,
