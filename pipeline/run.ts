@@ -7,8 +7,9 @@
  * dataset and check the label budgets before anything is written. Plan every
  * job of every stage with the content key of its output; run those not
  * already cached (prepare → pretrain → the arms, and the pictures), in
- * parallel worker processes when there are several. Then write the report
- * and say where it is.
+ * parallel worker processes when there are several. Then export one arm's
+ * classifier to <out>/model/ (see export-model.ts), write the report and say
+ * where it is.
  */
 import path from 'node:path';
 import { configFromArgs, parseArgs, runControlFromArgs, type RunControl } from '../src/cli.ts';
@@ -20,6 +21,7 @@ import { runCommand } from '../src/util/command.ts';
 import { isEntryScript } from '../src/util/entry-script.ts';
 import { describeEnvironment } from '../src/util/environment.ts';
 import { describeRunPlan, executePlan } from './execute.ts';
+import { exportModel } from './export-model.ts';
 import { readSplit } from './prepare.ts';
 import { PIPELINE_STAGES } from './registry.ts';
 import { collectRunFiles, writeRunReport } from './report.ts';
@@ -49,6 +51,8 @@ export async function runPipeline(config: PipelineConfig, control: RunControl): 
   const runId = newRunId(startedAt);
   const runDir = config.out || claimRunDir(path.resolve('reports'), runId);
   const split = readSplit(run, jobs.find((job) => job.arm !== undefined)!);
+  const exportedModel = await exportModel(run, jobs, runDir);
+  log.info(`model: the ${exportedModel.arm} classifier (seed ${exportedModel.seed}, ${exportedModel.labeled} labels, test accuracy ${(100 * exportedModel.testAccuracy).toFixed(1)} %) exported to ${path.relative(process.cwd(), path.join(runDir, exportedModel.folder)) || exportedModel.folder}`);
   const stageSeconds: Record<string, number> = {};
   for (const record of records) stageSeconds[record.stage] = (stageSeconds[record.stage] ?? 0) + record.seconds;
   const params: RunParams = {
@@ -59,6 +63,7 @@ export async function runPipeline(config: PipelineConfig, control: RunControl): 
     dataset: { name: dataset.name, inputShape: dataset.inputShape, classNames: dataset.classNames, poolSize: split.pool.length, testSize: split.test.length, ...splitCounts(dataset, split), fingerprint: run.facts.fingerprint },
     stageSeconds,
     totalSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    exportedModel,
   };
   const built = await writeRunReport(runDir, collectRunFiles(store, jobs, params), records);
   log.info(`\n${built.table}\n\n${built.headline}`);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import yargs from 'yargs';
 import { ARM_CHOICES, REFERENCE_ARM } from './arms/index.ts';
 import { BACKEND_CHOICES, DATASET_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type DatasetChoice, type PipelineConfig } from './config.ts';
+import { readConfigFile, type KnownOptions } from './config-file.ts';
 import { UserError } from './errors.ts';
 import { ENCODER_FAMILIES, ENCODER_NAMES } from './models/encoders/index.ts';
 
@@ -17,7 +18,25 @@ export const EPILOG = 'Docs: README.md. Reports go to reports/<run>/report.md; r
 /** The options every stage understands; stage scripts add their own on top. */
 export function pipelineOptions(argv: string[], scriptName: string) {
   const d = DEFAULT_CONFIG;
-  return yargs(argv)
+  const parser = yargs(argv);
+  // Read when parsing, so the options a stage script adds on top are known to config files too.
+  const knownOptions = (): KnownOptions => {
+    // getOptions() is yargs' own (v17) but missing from @types/yargs.
+    const defined = (parser as unknown as { getOptions(): { key: Record<string, unknown>; boolean: string[] } }).getOptions();
+    return { names: Object.keys(defined.key), booleans: defined.boolean };
+  };
+  // yargs rethrows a config error as its own error type with only the message: keep ours.
+  let configProblem: UserError | undefined;
+  const readConfig = (file: string) => {
+    try {
+      return readConfigFile(file, argv, knownOptions());
+    } catch (error) {
+      if (error instanceof UserError) configProblem = error;
+      throw error;
+    }
+  };
+  return parser
+    .config('config', 'Read options from a YAML or JSON file (a run\'s params.json reruns that run); options given here override it', readConfig)
     .scriptName(scriptName)
     .usage('$0 [options]')
     .usage('Compare autoencoder-pretrained classifiers with a baseline trained from scratch, at several amounts of labels.')
@@ -64,6 +83,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('pretrain-learning-rate', { type: 'string', describe: 'Adam learning rate of autoencoder pretraining', defaultDescription: String(d.pretrainLearningRate) })
     .option('backend', { type: 'string', describe: `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`, defaultDescription: d.backend })
     .option('out', { type: 'string', describe: 'Report folder', defaultDescription: 'reports/<run id>' })
+    .option('export-arm', { type: 'string', describe: 'The arm whose classifier goes to <out>/model/ (trained on the most labels, first seed)', defaultDescription: 'pretrained, or the first of --arms' })
     .option('preset', { type: 'string', describe: `Named configuration: ${Object.keys(PRESETS).join(', ')}` })
     .option('quick', { type: 'boolean', describe: 'Tiny smoke-test configuration (same as --preset quick)' })
     .option('jobs', { type: 'string', describe: 'Jobs run at once, each in its own process (results are identical to --jobs 1)', defaultDescription: 'number of cores' })
@@ -76,6 +96,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .example('$0 --quick', 'Smoke test in seconds')
     .example('$0 --arms pretrained,frozen,two-phase,pca,pseudo-label', 'Every arm against the same baseline')
     .example('$0 --encoder conv --noise-type gaussian --noise 0.3', 'Convolutional denoising autoencoder')
+    .example('$0 --config reports/<run>/params.json', 'Rerun a run (options given here override the file)')
     .epilog(EPILOG)
     .strict()
     .version()
@@ -84,7 +105,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .wrap(Math.min(120, process.stdout.columns || 120))
     .exitProcess(false)
     .fail((message, error) => {
-      throw error ?? new UserError(`${message}. See --help.`);
+      throw configProblem ?? error ?? new UserError(`${message}. See --help.`);
     });
 }
 
@@ -229,6 +250,12 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (latentStd !== undefined) config.latentStd = parseNumber('latent-std', latentStd, { min: 0, max: 100 });
   const arms = given('arms');
   if (arms !== undefined) config.arms = parseArms(arms);
+  const exportArm = given('export-arm');
+  if (exportArm !== undefined) {
+    const running = [REFERENCE_ARM.name, ...config.arms];
+    if (!running.includes(exportArm.trim())) throw new UserError(`--export-arm ${exportArm} is not an arm of this run: give one of ${running.join(', ')} (or add it to --arms).`);
+    config.exportArm = exportArm.trim();
+  }
   const headShare = given('head-epoch-share');
   if (headShare !== undefined) config.headEpochShare = parseNumber('head-epoch-share', headShare, { min: 0, max: 1 });
   const lrFactor = given('encoder-lr-factor');

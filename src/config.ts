@@ -96,6 +96,11 @@ export interface PipelineConfig {
   backend: BackendChoice;
   /** Folder the report goes into; empty means reports/<run id>. */
   out: string;
+  /**
+   * The arm whose classifier the run exports to <out>/model/ (the one trained on the largest label
+   * budget of the first seed); '' = pretrained when it runs, else the first of `arms`.
+   */
+  exportArm: string;
   quiet: boolean;
 }
 
@@ -143,6 +148,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   pretrainLearningRate: 0.001,
   backend: 'auto',
   out: '',
+  exportArm: '',
   quiet: false,
 };
 

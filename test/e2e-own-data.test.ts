@@ -9,9 +9,9 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { readResultsCsv } from '../src/report/run-files.ts';
 import type { ConfusionRecord, RunParams, RunPictures } from '../src/report/run-record.ts';
-import { createRng } from '../src/util/rng.ts';
 import { runCli, tempFolder } from './fixtures/cli.ts';
 import { writeImageFolder } from './fixtures/image-folder.ts';
+import { writePartlyLabeledCsv } from './fixtures/partly-labeled-csv.ts';
 
 const TINY = ['--seeds', '1', '--pretrain-epochs', '2', '--finetune-epochs', '4', '--hidden', '16', '--latent', '4', '--jobs', '1'];
 
@@ -62,18 +62,6 @@ test('RGB images through the conv encoder with shifts, scored on --test-dir; the
   assert.deepEqual([params.dataset.poolSize, params.dataset.labeledSize, params.dataset.unlabeledSize], [36, 36, 0]);
   assert.ok(fs.existsSync(path.join(cwd, 'rgb', 'figures', 'reconstructions.png')));
 });
-
-/** 90 rows, 3 classes, 3 features; rows 60… have an empty label cell. */
-function writePartlyLabeledCsv(file: string, labeledRows = 60): void {
-  const rng = createRng(8);
-  const lines = ['x,y,z,kind'];
-  for (let i = 0; i < 90; i++) {
-    const c = i % 3;
-    const f = [0, 1, 2].map((k) => ((k === c ? 4 : 0) + rng.next()).toFixed(3));
-    lines.push([...f, i < labeledRows ? ['ant', 'bee', 'cat'][c] : ''].join(','));
-  }
-  fs.writeFileSync(file, `${lines.join('\n')}\n`);
-}
 
 test('--dataset csv: rows with an empty label cell are unlabeled pool rows', async () => {
   writePartlyLabeledCsv(path.join(cwd, 'partly.csv'));

@@ -12,8 +12,8 @@ import { UNLABELED, type Dataset } from './dataset.ts';
 
 const MAGIC = Buffer.from('SEMISUPC', 'latin1');
 /** Bump when the file layout or a loader's decoding changes, so old cache files stop matching. */
-/** 2: y may hold UNLABELED (−1) rows; the header carries the loader's warnings. */
-export const CACHE_FORMAT_VERSION = 2;
+/** 2: y may hold UNLABELED (−1) rows; the header carries the loader's warnings. 3: and tables' feature names. */
+export const CACHE_FORMAT_VERSION = 3;
 
 interface CacheHeader {
   format: number;
@@ -23,6 +23,7 @@ interface CacheHeader {
   classNames: string[];
   officialTrainCount: number | null;
   warnings: string[];
+  featureNames: string[] | null;
   samples: number;
   xEncoding: 'u8' | 'f32';
   xBytes: number;
@@ -119,6 +120,7 @@ export async function writeDatasetCache(file: string, dataset: Dataset): Promise
     classNames: dataset.classNames,
     officialTrainCount: dataset.officialTrainCount ?? null,
     warnings: dataset.warnings ?? [],
+    featureNames: dataset.featureNames ?? null,
     samples: dataset.y.length,
     xEncoding: bytes ? 'u8' : 'f32',
     xBytes: xPayload.byteLength,
@@ -181,6 +183,7 @@ export async function readDatasetCache(file: string): Promise<Dataset | undefine
     const dataset: Dataset = { name: header.name, x, y, inputShape: header.inputShape, classNames: header.classNames };
     if (header.officialTrainCount !== null) dataset.officialTrainCount = header.officialTrainCount;
     if (header.warnings.length > 0) dataset.warnings = header.warnings;
+    if (header.featureNames !== null) dataset.featureNames = header.featureNames;
     return dataset;
   } catch {
     return undefined;

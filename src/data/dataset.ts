@@ -17,6 +17,8 @@ export interface Dataset {
   inputShape: number[];
   /** Human-readable name per class index. */
   classNames: string[];
+  /** Tables: the name of each feature column, in feature order (predicting on a CSV finds them by name). */
+  featureNames?: string[];
   /**
    * Where the dataset comes with an official test set (IDX files), the number
    * of leading samples that form the training pool; the rest are the test set.

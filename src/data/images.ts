@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { UserError } from '../errors.ts';
+import { mapLimited } from '../util/concurrency.ts';
 import { sortClassNames, UNLABELED, type Dataset } from './dataset.ts';
 
 // Many small images, each decoded on one libuv thread: libvips' own threads per image and its
@@ -145,20 +146,6 @@ export function listImageFolders(options: ImageFolderOptions): ImageListing {
   return { classNames, train, test, warnings };
 }
 
-/** Run `task` over `items` with at most `limit` running at once; results in item order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 /** The first line of a decoder's message (libvips adds one line per warning). */
 function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0].replace(/:\s*$/, '');
@@ -175,7 +162,7 @@ async function attempt<T>(run: () => Promise<T>): Promise<Outcome<T>> {
 }
 
 /** What the pixels become: the size and the number of channels. */
-interface Target { width: number; height: number; channels: 1 | 3 }
+export interface ImageTarget { width: number; height: number; channels: 1 | 3 }
 
 /** The images' own size when every image has the same, else FALLBACK_IMAGE_SIZE square (and a note saying so). */
 function commonSize(headers: Metadata[], notes: string[]): { width: number; height: number } {
@@ -206,8 +193,12 @@ function firstChannel(image: Buffer): Buffer {
   return grey;
 }
 
-/** Decode one image to `target` as bytes (height × width × channels, row-major). */
-async function decodeImage(file: string, target: Target): Promise<Buffer> {
+/**
+ * Decode one image file to `target` as bytes (height × width × channels, row-major): upright by its
+ * EXIF orientation, alpha dropped, greyscale or sRGB, stretched to the size. Training and
+ * prediction both decode through here, so an exported model sees its inputs as it was trained.
+ */
+export async function decodeImage(file: string, target: ImageTarget): Promise<Buffer> {
   // Read synchronously here rather than by libvips or fs.promises: for small files, far less work than their threads.
   let image = sharp(readFileSync(file), { autoOrient: true }).removeAlpha();
   image = target.channels === 1 ? image.greyscale() : image.toColourspace('srgb');
@@ -250,7 +241,7 @@ export async function decodeImageFolders(listing: ImageListing, options: ImageFo
   }
   // Without --channels, decode in colour and keep one channel if every image turns out grey: the
   // stored format cannot tell (WebP and many JPEGs store grey pictures as RGB).
-  const target: Target = { ...size, channels: options.channels ?? 3 };
+  const target: ImageTarget = { ...size, channels: options.channels ?? 3 };
   let pixels = await mapLimited(files.map((file, i) => ({ file, i })), inFlight, async ({ file, i }) => {
     if (failed.has(i)) return undefined;
     const decoded = await attempt(() => decodeImage(file.path, target));

@@ -229,7 +229,22 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     });
   }
 
-  // 9. Configuration, environment, timings
+  // 9. The exported classifier
+  const exported = params.exportedModel;
+  if (exported) {
+    sections.push({
+      id: 'exported-model',
+      title: 'Exported model',
+      blocks: [{
+        kind: 'paragraph',
+        text: `The folder ${exported.folder}/ beside this report holds the ${exported.arm} classifier of seed ${exported.seed}, trained on ${count(exported.labeled)} labeled examples (${fractionText(exported.fraction)}): ` +
+          `a tfjs LayersModel (model.json, weights.bin) with labels.json and preprocessing.json. Its accuracy on the ${count(params.dataset.testSize)} held-out test ${isImage ? 'images' : 'rows'} is ${pct(100 * exported.testAccuracy)}. ` +
+          `Classify new ${isImage ? 'images' : 'rows'} with npm run predict -- --model <this folder>/${exported.folder} FILES…; rerun this run with npm run pipeline -- --config <this folder>/params.json.`,
+      }],
+    });
+  }
+
+  // 10. Configuration, environment, timings
   const env = params.environment;
   // Stage seconds are summed over a stage's jobs, which may have run side by side: shares are of the summed work, not of the wall time.
   const workSeconds = Object.values(params.stageSeconds).reduce((a, b) => a + b, 0);

@@ -36,6 +36,19 @@ export interface RunParams {
   /** Seconds of work per stage: the sum over the stage's jobs run this time (cached jobs count 0; parallel jobs overlap). */
   stageSeconds: Record<string, number>;
   totalSeconds: number;
+  /** The classifier the run exported (absent in runs from before exporting). */
+  exportedModel?: ExportedModelInfo;
+}
+
+/** Which classifier a run exported to its model folder, and its test accuracy. */
+export interface ExportedModelInfo {
+  /** The folder inside the run folder. */
+  folder: string;
+  arm: string;
+  seed: number;
+  labeled: number;
+  fraction: number;
+  testAccuracy: number;
 }
 
 export interface ConfusionRecord {
