@@ -28,19 +28,24 @@ import { latestRunDir } from '../src/report/index-page.ts';
 /** Gather a finished run's files from the artifact store: every arm job's result, curve and confusion matrix, the encoders' curves, and the pictures. */
 export function collectRunFiles(store: ArtifactStore, jobs: readonly Job[], params: RunParams): RunFiles {
   const armJobs = jobs.filter((job): job is Job & { arm: ArmName } => job.arm !== undefined);
-  const scored = armJobs.map((job) => ({ job, score: store.readJson<ClassifierScore>(job.stage, job.key, 'score.json') }));
+  const scored = armJobs.map((job) => {
+    const score = store.readJson<ClassifierScore>(job.stage, job.key, 'score.json');
+    if (!score.test) throw new Error(`${job.id}: its output has no test score (a tuning trial filed as an arm job?)`);
+    return { job, score, test: score.test };
+  });
   const pretrainJobs = jobs.filter((job) => job.stage === pretrainStage.name);
   const picturesJob = jobs.find((job) => job.stage === picturesStage.name);
   return {
-    rows: scored.map(({ job, score }) => ({
+    rows: scored.map(({ job, score, test }) => ({
       // A cached result keeps no dataset name: the same data may have been loaded under another name.
       dataset: params.dataset.name,
       seed: job.seed,
       fraction: score.fraction,
       labeled: score.labeled,
       arm: job.arm,
-      accuracy: score.accuracy,
-      macroF1: score.macroF1,
+      accuracy: test.accuracy,
+      macroF1: test.macroF1,
+      valAccuracy: score.valAccuracy ?? NaN,
       epochs: score.epochs,
       trainSeconds: score.trainSeconds,
       backend: score.backend,
@@ -50,7 +55,7 @@ export function collectRunFiles(store: ArtifactStore, jobs: readonly Job[], para
       ...pretrainJobs.map((job) => store.readJson<TrainingCurve>(job.stage, job.key, 'curve.json')),
       ...scored.map(({ job, score }) => ({ seed: job.seed, model: job.arm, fraction: score.fraction, epochs: store.readJson<EpochLog[]>(job.stage, job.key, 'curve.json') })),
     ],
-    confusions: scored.map(({ job, score }) => ({ seed: job.seed, fraction: score.fraction, arm: job.arm, matrix: score.confusion })),
+    confusions: scored.map(({ job, score, test }) => ({ seed: job.seed, fraction: score.fraction, arm: job.arm, matrix: test.confusion })),
     pictures: picturesJob ? store.readJson<RunPictures>(picturesJob.stage, picturesJob.key, 'pictures.json') : undefined,
   };
 }

@@ -12,10 +12,13 @@
  * where it is.
  */
 import path from 'node:path';
-import { configFromArgs, parseArgs, runControlFromArgs, type RunControl } from '../src/cli.ts';
-import type { PipelineConfig } from '../src/config.ts';
+import { writeFileAtomic } from '../src/artifacts/atomic.ts';
+import { configFromArgs, parseArgs, runControlFromArgs, settingSources, type RunControl, type SettingSources } from '../src/cli.ts';
+import { PRESETS, type PipelineConfig } from '../src/config.ts';
+import type { Job } from '../src/jobs/job.ts';
+import type { JobRecord } from '../src/jobs/runner.ts';
+import type { RunParams, TuningRecord } from '../src/report/run-record.ts';
 import { splitCounts } from '../src/data/split.ts';
-import type { RunParams } from '../src/report/run-record.ts';
 import { claimRunDir, newRunId } from '../src/report/run-folder.ts';
 import { runCommand } from '../src/util/command.ts';
 import { isEntryScript } from '../src/util/entry-script.ts';
@@ -25,47 +28,65 @@ import { exportModel } from './export-model.ts';
 import { readSplit } from './prepare.ts';
 import { PIPELINE_STAGES } from './registry.ts';
 import { collectRunFiles, writeRunReport } from './report.ts';
-import { planJobs, startRun } from './start-run.ts';
+import { planJobs, startRun, type StartedRun } from './start-run.ts';
 
 /** Parse argv, run, and exit with the CLI's codes: 0 done, 2 bad input, 1 a bug. */
 export async function main(argv: string[]): Promise<void> {
   await runCommand(async () => {
     const args = await parseArgs(argv, 'npm run pipeline --');
     if (args === null) return;
-    await runPipeline(configFromArgs(args), runControlFromArgs(args));
+    await runPipeline(configFromArgs(args), runControlFromArgs(args), settingSources(args));
   });
 }
 
-export async function runPipeline(config: PipelineConfig, control: RunControl): Promise<void> {
+export async function runPipeline(config: PipelineConfig, control: RunControl, sources: SettingSources): Promise<void> {
   const startedAt = new Date();
   const run = await startRun(config);
-  const { log, store, dataset } = run;
   const jobs = planJobs(run, PIPELINE_STAGES);
   if (control.dryRun) {
-    describeRunPlan(run, jobs, PIPELINE_STAGES, control).forEach((line) => log.always(line));
+    describeRunPlan(run, jobs, PIPELINE_STAGES, control).forEach((line) => run.log.always(line));
     return;
   }
   const records = await executePlan(run, jobs, PIPELINE_STAGES, control);
+  await reportRun(run, jobs, records, { startedAt, sources });
+}
 
+/** What a run's report records besides its jobs: when it started, how its settings were chosen, and what tuning kept. */
+export interface RunRecordExtras {
+  startedAt: Date;
+  sources: SettingSources;
+  tuning?: TuningRecord;
+  /** Files to write into the run folder before the report is built (tuning.csv). */
+  files?: Record<string, string>;
+}
+
+/** Write the run's files and report into its folder, and say where it is. */
+export async function reportRun(run: StartedRun, jobs: readonly Job[], records: JobRecord[], extras: RunRecordExtras): Promise<void> {
+  const { config, log, dataset } = run;
   log.header('report');
-  const runId = newRunId(startedAt);
+  const runId = newRunId(extras.startedAt);
   const runDir = config.out || claimRunDir(path.resolve('reports'), runId);
   const split = readSplit(run, jobs.find((job) => job.arm !== undefined)!);
   const exportedModel = await exportModel(run, jobs, runDir);
   log.info(`model: the ${exportedModel.arm} classifier (seed ${exportedModel.seed}, ${exportedModel.labeled} labels, test accuracy ${(100 * exportedModel.testAccuracy).toFixed(1)} %) exported to ${path.relative(process.cwd(), path.join(runDir, exportedModel.folder)) || exportedModel.folder}`);
   const stageSeconds: Record<string, number> = {};
   for (const record of records) stageSeconds[record.stage] = (stageSeconds[record.stage] ?? 0) + record.seconds;
+  const { preset, selection } = extras.sources;
   const params: RunParams = {
     runId,
-    createdAt: startedAt.toISOString(),
+    createdAt: extras.startedAt.toISOString(),
     config: { ...config } as unknown as Record<string, unknown>,
+    preset: preset === null ? null : { name: preset, chosenOn: PRESETS[preset].chosenOn },
+    selection,
+    ...(extras.tuning ? { tuning: extras.tuning } : {}),
     environment: describeEnvironment(run.backend),
     dataset: { name: dataset.name, inputShape: dataset.inputShape, classNames: dataset.classNames, poolSize: split.pool.length, testSize: split.test.length, ...splitCounts(dataset, split), fingerprint: run.facts.fingerprint },
     stageSeconds,
-    totalSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    totalSeconds: (Date.now() - extras.startedAt.getTime()) / 1000,
     exportedModel,
   };
-  const built = await writeRunReport(runDir, collectRunFiles(store, jobs, params), records);
+  for (const [name, text] of Object.entries(extras.files ?? {})) await writeFileAtomic(path.join(runDir, name), text);
+  const built = await writeRunReport(runDir, collectRunFiles(run.store, jobs, params), records);
   log.info(`\n${built.table}\n\n${built.headline}`);
   log.always(`report written to ${path.relative(process.cwd(), built.htmlPath) || built.htmlPath} (and report.md beside it)`);
 }

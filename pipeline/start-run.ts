@@ -42,7 +42,7 @@ export async function startRun(config: PipelineConfig): Promise<StartedRun> {
     onNote: (note) => log.info(note),
   });
   for (const warning of dataset.warnings ?? []) log.warn(warning);
-  validateSplitPlan(dataset, config.testFraction, budgetsOf(config));
+  validateSplitPlan(dataset, config.testFraction, budgetsOf(config), config.validation);
   const facts = datasetFactsOf(dataset);
   const { unlabeled } = labelCounts(dataset);
   log.info(`dataset: ${dataset.name}, ${dataset.y.length} samples${unlabeled > 0 ? ` (${unlabeled} unlabeled)` : ''}, ${describeShape(dataset)}, ${facts.classCount} classes (${((Date.now() - loadStarted) / 1000).toFixed(1)} s)`);

@@ -23,7 +23,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
   const knownOptions = (): KnownOptions => {
     // getOptions() is yargs' own (v17) but missing from @types/yargs.
     const defined = (parser as unknown as { getOptions(): { key: Record<string, unknown>; boolean: string[] } }).getOptions();
-    return { names: Object.keys(defined.key), booleans: defined.boolean };
+    return { names: Object.keys(defined.key), booleans: defined.boolean, fields: CONFIG_OPTIONS };
   };
   // yargs rethrows a config error as its own error type with only the message: keep ours.
   let configProblem: UserError | undefined;
@@ -42,6 +42,8 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .usage('Compare autoencoder-pretrained classifiers with a baseline trained from scratch, at several amounts of labels.')
     .option('labeled', { type: 'string', describe: 'Labeled fractions of the labeled examples in the training pool, comma-separated (all or 1: every one)', defaultDescription: d.labeled.join(',') })
     .option('labels-per-class', { type: 'string', describe: 'Labeled examples per class, comma-separated (instead of --labeled)' })
+    .option('validation', { type: 'string', describe: 'Labeled examples per class held out for validation (never trained on; 0 = none)', defaultDescription: String(d.validation) })
+    .option('select-epoch', { type: 'string', describe: 'Weights scored on test, the same rule for every arm: last | best-val (the epoch with the best validation accuracy)', defaultDescription: d.selectEpoch })
     .option('seeds', { type: 'string', describe: 'Number of seeds (e.g. 3 → seeds 1,2,3) or a comma-separated list (e.g. 7,8 or 7,)', defaultDescription: String(d.seeds.length) })
     .option('dataset', { type: 'string', describe: `Dataset: ${DATASET_CHOICES.join(' | ')}`, defaultDescription: d.dataset })
     .option('data-dir', { type: 'string', describe: '--dataset idx: folder with the four IDX files (train/t10k images/labels, .gz or not); --dataset images: folder with one subfolder of images per class' })
@@ -83,7 +85,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('pretrain-learning-rate', { type: 'string', describe: 'Adam learning rate of autoencoder pretraining', defaultDescription: String(d.pretrainLearningRate) })
     .option('backend', { type: 'string', describe: `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`, defaultDescription: d.backend })
     .option('out', { type: 'string', describe: 'Report folder', defaultDescription: 'reports/<run id>' })
-    .option('export-arm', { type: 'string', describe: 'The arm whose classifier goes to <out>/model/ (trained on the most labels, first seed)', defaultDescription: 'pretrained, or the first of --arms' })
+    .option('export-arm', { type: 'string', describe: 'The arm whose classifier goes to <out>/model/ (trained on the most labels, first seed)', defaultDescription: 'the best on validation (without validation: pretrained, or the first of --arms)' })
     .option('preset', { type: 'string', describe: `Named configuration: ${Object.keys(PRESETS).join(', ')}` })
     .option('quick', { type: 'boolean', describe: 'Tiny smoke-test configuration (same as --preset quick)' })
     .option('jobs', { type: 'string', describe: 'Jobs run at once, each in its own process (results are identical to --jobs 1)', defaultDescription: 'number of cores' })
@@ -111,10 +113,10 @@ export function pipelineOptions(argv: string[], scriptName: string) {
 
 export type ParsedArgs = Record<string, unknown>;
 
-/** Parse argv; returns null when yargs handled --help or --version (it has printed them). */
-export async function parseArgs(argv: string[], scriptName: string): Promise<ParsedArgs | null> {
+/** Parse argv (with a command's own options added by `extend`); returns null when yargs handled --help or --version (it has printed them). */
+export async function parseArgs(argv: string[], scriptName: string, extend: (options: ReturnType<typeof pipelineOptions>) => ReturnType<typeof pipelineOptions> = (o) => o): Promise<ParsedArgs | null> {
   let handled = false;
-  const parser = pipelineOptions(argv, scriptName);
+  const parser = extend(pipelineOptions(argv, scriptName));
   const args = (await parser.parseAsync(argv, {}, (error, _argv, output) => {
     if (output && !error) {
       handled = true;
@@ -144,6 +146,50 @@ export function runControlFromArgs(args: ParsedArgs): RunControl {
   return { dryRun: Boolean(args['dry-run']), force: value === undefined ? [] : value === '' || value === 'all' ? 'all' : [value], jobs };
 }
 
+/** The command-line option that sets each setting of the config. */
+export const CONFIG_OPTIONS: Record<keyof PipelineConfig, string> = {
+  dataset: 'dataset', dataDir: 'data-dir', csv: 'csv', labelColumn: 'label-column', dropColumns: 'drop-columns', impute: 'impute',
+  download: 'download', cacheDir: 'cache-dir', testFraction: 'test-fraction', labeled: 'labeled', labelsPerClass: 'labels-per-class',
+  validation: 'validation', selectEpoch: 'select-epoch', seeds: 'seeds', encoder: 'encoder', hidden: 'hidden', depth: 'depth',
+  latent: 'latent', noise: 'noise', noiseType: 'noise-type', latentStd: 'latent-std', arms: 'arms', headEpochShare: 'head-epoch-share',
+  encoderLearningRateFactor: 'encoder-lr-factor', pseudoSteps: 'pseudo-steps', pseudoBatchSize: 'pseudo-batch-size',
+  pseudoThreshold: 'pseudo-threshold', pseudoWeight: 'pseudo-weight', pseudoRamp: 'pseudo-ramp', pseudoNoise: 'pseudo-noise',
+  pseudoShift: 'pseudo-shift', pseudoDecay: 'pseudo-decay', pretrainEpochs: 'pretrain-epochs', finetuneEpochs: 'finetune-epochs',
+  batchSize: 'batch-size', augmentShift: 'augment-shift', pretrainBatchSize: 'pretrain-batch-size', learningRate: 'learning-rate',
+  pretrainLearningRate: 'pretrain-learning-rate', backend: 'backend', out: 'out', quiet: 'quiet',
+  unlabeledDir: 'unlabeled-dir', testDir: 'test-dir', imageSize: 'image-size', channels: 'channels', exportArm: 'export-arm',
+};
+
+/** How a setting got its value: the built-in default, a preset, the user's options, or tuning on the validation set. */
+export type SettingSource = 'default' | 'preset' | 'user' | 'validation';
+
+/** The preset a run used (if any) and where each of its settings came from, for params.json and the report. */
+export interface SettingSources {
+  preset: string | null;
+  selection: Record<keyof PipelineConfig, SettingSource>;
+}
+
+export function settingSources(args: ParsedArgs): SettingSources {
+  const preset = args.quick ? 'quick' : typeof args.preset === 'string' ? args.preset : null;
+  const fromPreset = preset !== null && preset in PRESETS ? PRESETS[preset].settings : {};
+  const perClassGiven = args['labels-per-class'] !== undefined || args.labeled !== undefined;
+  const selection = Object.fromEntries((Object.keys(CONFIG_OPTIONS) as (keyof PipelineConfig)[]).map((key) => {
+    const given = args[CONFIG_OPTIONS[key]] !== undefined || ((key === 'labeled' || key === 'labelsPerClass') && perClassGiven);
+    return [key, given ? 'user' : key in fromPreset ? 'preset' : 'default'];
+  })) as Record<keyof PipelineConfig, SettingSource>;
+  return { preset, selection };
+}
+
+/** Parsed options with `settings` (config keys) given as their options, so tuned values pass the options' own checks. */
+export function withSettings(args: ParsedArgs, settings: Record<string, number | string>): ParsedArgs {
+  const options = Object.entries(settings).map(([key, value]) => {
+    const flag = CONFIG_OPTIONS[key as keyof PipelineConfig];
+    if (!flag) throw new Error(`no option sets "${key}"`);
+    return [flag, String(value)];
+  });
+  return { ...args, ...Object.fromEntries(options) };
+}
+
 /** Resolve parsed options into a validated PipelineConfig: defaults ← preset ← explicit options. */
 export function configFromArgs(args: ParsedArgs): PipelineConfig {
   const presetName = args.quick ? 'quick' : (args.preset as string | undefined);
@@ -155,7 +201,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
     if (!(presetName in PRESETS)) {
       throw new UserError(`--preset ${presetName} is unknown: use one of ${Object.keys(PRESETS).join(', ')}.`);
     }
-    preset = PRESETS[presetName];
+    preset = PRESETS[presetName].settings;
   }
   const config: PipelineConfig = { ...DEFAULT_CONFIG, ...preset };
   const given = (name: string): string | undefined => {
@@ -177,6 +223,13 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (perClass !== undefined) {
     config.labelsPerClass = parseIntegerList('labels-per-class', perClass, 1);
     config.labeled = [];
+  }
+  const validation = given('validation');
+  if (validation !== undefined) config.validation = parseInteger('validation', validation, 0, 100_000);
+  const selectEpoch = given('select-epoch');
+  if (selectEpoch !== undefined) config.selectEpoch = parseChoice('select-epoch', selectEpoch, ['last', 'best-val'] as const);
+  if (config.selectEpoch === 'best-val' && config.validation === 0) {
+    throw new UserError('--select-epoch best-val needs a validation set: give --validation K (K > 0 labeled examples per class) or use --select-epoch last.');
   }
   const seeds = given('seeds');
   if (seeds !== undefined) config.seeds = parseSeeds(seeds);

@@ -14,9 +14,6 @@ import { parse as parseYaml } from 'yaml';
 import { DEFAULT_CONFIG, type PipelineConfig } from './config.ts';
 import { UserError } from './errors.ts';
 
-/** Config fields whose option is not simply their name in kebab-case. */
-const FIELD_OPTIONS: Partial<Record<keyof PipelineConfig, string>> = { encoderLearningRateFactor: 'encoder-lr-factor' };
-
 /** Options that choose the same thing in two ways: one given on the command line drops the others from the file. */
 const ALTERNATIVES = [['labeled', 'labels-per-class'], ['quick', 'preset'], ['test-fraction', 'test-dir']];
 
@@ -30,6 +27,8 @@ export interface KnownOptions {
   names: readonly string[];
   /** Those that are on/off switches. */
   booleans: readonly string[];
+  /** The option that sets each config field (src/cli.ts CONFIG_OPTIONS). */
+  fields: Readonly<Record<string, string>>;
 }
 
 /** The option each accepted key stands for: option names, their camelCase forms, and the config's field names. */
@@ -39,7 +38,7 @@ export function optionKeys(known: KnownOptions): Map<string, string> {
     keys.set(name, name);
     keys.set(camel(name), name);
   }
-  for (const [field, option] of Object.entries(FIELD_OPTIONS)) keys.set(field, option);
+  for (const [field, option] of Object.entries(known.fields)) keys.set(field, option);
   return keys;
 }
 

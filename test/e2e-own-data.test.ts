@@ -24,7 +24,7 @@ before(async () => {
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 
 test('--dataset images with --unlabeled-dir: the corrupt file is one warning, unlabeled images only join the pool, the report counts them', async () => {
-  const args = ['--dataset', 'images', '--data-dir', 'photos/labeled', '--unlabeled-dir', 'photos/unlabeled', '--test-fraction', '0.25', '--labeled', '0.5,all', ...TINY, '--out', 'r'];
+  const args = ['--dataset', 'images', '--data-dir', 'photos/labeled', '--unlabeled-dir', 'photos/unlabeled', '--test-fraction', '0.25', '--validation', '2', '--labeled', '0.5,all', ...TINY, '--out', 'r'];
   const result = await runCli('run.ts', args, cwd);
   assert.equal(result.code, 0, result.stderr);
   const warnings = result.stderr.trim().split('\n');
@@ -36,7 +36,8 @@ test('--dataset images with --unlabeled-dir: the corrupt file is one warning, un
   // 12 labeled images per class: 3 each to the test set, 9 each to the pool beside the 30 unlabeled.
   assert.deepEqual([params.dataset.testSize, params.dataset.poolSize, params.dataset.labeledSize, params.dataset.unlabeledSize], [9, 57, 27, 30]);
   const rows = await readResultsCsv(path.join(cwd, 'r', 'results.csv'));
-  assert.deepEqual([...new Set(rows.map((row) => row.labeled))].sort((a, b) => a - b), [14, 27], '0.5 and all of the 27 labeled pool images');
+  // 0.5 of the 27 labeled pool images, and all of them but the 2 × 3 held back for validation.
+  assert.deepEqual([...new Set(rows.map((row) => row.labeled))].sort((a, b) => a - b), [14, 21]);
   assert.deepEqual(rows.map((row) => row.fraction).filter((f, i, all) => all.indexOf(f) === i).sort(), [0.5, 1]);
   const report = fs.readFileSync(path.join(cwd, 'r', 'report.md'), 'utf8');
   assert.match(report, /57 training images in the pool: 27 labeled and 30 without a label, and 9 held-out labeled test images/);
@@ -70,7 +71,7 @@ test('--dataset csv: rows with an empty label cell are unlabeled pool rows', asy
   const params = readJson<RunParams>(path.join(cwd, 'csv', 'params.json'));
   assert.deepEqual([params.dataset.testSize, params.dataset.labeledSize, params.dataset.unlabeledSize], [12, 48, 30]);
   const rows = await readResultsCsv(path.join(cwd, 'csv', 'results.csv'));
-  assert.ok(rows.every((row) => row.labeled === 48));
+  assert.ok(rows.every((row) => row.labeled === 48 - 3 * 5), 'all labeled pool rows but the 5 per class held back for validation');
   assert.match(fs.readFileSync(path.join(cwd, 'csv', 'report.md'), 'utf8'), /78 training rows in the pool: 48 labeled and 30 without a label, and 12 held-out labeled test rows/);
 });
 

@@ -27,9 +27,18 @@ test('a --quick run of the real CLI writes a complete report', async () => {
   assert.deepEqual([...new Set(rows.map((r) => r.arm))].sort(), ['baseline', 'pretrained']);
   assert.equal(rows.length, 2 * 2, 'one row per seed × fraction × arm (1 seed, 2 fractions)');
   for (const row of rows) assert.ok(row.accuracy > 0.3 && row.accuracy <= 1, `accuracy ${row.accuracy}`);
+  // The default validation split (5 per class) is scored: every row has its validation accuracy.
+  assert.ok(header.includes('valAccuracy'));
+  for (const row of rows) assert.ok(row.valAccuracy >= 0 && row.valAccuracy <= 1, `valAccuracy ${row.valAccuracy}`);
+  const summaryHeader = fs.readFileSync(path.join(out, 'summary.csv'), 'utf8').split('\n')[0].split(',');
+  assert.ok(summaryHeader.includes('p_holm'), 'summary.csv lacks p_holm');
   const params = JSON.parse(fs.readFileSync(path.join(out, 'params.json'), 'utf8'));
   assert.ok(['tensorflow', 'wasm', 'cpu'].includes(params.environment.backend));
   assert.equal(params.config.pretrainEpochs, 4);
+  assert.deepEqual(params.preset, { name: 'quick', chosenOn: 'none' });
+  assert.equal(params.selection.pretrainEpochs, 'preset');
+  assert.equal(params.selection.out, 'user');
+  assert.equal(params.selection.learningRate, 'default');
   const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
   assert.match(report, /pretrain/i);
   assert.ok(fs.existsSync(path.join(cwd, 'data', 'pretrain')), 'stage outputs are cached under data/');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { checkLabeledExamples, labeledSubset, makeSplit, splitCounts, validateSplitPlan, type LabelBudget } from '../src/data/split.ts';
+import { checkLabeledExamples, labeledSubset, makeSplit, splitCounts, validateSplitPlan, validationSubset, type LabelBudget } from '../src/data/split.ts';
 import { UNLABELED } from '../src/data/dataset.ts';
 import { UserError } from '../src/errors.ts';
 import { loadEmbeddedMnist } from '../src/data/embedded.ts';
@@ -142,4 +142,35 @@ test('too few labeled examples: none at all, or a class too small for the test s
   checkLabeledExamples({ ...data, y }, 0.4); // round(0.8) = 1 test example, 1 to train: enough
   // With an official test set the training part needs no test share.
   checkLabeledExamples({ ...data, y, officialTrainCount: 25 }, 0.2);
+});
+
+test('the validation set: K per class from the pool, disjoint from the test set and from every labeled subset, the same whatever the budgets', () => {
+  const split = makeSplit(digits, 2, 0.2);
+  const validation = validationSubset(split, 5);
+  assert.deepEqual(classCounts(validation, digits.y, 10), new Array(10).fill(5));
+  const pool = new Set(split.pool);
+  const test = new Set(split.test);
+  for (const i of validation) assert.ok(pool.has(i) && !test.has(i), `validation row ${i} is not an unlabeled pool row`);
+  const held = new Set(validation);
+  for (const budget of [...fractions, { kind: 'perClass' as const, value: 100 }]) {
+    const labeled = labeledSubset(split, budget, digits.classNames, 5);
+    for (const i of labeled) assert.ok(!held.has(i), `${budget.kind} ${budget.value}: row ${i} is both labeled and validation`);
+    // Holding validation back moves no labeled example: the subsets are those of a run without it.
+    assert.deepEqual(labeled, labeledSubset(split, budget, digits.classNames));
+  }
+  assert.deepEqual(validationSubset(makeSplit(digits, 2, 0.2), 5), validation, 'seeded');
+  assert.equal(validationSubset(split, 0).length, 0);
+});
+
+test('budgets that would reach the validation examples are one-line UserErrors that say what works', () => {
+  const tiny = tinyImageDataset(30, 4);
+  // 24 pool examples per class; with 5 held for validation, at most 19 can be labeled.
+  validateSplitPlan(tiny, 0.2, [{ kind: 'perClass', value: 19 }], 5);
+  assert.throws(() => validateSplitPlan(tiny, 0.2, [{ kind: 'perClass', value: 20 }], 5), /besides its 5 validation examples \(19\): give at most 19 or lower --validation\.$/);
+  assert.throws(() => validateSplitPlan(tiny, 0.2, [{ kind: 'fraction', value: 0.9 }], 5), (error: unknown) => error instanceof UserError
+    && /^--labeled 0.9 needs 2\d labeled examples of class "c\d", but the pool has 19 besides its 5 validation examples: give a smaller fraction or lower --validation\.$/.test(error.message));
+  // --labeled all (1) is every labeled example besides the validation ones.
+  const split = makeSplit(tiny, 0, 0.2);
+  assert.equal(labeledSubset(split, { kind: 'fraction', value: 1 }, tiny.classNames, 5).length, 4 * 19);
+  validateSplitPlan(tiny, 0.2, [{ kind: 'fraction', value: 1 }], 0);
 });

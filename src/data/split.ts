@@ -47,16 +47,22 @@ function indicesByClass(y: Int32Array, indices: ArrayLike<number>, classCount: n
  * round(f·N) places of one stratified sequence of the pool, in which class c's
  * i-th example stands at (i + ½) / n_c: so the total is exact, each class gets
  * its share within one, and a larger fraction always contains a smaller one.
+ * `reserve` examples of each class are kept for validation and never labeled.
  */
-export function labeledCountsPerClass(budget: LabelBudget, poolClassSizes: number[], classNames: string[]): number[] {
+export function labeledCountsPerClass(budget: LabelBudget, poolClassSizes: number[], classNames: string[], reserve = 0): number[] {
+  const besides = reserve > 0 ? ` besides its ${reserve} validation examples` : '';
+  const orLower = reserve > 0 ? ' or lower --validation' : '';
   if (budget.kind === 'perClass') {
     const smallest = Math.min(...poolClassSizes);
-    if (budget.value > smallest) {
+    const available = smallest - reserve;
+    if (budget.value > available) {
       const c = poolClassSizes.indexOf(smallest);
-      throw new UserError(`--labels-per-class ${budget.value} is more than class "${classNames[c]}" has in the pool (${smallest}): give at most ${smallest}.`);
+      throw new UserError(`--labels-per-class ${budget.value} is more than class "${classNames[c]}" has in the pool${besides} (${Math.max(0, available)}): give at most ${Math.max(0, available)}${orLower}.`);
     }
     return poolClassSizes.map(() => budget.value);
   }
+  // --labeled all (1): every labeled example that is not held back for validation.
+  if (budget.value === 1) return poolClassSizes.map((size) => Math.max(0, size - reserve));
   const sequence = stratifiedSequence(poolClassSizes);
   const total = Math.min(sequence.length, Math.round(budget.value * sequence.length));
   const counts = new Array<number>(poolClassSizes.length).fill(0);
@@ -69,6 +75,10 @@ export function labeledCountsPerClass(budget: LabelBudget, poolClassSizes: numbe
     throw new UserError(
       `--labeled ${budget.value} gives class "${classNames[empty]}" no labeled example: the smallest fraction that gives every class one is ${smallestWorking} (or use --labels-per-class 1).`,
     );
+  }
+  const short = counts.findIndex((k, c) => k > poolClassSizes[c] - reserve);
+  if (short >= 0) {
+    throw new UserError(`--labeled ${budget.value} needs ${counts[short]} labeled examples of class "${classNames[short]}", but the pool has ${Math.max(0, poolClassSizes[short] - reserve)}${besides}: give a smaller fraction${orLower}.`);
   }
   return counts;
 }
@@ -120,9 +130,9 @@ export function makeSplit(dataset: Dataset, seed: number, testFraction: number):
   return { seed, test: sortedInt32(test), pool: sortedInt32(pool), poolOrderByClass };
 }
 
-/** The labeled subset of the pool for one budget (sorted indices); stratified and nested across budgets. */
-export function labeledSubset(split: Split, budget: LabelBudget, classNames: string[]): Int32Array {
-  const counts = labeledCountsPerClass(budget, split.poolOrderByClass.map((members) => members.length), classNames);
+/** The labeled subset of the pool for one budget (sorted indices); stratified and nested across budgets, never touching the `reserve` validation examples. */
+export function labeledSubset(split: Split, budget: LabelBudget, classNames: string[], reserve = 0): Int32Array {
+  const counts = labeledCountsPerClass(budget, split.poolOrderByClass.map((members) => members.length), classNames, reserve);
   const chosen: number[] = [];
   split.poolOrderByClass.forEach((members, c) => { for (let i = 0; i < counts[c]; i++) chosen.push(members[i]); });
   return sortedInt32(chosen);
@@ -150,8 +160,22 @@ export function checkLabeledExamples(dataset: Dataset, testFraction: number): vo
   );
 }
 
-/** Check budgets (and that every class is present in pool and test) before any work starts. */
-export function validateSplitPlan(dataset: Dataset, testFraction: number, budgets: LabelBudget[]): void {
+/**
+ * The validation examples of a split: the last `perClass` places of each
+ * class's seeded pool order (sorted indices). Labeled subsets are prefixes of
+ * the same orders and may not reach them, so validation is disjoint from every
+ * labeled subset and from the test set, for every budget, and adding a budget
+ * never moves it. Their images stay in the unlabeled pool, like any image.
+ */
+export function validationSubset(split: Split, perClass: number): Int32Array {
+  if (perClass <= 0) return new Int32Array(0);
+  const chosen: number[] = [];
+  for (const members of split.poolOrderByClass) for (let i = Math.max(0, members.length - perClass); i < members.length; i++) chosen.push(members[i]);
+  return sortedInt32(chosen);
+}
+
+/** Check budgets (and that every class is present in pool and test) before any work starts; `validation` examples per class are held back. */
+export function validateSplitPlan(dataset: Dataset, testFraction: number, budgets: LabelBudget[], validation = 0): void {
   checkLabeledExamples(dataset, testFraction);
   const split = makeSplit(dataset, 0, testFraction);
   const testCounts = new Array<number>(dataset.classNames.length).fill(0);
@@ -160,7 +184,7 @@ export function validateSplitPlan(dataset: Dataset, testFraction: number, budget
   if (missing >= 0) {
     throw new UserError(`dataset ${dataset.name}: class "${dataset.classNames[missing]}" has no test example: raise --test-fraction or add examples of it.`);
   }
-  for (const budget of budgets) labeledSubset(split, budget, dataset.classNames);
+  for (const budget of budgets) labeledSubset(split, budget, dataset.classNames, validation);
 }
 
 /** How many labeled and unlabeled examples a split's pool holds (the report says both). */

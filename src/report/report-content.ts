@@ -11,11 +11,11 @@ import {
 import { sumConfusions } from './confusion.ts';
 import { reconstructionGridPng, gridLayout } from './digit-grid.ts';
 import { armDescription, count, fixed, fractionText, isBeyondSeed, pct } from './format.ts';
-import { publishedComparison } from './published-results.ts';
+import { isFullMnist, publishedComparison, publishedProtocolMismatch } from './published-results.ts';
 import { renderSvg } from './render-chart.ts';
 import type { RunFiles } from './run-files.ts';
 import type { DatasetInfo } from './run-record.ts';
-import { fractionLabel, headline, mainComparison, summarise, summaryTable, type Summary, type TextTable } from './summary.ts';
+import { controlTable, fractionLabel, headline, mainComparison, summarise, summaryTable, type Summary, type TextTable } from './summary.ts';
 
 export interface Figure {
   id: string;
@@ -68,8 +68,27 @@ function budgetNotes(arms: readonly string[]): string {
   return notes.length > 0 ? ` (${notes.join('; ')})` : '';
 }
 
-function flatConfig(config: Record<string, unknown>): [string, string][] {
-  return Object.entries(config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)]);
+/** Every setting with its value and, where params.json records it, how it was chosen. */
+function flatConfig(config: Record<string, unknown>, selection: Record<string, string> = {}): [string, string][] {
+  return Object.entries(config).map(([k, v]) => {
+    const value = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+    return [k, selection[k] && selection[k] !== 'default' ? `${value} (${selection[k]})` : value];
+  });
+}
+
+/** The warning a report carries when its settings came from looking at test scores. */
+function testSelectionCaveat(params: RunFiles['params']): string | undefined {
+  if (params.preset?.chosenOn !== 'test') return undefined;
+  return `Caveat: the settings of the ${params.preset.name} preset were chosen by comparing test accuracies (before semisup had a validation split), so the test accuracies below are optimistic, and the more so the more settings were tried. For numbers you can trust, choose settings on the validation split: npm run tune.`;
+}
+
+/** The settings tuning kept for each arm and label budget, as a table. */
+function tuningTable(tuning: NonNullable<RunFiles['params']['tuning']>): TextTable {
+  const rows = tuning.chosen.map((c) => [
+    c.arm, count(c.labeled), c.follows ? `as ${c.follows}` : String(c.trial),
+    Object.entries(c.settings).map(([k, v]) => `${k} ${v}`).join(', '), c.follows ? '–' : pct(c.valAccuracy * 100),
+  ]);
+  return { header: ['arm', 'labels', 'trial', 'settings kept', 'validation accuracy'], rows, align: ['left', 'right', 'right', 'left', 'right'] };
 }
 
 async function svgFigure(id: string, spec: Parameters<typeof renderSvg>[0] | undefined, alt: string, caption: string): Promise<Figure | undefined> {
@@ -114,6 +133,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     title: 'Headline',
     blocks: [
       { kind: 'headline', text: head, tone: toneOf(main) },
+      ...(testSelectionCaveat(params) ? [{ kind: 'paragraph' as const, text: testSelectionCaveat(params)! }] : []),
       {
         kind: 'paragraph',
         text: `Dataset ${params.dataset.name}: ${datasetCountsText(params.dataset, isImage ? 'images' : 'rows')}, ` +
@@ -141,17 +161,23 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
 
   // 3. Summary table
   const tones = summary.fractions.flatMap((f) => (f.comparisons.length ? f.comparisons.map((c) => toneOf(c)) : ['none' as Tone]));
-  const tested = summary.fractions.flatMap((f) => f.comparisons).filter((c) => c.n >= 2);
+  const tested = summary.fractions.flatMap((f) => [...f.comparisons, ...f.controlComparisons]).filter((c) => c.n >= 2);
   const nsCount = tested.filter((c) => !c.significant).length;
+  const controls = controlTable(summary);
   sections.push({
     id: 'summary',
     title: 'Results per labeled fraction',
     blocks: [
       { kind: 'table', table, tones },
+      ...(controls ? [
+        { kind: 'paragraph' as const, text: 'Against step-matched controls: an arm with a training budget of its own is also compared with a control that trains the baseline\'s network for the same steps, on the same labeled batches with the same augmentation, without any unlabeled data, so that its Δ here is what the unlabeled images bring and not what the extra steps bring.' },
+        { kind: 'table' as const, table: controls, tones: summary.fractions.flatMap((f) => f.controlComparisons.map((c) => toneOf(c))) },
+      ] : []),
       {
         kind: 'paragraph',
         text: 'Accuracies are test-set means ± standard deviation over seeds, in %. Δ is the arm minus the baseline of the same seed (same split, same labeled examples), in percentage points, ' +
           'with the 95 % confidence interval of its mean (Student t); p is the two-sided paired t-test. ' +
+          (summary.tests > 1 ? `p (Holm) is p corrected by Holm's method for the ${summary.tests} comparisons in this run, so that the chance of calling any of them significant by luck stays at 5 %; the verdicts use it. ` : '') +
           (tested.length === 0
             ? 'With a single seed there is no significance test: run with --seeds 3 or more to tell a real difference from seed-to-seed noise.'
             : (nsCount > 0
@@ -212,8 +238,10 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     }
   }
 
-  // 8. Published numbers (full MNIST only)
-  const published = publishedComparison(summary, params.dataset);
+  // 8. Published numbers (full MNIST only, and only when the run follows the published protocol)
+  const mismatch = isFullMnist(params.dataset) ? publishedProtocolMismatch(summary, params.config) : undefined;
+  const published = mismatch ? undefined : publishedComparison(summary, params.dataset);
+  if (mismatch) sections.push({ id: 'published', title: 'Published results on full MNIST', blocks: [{ kind: 'paragraph', text: mismatch }] });
   if (published) {
     const header = ['method', ...published.labelCounts.map((n) => `${count(n)} labels`), 'note'];
     const ours = published.ours.map((o) => [`this run: ${o.arm}${isBeyondSeed(o.arm) ? ' (beyond the seed)' : ''}`, ...published.labelCounts.map((n) => fixed(o.errors[n], 2)), 'mean over seeds']);
@@ -254,7 +282,11 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     title: 'Configuration, environment and timings',
     blocks: [
       { kind: 'paragraph', text: `Run ${params.runId}, started ${created}. Everything needed to rerun it is in params.json beside this report; the numbers come from results.csv.` },
-      { kind: 'keyValues', title: 'configuration', rows: flatConfig(params.config) },
+      { kind: 'keyValues', title: 'configuration', rows: flatConfig(params.config, params.selection) },
+      ...(params.tuning ? [
+        { kind: 'paragraph' as const, text: `Settings chosen on the validation split by npm run tune: ${params.tuning.trials} trials per arm, the baseline's included (trial 1 is the settings above), each scored by its mean validation accuracy over the seeds; the test set was not read while tuning. A step-matched control uses the settings of the arm it controls. Every trial is in tuning.csv.` },
+        { kind: 'table' as const, table: tuningTable(params.tuning) },
+      ] : []),
       {
         kind: 'keyValues',
         title: 'environment',

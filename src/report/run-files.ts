@@ -37,6 +37,8 @@ export interface RunFiles {
 
 const STRING_COLUMNS = new Set<keyof ResultRow>(['dataset', 'arm', 'backend']);
 const INTEGER_COLUMNS = new Set<keyof ResultRow>(['seed', 'labeled', 'epochs']);
+/** Numbers that may be missing: an empty cell (a run without a validation set), or no column at all (a results.csv from before it existed). */
+const OPTIONAL_COLUMNS = new Set<keyof ResultRow>(['valAccuracy']);
 
 function fixRow(file: string, message: string): UserError {
   return new UserError(`${file} is invalid: ${message}; rerun the pipeline or fix that line of the file`);
@@ -46,7 +48,8 @@ function fixRow(file: string, message: string): UserError {
 function checkRowForWrite(row: ResultRow, i: number): void {
   for (const col of RESULT_COLUMNS) {
     const v = row[col];
-    if (STRING_COLUMNS.has(col) ? typeof v !== 'string' : typeof v !== 'number' || !Number.isFinite(v)) {
+    const ok = STRING_COLUMNS.has(col) ? typeof v === 'string' : typeof v === 'number' && (Number.isFinite(v) || (OPTIONAL_COLUMNS.has(col) && Number.isNaN(v)));
+    if (!ok) {
       throw new Error(`writeResultsCsv: row ${i} has ${col} = ${JSON.stringify(v)}`);
     }
   }
@@ -85,7 +88,7 @@ export async function readResultsCsv(file: string): Promise<ResultRow[]> {
     const why = (err as Error).message.includes('No data') ? 'it has no result rows' : (err as Error).message;
     throw new UserError(`${file} is invalid: ${why}; rerun the pipeline to write it again`);
   }
-  const missing = RESULT_COLUMNS.filter((c) => !df.columns.includes(c));
+  const missing = RESULT_COLUMNS.filter((c) => !df.columns.includes(c) && !OPTIONAL_COLUMNS.has(c));
   if (missing.length > 0) {
     throw new UserError(`${file} is invalid: missing column(s) ${missing.join(', ')}; it must have the header ${RESULT_COLUMNS.join(',')}`);
   }
@@ -101,6 +104,10 @@ export async function readResultsCsv(file: string): Promise<ResultRow[]> {
         continue;
       }
       const v = text.trim() === '' ? NaN : Number(text);
+      if (OPTIONAL_COLUMNS.has(col) && text.trim() === '') {
+        row[col] = NaN;
+        continue;
+      }
       if (!Number.isFinite(v) || (INTEGER_COLUMNS.has(col) && !Number.isInteger(v))) {
         throw fixRow(file, `line ${line} has ${col} = ${JSON.stringify(text)}, expected ${INTEGER_COLUMNS.has(col) ? 'an integer' : 'a number'}`);
       }
