@@ -128,7 +128,9 @@ test('predict: bad inputs get one line each, the others are still predicted, the
 
 test('a CSV run exports a table model; predict takes CSV rows by column name, scaled as in training', async () => {
   writePartlyLabeledCsv(path.join(cwd, 'insects.csv'));
-  const run = await runCli('run.ts', ['--dataset', 'csv', '--csv', 'insects.csv', '--label-column', 'kind', '--labeled', 'all', ...TINY, '--export-arm', 'baseline', '--out', 'csv'], cwd);
+  // Long enough to classify these separable rows well, so badly scaled inputs would show.
+  const longer = ['--seeds', '1', '--pretrain-epochs', '3', '--finetune-epochs', '80', '--hidden', '32', '--latent', '8', '--jobs', '1', '--validation', '0'];
+  const run = await runCli('run.ts', ['--dataset', 'csv', '--csv', 'insects.csv', '--label-column', 'kind', '--labeled', 'all', ...longer, '--export-arm', 'baseline', '--out', 'csv'], cwd);
   assert.equal(run.code, 0, run.stderr);
   const about = readJson<ModelAbout>(path.join(cwd, 'csv', 'model', 'about.json'));
   assert.equal(about.arm, 'baseline');
