@@ -15,7 +15,7 @@ import { readStoredModel, serialiseModel } from '../src/artifacts/model-io.ts';
 import type { EntryFiles } from '../src/artifacts/store.ts';
 import type { Dataset } from '../src/data/dataset.ts';
 import { datasetForSplit } from '../src/data/prepared.ts';
-import { labeledSubset, validationSubset, type Split } from '../src/data/split.ts';
+import { labeledSubset, splitCounts, validationSubset, type Split } from '../src/data/split.ts';
 import { UserError } from '../src/errors.ts';
 import type { Job } from '../src/jobs/job.ts';
 import type { PlanContext, StageContext, StageDefinition } from '../src/jobs/stage.ts';
@@ -71,7 +71,7 @@ export interface ClassifierSetup<P> {
 
 /** What a classifier job stores about its result, besides the model and its curve. */
 export interface ClassifierScore {
-  /** Labeled examples it trained on, and the fraction its result row reports (labeled / pool for per-class budgets). */
+  /** Labeled examples it trained on, and the fraction its result row reports (for per-class budgets: of the labeled examples in the pool). */
   labeled: number;
   fraction: number;
   /** Entries in its training curve (epochs, or blocks of steps). */
@@ -174,7 +174,7 @@ export function classifierStage<P>(spec: ClassifierStageSpec<P>): StageDefinitio
         const selected = selection.select();
         const score: ClassifierScore = {
           labeled: labeled.length,
-          fraction: job.budget.kind === 'fraction' ? job.budget.value : labeled.length / split.pool.length,
+          fraction: job.budget.kind === 'fraction' ? job.budget.value : labeled.length / splitCounts(data, split).labeledSize,
           epochs: curve.length,
           trainSeconds,
           backend: ctx.backend,

@@ -16,6 +16,7 @@
  * unlabeled batch at all.
  */
 import type { PseudoSettings } from '../src/arms/pseudo-label.ts';
+import { UNLABELED } from '../src/data/dataset.ts';
 import { argmaxRows } from '../src/eval/metrics.ts';
 import { predictRows } from '../src/train/fit.ts';
 import { selfTrain, unlabeledPool } from '../src/train/pseudo-labels.ts';
@@ -72,21 +73,27 @@ export const pseudoLabelStage = classifierStage<{ pseudo: PseudoSettings }>({
     // For the record only (never used to train): the final network's pseudo-labels on the unlabeled pool.
     const probabilities = await predictRows(classifier, data.x, model.features, unlabeled);
     const predicted = argmaxRows(probabilities, model.classCount);
+    // Accuracies count only rows whose label is known (truly unlabeled rows have none to compare with).
     let confident = 0;
+    let known = 0;
+    let knownConfident = 0;
     let right = 0;
     let confidentRight = 0;
     predicted.forEach((label, r) => {
       const isConfident = probabilities[r * model.classCount + label] >= settings.threshold;
-      const isRight = data.y[unlabeled[r]] === label;
       confident += isConfident ? 1 : 0;
-      right += isRight ? 1 : 0;
-      confidentRight += isConfident && isRight ? 1 : 0;
+      const truth = data.y[unlabeled[r]];
+      if (truth === UNLABELED) return;
+      known++;
+      knownConfident += isConfident ? 1 : 0;
+      right += truth === label ? 1 : 0;
+      confidentRight += isConfident && truth === label ? 1 : 0;
     });
     const record = {
       unlabeled: unlabeled.length,
       confidentShare: confident / unlabeled.length,
-      pseudoLabelAccuracy: right / unlabeled.length,
-      confidentPseudoLabelAccuracy: confident ? confidentRight / confident : null,
+      pseudoLabelAccuracy: known ? right / known : null,
+      confidentPseudoLabelAccuracy: knownConfident ? confidentRight / knownConfident : null,
       curve: logs.map(({ epoch, confidentShare, weight }) => ({ point: epoch, confidentShare, weight })),
     };
     return { curve, files: { 'pseudo-labels.json': JSON.stringify(record) } };

@@ -64,11 +64,16 @@ export function collectRunFiles(store: ArtifactStore, jobs: readonly Job[], para
   };
 }
 
-/** Write a finished run's files and its report into `runDir`, as a whole (an earlier run there is replaced only once the new one is complete). */
-export async function writeRunReport(runDir: string, files: RunFiles, jobs: JobRecord[]): Promise<BuiltReport> {
+/**
+ * Write a finished run's files and its report into `runDir`, as a whole (an earlier run there is replaced
+ * only once the new one is complete). `writeMore` adds the run's other inputs (the exported model,
+ * tuning.csv) to the new folder first; the files are gathered after it.
+ */
+export async function writeRunReport(runDir: string, files: () => RunFiles, jobs: JobRecord[], writeMore: (staging: string) => Promise<void> = async () => undefined): Promise<BuiltReport> {
   return buildReport(runDir, {
     writeInputs: async (staging) => {
-      await writeRunFiles(staging, files);
+      await writeMore(staging);
+      await writeRunFiles(staging, files());
       await writeFileAtomic(path.join(staging, JOBS_FILE), `${JSON.stringify(jobs, null, 2)}\n`);
     },
   });

@@ -8,7 +8,8 @@
  * and the model's size before anything is written. Plan every
  * job of every stage with the content key of its output; run those not
  * already cached (prepare → pretrain → the arms, and the pictures), in
- * parallel worker processes when there are several. Then write the report
+ * parallel worker processes when there are several. Then export one arm's
+ * classifier to <out>/model/ (see export-model.ts), write the report
  * (warning about training that went wrong) and say where it is.
  */
 import path from 'node:path';
@@ -18,6 +19,7 @@ import { PRESETS, type PipelineConfig } from '../src/config.ts';
 import type { Job } from '../src/jobs/job.ts';
 import type { JobRecord } from '../src/jobs/runner.ts';
 import type { RunParams, TuningRecord } from '../src/report/run-record.ts';
+import { splitCounts } from '../src/data/split.ts';
 import { claimRunDir, newRunId } from '../src/report/run-folder.ts';
 import { runCommand } from '../src/util/command.ts';
 import { isEntryScript } from '../src/util/entry-script.ts';
@@ -25,6 +27,7 @@ import { describeEnvironment } from '../src/util/environment.ts';
 import { checkWritableFolder } from '../src/util/folders.ts';
 import { displayPath } from '../src/util/user-paths.ts';
 import { describeRunPlan, executePlan } from './execute.ts';
+import { exportModel } from './export-model.ts';
 import { readSplit } from './prepare.ts';
 import { PIPELINE_STAGES } from './registry.ts';
 import { collectRunFiles, writeRunReport } from './report.ts';
@@ -84,12 +87,16 @@ export async function reportRun(run: StartedRun, jobs: readonly Job[], records: 
     selection,
     ...(extras.tuning ? { tuning: extras.tuning } : {}),
     environment: describeEnvironment(run.backend),
-    dataset: { name: dataset.name, inputShape: dataset.inputShape, classNames: dataset.classNames, poolSize: split.pool.length, testSize: split.test.length, fingerprint: run.facts.fingerprint },
+    dataset: { name: dataset.name, inputShape: dataset.inputShape, classNames: dataset.classNames, poolSize: split.pool.length, testSize: split.test.length, ...splitCounts(dataset, split), fingerprint: run.facts.fingerprint },
     stageSeconds,
     totalSeconds: (Date.now() - extras.startedAt.getTime()) / 1000,
   };
-  for (const [name, text] of Object.entries(extras.files ?? {})) await writeFileAtomic(path.join(runDir, name), text);
-  const built = await writeRunReport(runDir, collectRunFiles(run.store, jobs, params), records);
+  const built = await writeRunReport(runDir, () => collectRunFiles(run.store, jobs, params), records, async (staging) => {
+    params.exportedModel = await exportModel(run, jobs, staging);
+    for (const [name, text] of Object.entries(extras.files ?? {})) await writeFileAtomic(path.join(staging, name), text);
+  });
+  const exported = params.exportedModel!;
+  log.info(`model: the ${exported.arm} classifier (seed ${exported.seed}, ${exported.labeled} labels, test accuracy ${(100 * exported.testAccuracy).toFixed(1)} %) exported to ${displayPath(path.join(runDir, exported.folder))}`);
   log.info(`\n${built.table}\n\n${built.headline}`);
   for (const warning of built.warnings) log.warn(warning);
   log.always(`report written to ${displayPath(built.htmlPath)} (and report.md beside it)`);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ArtifactStore } from '../src/artifacts/store.ts';
 import { engineId, startBackend } from '../src/backend/start-backend.ts';
 import type { PipelineConfig } from '../src/config.ts';
-import type { Dataset } from '../src/data/dataset.ts';
+import { describeShape, labelCounts, type Dataset } from '../src/data/dataset.ts';
 import { createDownloadProgress } from '../src/data/download-progress.ts';
 import { datasetFactsOf, type DatasetFacts } from '../src/data/facts.ts';
 import { loadDatasetSource, sourceFromConfig } from '../src/data/sources.ts';
@@ -47,10 +47,12 @@ export async function startRun(config: PipelineConfig, control: Pick<RunControl,
     onProgress: config.quiet ? undefined : createDownloadProgress(),
     onNote: (note) => log.info(note),
   });
+  for (const warning of dataset.warnings ?? []) log.warn(warning);
   validateSplitPlan(dataset, config.testFraction, budgetsOf(config), config.validation);
   const facts = datasetFactsOf(dataset);
   checkModelFits(modelParams(config, facts), trainingBatches(config, facts), backend.name);
-  log.info(`dataset: ${dataset.name}, ${dataset.y.length} samples, ${facts.features} features, ${facts.classCount} classes (${((Date.now() - loadStarted) / 1000).toFixed(1)} s)`);
+  const { unlabeled } = labelCounts(dataset);
+  log.info(`dataset: ${dataset.name}, ${dataset.y.length} samples${unlabeled > 0 ? ` (${unlabeled} unlabeled)` : ''}, ${describeShape(dataset)}, ${facts.classCount} classes (${((Date.now() - loadStarted) / 1000).toFixed(1)} s)`);
   const store = new ArtifactStore(path.resolve(config.cacheDir));
   if (!control.dryRun) {
     const cleared = store.removeStaleTemporaries();

@@ -25,6 +25,7 @@ import { armsOf, Planner } from '../src/jobs/plan.ts';
 import { mean } from '../src/eval/stats.ts';
 import { csvText } from '../src/report/csv-text.ts';
 import type { TuningRecord } from '../src/report/run-record.ts';
+import { TUNING_FILE } from '../src/report/run-folder.ts';
 import { searchSpaces, trialSettings } from '../src/tune/search-space.ts';
 import { runCommand } from '../src/util/command.ts';
 import { isEntryScript } from '../src/util/entry-script.ts';
@@ -124,7 +125,7 @@ async function tune(args: ParsedArgs): Promise<void> {
     trials,
     chosen: chosen.map((c) => ({ arm: c.arm, labeled: c.labeled, trial: c.trial, settings: c.settings, valAccuracy: c.valAccuracy, ...(c.follows ? { follows: c.follows } : {}) })),
   };
-  await reportRun(run, finalPlan.jobs, [...trialRecords, ...finalRecords], { startedAt, sources, tuning, files: { 'tuning.csv': tuningCsv(results, chosen) } });
+  await reportRun(run, finalPlan.jobs, [...trialRecords, ...finalRecords], { startedAt, sources, tuning, files: { [TUNING_FILE]: tuningCsv(results, chosen) } });
 }
 
 /** A trial's config: the run's options plus the trial's settings, through the options' own checks (a user's range may reach outside them). */

@@ -8,6 +8,7 @@ import os from 'node:os';
 import yargs from 'yargs';
 import { ARM_CHOICES, REFERENCE_ARM } from './arms/index.ts';
 import { BACKEND_CHOICES, DATASET_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type DatasetChoice, type PipelineConfig } from './config.ts';
+import { readConfigFile, type KnownOptions } from './config-file.ts';
 import { UserError } from './errors.ts';
 import { ENCODER_FAMILIES, ENCODER_NAMES } from './models/encoders/index.ts';
 import { checkRunFolderTarget } from './report/run-folder.ts';
@@ -20,24 +21,46 @@ export const EPILOG = 'Docs: README.md. Reports go to reports/<run>/report.md; r
 /** The options every stage understands; stage scripts add their own on top. */
 export function pipelineOptions(argv: string[], scriptName: string) {
   const d = DEFAULT_CONFIG;
-  return yargs(argv)
+  const parser = yargs(argv);
+  // Read when parsing, so the options a stage script adds on top are known to config files too.
+  const knownOptions = (): KnownOptions => {
+    // getOptions() is yargs' own (v17) but missing from @types/yargs.
+    const defined = (parser as unknown as { getOptions(): { key: Record<string, unknown>; boolean: string[] } }).getOptions();
+    return { names: Object.keys(defined.key), booleans: defined.boolean, fields: CONFIG_OPTIONS };
+  };
+  // yargs rethrows a config error as its own error type with only the message: keep ours.
+  let configProblem: UserError | undefined;
+  const readConfig = (file: string) => {
+    try {
+      return readConfigFile(file, argv, knownOptions());
+    } catch (error) {
+      if (error instanceof UserError) configProblem = error;
+      throw error;
+    }
+  };
+  return parser
+    .config('config', 'Read options from a YAML or JSON file (a run\'s params.json reruns that run); options given here override it', readConfig)
     .scriptName(scriptName)
     .usage('$0 [options]')
     .usage('Compare autoencoder-pretrained classifiers with a baseline trained from scratch, at several amounts of labels.')
-    .option('labeled', { type: 'string', describe: 'Labeled fractions of the training pool, comma-separated', defaultDescription: d.labeled.join(',') })
+    .option('labeled', { type: 'string', describe: 'Labeled fractions of the labeled examples in the training pool, comma-separated (all or 1: every one)', defaultDescription: d.labeled.join(',') })
     .option('labels-per-class', { type: 'string', describe: 'Labeled examples per class, comma-separated (instead of --labeled)' })
     .option('validation', { type: 'string', describe: 'Labeled examples per class held out for validation (never trained on; 0 = none)', defaultDescription: String(d.validation) })
     .option('select-epoch', { type: 'string', describe: 'Weights scored on test, the same rule for every arm: last | best-val (the epoch with the best validation accuracy)', defaultDescription: d.selectEpoch })
     .option('seeds', { type: 'string', describe: 'Number of seeds (e.g. 3 → seeds 1,2,3) or a comma-separated list (e.g. 7,8 or 7,)', defaultDescription: String(d.seeds.length) })
     .option('dataset', { type: 'string', describe: `Dataset: ${DATASET_CHOICES.join(' | ')}`, defaultDescription: d.dataset })
-    .option('data-dir', { type: 'string', describe: 'Folder with the four IDX files (train/t10k images/labels, .gz or not) for --dataset idx' })
+    .option('data-dir', { type: 'string', describe: '--dataset idx: folder with the four IDX files (train/t10k images/labels, .gz or not); --dataset images: folder with one subfolder of images per class' })
+    .option('unlabeled-dir', { type: 'string', describe: '--dataset images: folder of unlabeled images (any subfolders); they join the pool only' })
+    .option('test-dir', { type: 'string', describe: '--dataset images: test images, one subfolder per class (instead of --test-fraction)' })
+    .option('image-size', { type: 'string', describe: '--dataset images: resize every image to N×N pixels', defaultDescription: 'their own size when all agree, else 28' })
+    .option('channels', { type: 'string', describe: '--dataset images: 1 (greyscale) or 3 (RGB)', defaultDescription: '1 when every image is grey, else 3' })
     .option('csv', { type: 'string', describe: 'CSV file for --dataset csv' })
     .option('label-column', { type: 'string', describe: 'Name of the CSV column holding the class' })
     .option('drop-columns', { type: 'string', describe: 'CSV columns to ignore, comma-separated' })
     .option('impute', { type: 'string', describe: 'Missing CSV values: none (error) | mean (pool mean)', defaultDescription: d.impute })
     .option('download', { type: 'boolean', describe: 'Download a named dataset (mnist, fashion-mnist, kmnist) when its files are missing' })
     .option('cache-dir', { type: 'string', describe: 'Folder for cached stage outputs and datasets', defaultDescription: d.cacheDir })
-    .option('test-fraction', { type: 'string', describe: 'Share of samples held out for testing', defaultDescription: String(d.testFraction) })
+    .option('test-fraction', { type: 'string', describe: 'Share of each class\'s labeled samples held out for testing', defaultDescription: String(d.testFraction) })
     .option('encoder', { type: 'string', describe: `Encoder family: ${ENCODER_FAMILIES.map((f) => `${f.name} (${f.description})`).join(' | ')}`, defaultDescription: d.encoder })
     .option('hidden', { type: 'string', describe: 'Width of the mlp encoder\'s last hidden layer', defaultDescription: String(d.hidden) })
     .option('depth', { type: 'string', describe: 'Hidden layers of the mlp encoder (2 → 512-256 with --hidden 256)', defaultDescription: String(d.depth) })
@@ -65,6 +88,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('pretrain-learning-rate', { type: 'string', describe: 'Adam learning rate of autoencoder pretraining', defaultDescription: String(d.pretrainLearningRate) })
     .option('backend', { type: 'string', describe: `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`, defaultDescription: d.backend })
     .option('out', { type: 'string', describe: 'Report folder', defaultDescription: 'reports/<run id>' })
+    .option('export-arm', { type: 'string', describe: 'The arm whose classifier goes to <out>/model/ (trained on the most labels, first seed)', defaultDescription: 'the best on validation (without validation: pretrained, or the first of --arms)' })
     .option('preset', { type: 'string', describe: `Named configuration: ${Object.keys(PRESETS).join(', ')}` })
     .option('quick', { type: 'boolean', describe: 'Tiny smoke-test configuration (same as --preset quick)' })
     .option('jobs', { type: 'string', describe: 'Jobs run at once, each in its own process (results are identical to --jobs 1)', defaultDescription: 'number of cores' })
@@ -77,6 +101,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .example('$0 --quick', 'Smoke test in seconds')
     .example('$0 --arms pretrained,frozen,two-phase,pca,pseudo-label', 'Every arm against the same baseline')
     .example('$0 --encoder conv --noise-type gaussian --noise 0.3', 'Convolutional denoising autoencoder')
+    .example('$0 --config reports/<run>/params.json', 'Rerun a run (options given here override the file)')
     .epilog(EPILOG)
     .strict()
     .version()
@@ -85,7 +110,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .wrap(Math.min(120, process.stdout.columns || 120))
     .exitProcess(false)
     .fail((message, error) => {
-      throw error ?? new UserError(`${message}. See --help.`);
+      throw configProblem ?? error ?? new UserError(`${message}. See --help.`);
     });
 }
 
@@ -137,6 +162,7 @@ export const CONFIG_OPTIONS: Record<keyof PipelineConfig, string> = {
   pseudoShift: 'pseudo-shift', pseudoDecay: 'pseudo-decay', pretrainEpochs: 'pretrain-epochs', finetuneEpochs: 'finetune-epochs',
   batchSize: 'batch-size', augmentShift: 'augment-shift', pretrainBatchSize: 'pretrain-batch-size', learningRate: 'learning-rate',
   pretrainLearningRate: 'pretrain-learning-rate', backend: 'backend', out: 'out', quiet: 'quiet',
+  unlabeledDir: 'unlabeled-dir', testDir: 'test-dir', imageSize: 'image-size', channels: 'channels', exportArm: 'export-arm',
 };
 
 /** How a setting got its value: the built-in default, a preset, the user's options, or tuning on the validation set. */
@@ -228,11 +254,16 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   const impute = given('impute');
   if (config.dataset === 'idx') {
     if (dataDir === undefined) throw new UserError('--dataset idx needs --data-dir DIR: the folder holding train-images-idx3-ubyte(.gz) and the other three IDX files.');
-    if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) throw new UserError(`--data-dir ${given('data-dir')} is not a folder: give the folder holding the four IDX files.`);
+    if (!isFolder(dataDir)) throw new UserError(`--data-dir ${given('data-dir')} is not a folder: give the folder holding the four IDX files.`);
+    config.dataDir = dataDir;
+  } else if (config.dataset === 'images') {
+    if (dataDir === undefined) throw new UserError('--dataset images needs --data-dir DIR: a folder with one subfolder of images per class (DIR/<class>/*.png).');
+    if (!isFolder(dataDir)) throw new UserError(`--data-dir ${given('data-dir')} is not a folder: give the folder that holds one subfolder of images per class.`);
     config.dataDir = dataDir;
   } else if (dataDir !== undefined) {
-    throw new UserError(`--data-dir is only used with --dataset idx (the dataset is ${config.dataset}): add --dataset idx or drop --data-dir.`);
+    throw new UserError(`--data-dir is only used with --dataset idx or images (the dataset is ${config.dataset}): add --dataset idx or images, or drop --data-dir.`);
   }
+  readImageOptions(config, given, givenPath);
   if (config.dataset === 'csv') {
     if (csv === undefined) throw new UserError('--dataset csv needs --csv FILE and --label-column NAME.');
     if (!fs.existsSync(csv)) throw new UserError(`--csv ${given('csv')} does not exist: give the path of a CSV file.`);
@@ -256,6 +287,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   // The default data/ too: a read-only one would otherwise fail only after the training.
   checkWritableFolder(cacheDir === undefined ? `the cache folder ${config.cacheDir}/ (the default of --cache-dir)` : `--cache-dir ${given('cache-dir')}`, config.cacheDir);
   const testFraction = given('test-fraction');
+  if (testFraction !== undefined && config.testDir !== '') throw new UserError('--test-fraction and --test-dir both given: the test set comes from one of them, so give one.');
   if (testFraction !== undefined) config.testFraction = parseNumber('test-fraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
   // Upper bounds keep typos (an extra zero, a depth of 30) from becoming out-of-memory crashes.
   const int = (name: string, key: 'hidden' | 'depth' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pretrainBatchSize' | 'pseudoSteps' | 'pseudoBatchSize' | 'pseudoShift', min: number, max: number) => {
@@ -283,6 +315,12 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (latentStd !== undefined) config.latentStd = parseNumber('latent-std', latentStd, { min: 0, max: 100 });
   const arms = given('arms');
   if (arms !== undefined) config.arms = parseArms(arms);
+  const exportArm = given('export-arm');
+  if (exportArm !== undefined) {
+    const running = [REFERENCE_ARM.name, ...config.arms];
+    if (!running.includes(exportArm.trim())) throw new UserError(`--export-arm ${exportArm} is not an arm of this run: give one of ${running.join(', ')} (or add it to --arms).`);
+    config.exportArm = exportArm.trim();
+  }
   const headShare = given('head-epoch-share');
   if (headShare !== undefined) config.headEpochShare = parseNumber('head-epoch-share', headShare, { min: 0, max: 1 });
   const lrFactor = given('encoder-lr-factor');
@@ -318,6 +356,32 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   }
   config.quiet = Boolean(args.quiet);
   return config;
+}
+
+function isFolder(dir: string): boolean {
+  return fs.existsSync(dir) && fs.statSync(dir).isDirectory();
+}
+
+/** --unlabeled-dir, --test-dir, --image-size and --channels: only for --dataset images. */
+function readImageOptions(config: PipelineConfig, given: (name: string) => string | undefined, givenPath: (name: string) => string | undefined): void {
+  const options = { 'unlabeled-dir': given('unlabeled-dir'), 'test-dir': given('test-dir'), 'image-size': given('image-size'), channels: given('channels') };
+  if (config.dataset !== 'images') {
+    for (const [name, value] of Object.entries(options)) {
+      if (value !== undefined) throw new UserError(`--${name} is only used with --dataset images (the dataset is ${config.dataset}): add --dataset images or drop --${name}.`);
+    }
+    return;
+  }
+  for (const [name, key] of [['unlabeled-dir', 'unlabeledDir'], ['test-dir', 'testDir']] as const) {
+    const dir = givenPath(name);
+    if (dir === undefined) continue;
+    if (!isFolder(dir)) throw new UserError(`--${name} ${options[name]} is not a folder: give the folder that holds the ${name === 'test-dir' ? 'test images, one subfolder per class' : 'unlabeled images'}.`);
+    config[key] = dir;
+  }
+  if (options['image-size'] !== undefined) config.imageSize = parseInteger('image-size', options['image-size'], 1, 1024);
+  if (options.channels !== undefined) {
+    if (options.channels.trim() !== '1' && options.channels.trim() !== '3') throw new UserError(`--channels ${options.channels} is not 1 or 3: give 1 (greyscale) or 3 (RGB).`);
+    config.channels = Number(options.channels);
+  }
 }
 
 /** One of a fixed list of names. */
@@ -391,11 +455,11 @@ function ascendingUnique(name: string, values: number[]): number[] {
   return sorted;
 }
 
-/** Labeled fractions: each in (0, 1]. */
+/** Labeled fractions: each in (0, 1]; "all" is 1 (every labeled example). */
 export function parseFractionList(text: string): number[] {
   const values = splitList('labeled', text).map((item) => {
-    const value = decimal(item);
-    if (!Number.isFinite(value)) throw new UserError(`--labeled "${item}" is not a number: give fractions of the pool in (0, 1], e.g. 0.01,0.05,0.1.`);
+    const value = item.toLowerCase() === 'all' ? 1 : decimal(item);
+    if (!Number.isFinite(value)) throw new UserError(`--labeled "${item}" is not a number: give fractions of the labeled examples in (0, 1], e.g. 0.01,0.05,0.1, or all.`);
     if (value <= 0 || value > 1) throw new UserError(`--labeled ${item} is not a fraction in (0, 1]: give e.g. 0.01,0.05,0.1 (for label counts use --labels-per-class).`);
     return value;
   });

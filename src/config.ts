@@ -10,14 +10,22 @@ export type NoiseType = 'mask' | 'gaussian';
 export type BackendChoice = 'auto' | 'native' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'native', 'wasm', 'cpu'];
 
-export const DATASET_CHOICES = ['embedded', 'mnist', 'fashion-mnist', 'kmnist', 'idx', 'csv'] as const;
+export const DATASET_CHOICES = ['embedded', 'mnist', 'fashion-mnist', 'kmnist', 'idx', 'csv', 'images'] as const;
 export type DatasetChoice = (typeof DATASET_CHOICES)[number];
 
 export interface PipelineConfig {
   /** Which data to use; 'embedded' is the mnist package's 10,000 digits. */
   dataset: DatasetChoice;
-  /** Folder with the four IDX files (--dataset idx). */
+  /** Folder with the four IDX files (--dataset idx), or with one subfolder of images per class (--dataset images). */
   dataDir: string;
+  /** --dataset images: a folder of images without labels (any tree); '' for none. */
+  unlabeledDir: string;
+  /** --dataset images: test images, one subfolder per class; '' to hold out --test-fraction of the labeled images instead. */
+  testDir: string;
+  /** --dataset images: side of the square images are resized to; 0 = their own size when all agree, else 28. */
+  imageSize: number;
+  /** --dataset images: 1 (greyscale) or 3 (RGB); 0 = 3 when any image is stored in colour, else 1. */
+  channels: number;
   /** CSV file, its label column, columns to ignore, and what to do with missing cells (--dataset csv). */
   csv: string;
   labelColumn: string;
@@ -27,9 +35,9 @@ export interface PipelineConfig {
   download: boolean;
   /** Where stage outputs and decoded datasets are cached (named datasets live in <cacheDir>/datasets/<name>). */
   cacheDir: string;
-  /** Share of all samples held out as the test set (datasets without an official test set). */
+  /** Share of each class's labeled samples held out as the test set (datasets without an official test set). */
   testFraction: number;
-  /** Labeled fractions of the pool, ascending; empty when labelsPerClass is used. */
+  /** Labeled fractions of the labeled examples in the pool, ascending (1 = all of them); empty when labelsPerClass is used. */
   labeled: number[];
   /** Labeled examples per class, ascending; empty when fractions are used. */
   labelsPerClass: number[];
@@ -95,12 +103,22 @@ export interface PipelineConfig {
   backend: BackendChoice;
   /** Folder the report goes into; empty means reports/<run id>. */
   out: string;
+  /**
+   * The arm whose classifier the run exports to <out>/model/ (the one trained on the largest label
+   * budget of the first seed); '' = the arm with the best validation accuracy there (without
+   * validation examples: pretrained when it runs, else the first of `arms`).
+   */
+  exportArm: string;
   quiet: boolean;
 }
 
 export const DEFAULT_CONFIG: PipelineConfig = {
   dataset: 'embedded',
   dataDir: '',
+  unlabeledDir: '',
+  testDir: '',
+  imageSize: 0,
+  channels: 0,
   csv: '',
   labelColumn: '',
   dropColumns: [],
@@ -141,6 +159,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   pretrainLearningRate: 0.001,
   backend: 'auto',
   out: '',
+  exportArm: '',
   quiet: false,
 };
 

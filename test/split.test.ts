@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { labeledSubset, makeSplit, validateSplitPlan, validationSubset, type LabelBudget } from '../src/data/split.ts';
+import { checkLabeledExamples, labeledSubset, makeSplit, splitCounts, validateSplitPlan, validationSubset, type LabelBudget } from '../src/data/split.ts';
+import { UNLABELED } from '../src/data/dataset.ts';
 import { UserError } from '../src/errors.ts';
 import { loadEmbeddedMnist } from '../src/data/embedded.ts';
 import { tinyImageDataset } from './fixtures/tiny-dataset.ts';
@@ -81,6 +83,67 @@ test('official test sets are kept: the pool is the training part', () => {
   assert.deepEqual(Array.from(split.test), [15, 16, 17, 18, 19]);
 });
 
+/** The tiny dataset with every `every`-th example of each class unlabeled. */
+function withUnlabeledRows(every: number, perClass = 30, classes = 4) {
+  const base = tinyImageDataset(perClass, classes);
+  const y = Int32Array.from(base.y, (label, i) => (Math.floor(i / classes) % every === 0 ? UNLABELED : label));
+  return { ...base, y };
+}
+
+test('unlabeled rows go to the pool only: never to the test set or a labeled subset', () => {
+  const data = withUnlabeledRows(3);
+  const unlabeled = Array.from(data.y.keys()).filter((i) => data.y[i] === UNLABELED);
+  for (const seed of [1, 2, 3]) {
+    const split = makeSplit(data, seed, 0.2);
+    const pool = new Set(split.pool);
+    assert.equal(split.test.length + split.pool.length, data.y.length);
+    for (const i of unlabeled) assert.ok(pool.has(i), `unlabeled row ${i} is not in the pool`);
+    for (const i of split.test) assert.notEqual(data.y[i], UNLABELED, 'an unlabeled row in the test set');
+    const everything = labeledSubset(split, { kind: 'fraction', value: 1 }, data.classNames);
+    for (const i of everything) assert.notEqual(data.y[i], UNLABELED, 'an unlabeled row in a labeled subset');
+    // Fraction 1 (--labeled all) is every labeled pool row; the counts say so.
+    const labeledInPool = split.pool.filter((i) => data.y[i] !== UNLABELED).length;
+    assert.equal(everything.length, labeledInPool);
+    assert.deepEqual(splitCounts(data, split), { labeledSize: labeledInPool, unlabeledSize: unlabeled.length });
+  }
+});
+
+test('with unlabeled rows, the test set is a stratified share of each class\'s labeled rows and fractions count labeled rows', () => {
+  const data = withUnlabeledRows(2, 40, 4); // 20 labeled rows per class
+  const split = makeSplit(data, 4, 0.25);
+  assert.deepEqual(classCounts(split.test, data.y, 4), [5, 5, 5, 5]);
+  // Half of the 60 labeled pool rows, not half of the 140-row pool.
+  assert.equal(labeledSubset(split, { kind: 'fraction', value: 0.5 }, data.classNames).length, 30);
+  assert.throws(() => validateSplitPlan(data, 0.25, [{ kind: 'perClass', value: 16 }]), /at most 15/);
+});
+
+test('the fully labeled split is unchanged by the unlabeled-row logic (same seed, same indices)', () => {
+  const split = makeSplit(digits, 1, 0.2);
+  // Recorded from the split before unlabeled rows existed: the default run's numbers depend on it.
+  const digest = createHash('sha256').update(JSON.stringify({ t: Array.from(split.test), p: Array.from(split.pool), o: split.poolOrderByClass.map((m) => Array.from(m)) })).digest('hex');
+  assert.equal(digest, '03810dd17b5a86dd58be8fde054b495ea960fa73b9b1ab68950ddb75bd2fefc7');
+});
+
+test('too few labeled examples: none at all, or a class too small for the test set, is one line naming the fix', () => {
+  const none = { ...tinyImageDataset(10, 2), y: new Int32Array(20).fill(UNLABELED) };
+  assert.throws(() => validateSplitPlan(none, 0.2, [{ kind: 'fraction', value: 1 }]), (error: unknown) => {
+    assert.ok(error instanceof UserError);
+    assert.match(error.message, /no example has a label; label at least a few examples of every class/);
+    return true;
+  });
+  const data = tinyImageDataset(10, 3);
+  const y = Int32Array.from(data.y, (label, i) => (label === 2 && i > 5 ? UNLABELED : label)); // class c2 keeps 2 labels
+  assert.throws(() => checkLabeledExamples({ ...data, y }, 0.2), (error: unknown) => {
+    assert.ok(error instanceof UserError);
+    assert.match(error.message, /class "c2" has 2 labeled examples, too few for a test set at --test-fraction 0.2 \(it needs 3: at least one to test and one to train on\): label more examples of it/);
+    assert.ok(!error.message.includes('\n'));
+    return true;
+  });
+  checkLabeledExamples({ ...data, y }, 0.4); // round(0.8) = 1 test example, 1 to train: enough
+  // With an official test set the training part needs no test share.
+  checkLabeledExamples({ ...data, y, officialTrainCount: 25 }, 0.2);
+});
+
 test('the validation set: K per class from the pool, disjoint from the test set and from every labeled subset, the same whatever the budgets', () => {
   const split = makeSplit(digits, 2, 0.2);
   const validation = validationSubset(split, 5);
@@ -104,8 +167,11 @@ test('budgets that would reach the validation examples are one-line UserErrors t
   // 24 pool examples per class; with 5 held for validation, at most 19 can be labeled.
   validateSplitPlan(tiny, 0.2, [{ kind: 'perClass', value: 19 }], 5);
   assert.throws(() => validateSplitPlan(tiny, 0.2, [{ kind: 'perClass', value: 20 }], 5), /besides its 5 validation examples \(19\): give at most 19 or lower --validation\.$/);
-  assert.throws(() => validateSplitPlan(tiny, 0.2, [{ kind: 'fraction', value: 1 }], 5), (error: unknown) => error instanceof UserError
-    && /^--labeled 1 needs 24 labeled examples of class "c\d", but the pool has 19 besides its 5 validation examples: give a smaller fraction or lower --validation\.$/.test(error.message));
+  assert.throws(() => validateSplitPlan(tiny, 0.2, [{ kind: 'fraction', value: 0.9 }], 5), (error: unknown) => error instanceof UserError
+    && /^--labeled 0.9 needs 2\d labeled examples of class "c\d", but the pool has 19 besides its 5 validation examples: give a smaller fraction or lower --validation\.$/.test(error.message));
+  // --labeled all (1) is every labeled example besides the validation ones.
+  const split = makeSplit(tiny, 0, 0.2);
+  assert.equal(labeledSubset(split, { kind: 'fraction', value: 1 }, tiny.classNames, 5).length, 4 * 19);
   validateSplitPlan(tiny, 0.2, [{ kind: 'fraction', value: 1 }], 0);
 });
 

@@ -1,11 +1,13 @@
 /**
  * Seeded, stratified splits: a held-out test set, the unlabeled pool (every
  * training index), and nested labeled subsets of the pool, one per label
- * budget. Same seed ⇒ same indices.
+ * budget. Same seed ⇒ same indices. Rows without a label (UNLABELED) only
+ * ever join the pool: the test set and the labeled subsets come from the
+ * labeled rows, so budgets count the labeled examples available.
  */
 import { UserError } from '../errors.ts';
 import { createRng, deriveSeed, shuffleInPlace } from '../util/rng.ts';
-import type { Dataset } from './dataset.ts';
+import { labelCounts, UNLABELED, type Dataset } from './dataset.ts';
 
 /** How many labels a classifier gets: a fraction of the pool, or a count per class. */
 export type LabelBudget = { kind: 'fraction'; value: number } | { kind: 'perClass'; value: number };
@@ -14,10 +16,10 @@ export interface Split {
   seed: number;
   /** Held out before anything else; used only for the final evaluation. */
   test: Int32Array;
-  /** Every training index; pretraining uses these without their labels. */
+  /** Every training index, labeled or not; pretraining uses these without their labels. */
   pool: Int32Array;
   /**
-   * The pool's indices of each class in a seeded order. Every labeled subset
+   * The pool's labeled indices of each class in a seeded order. Every labeled subset
    * takes a prefix of each class's order, which makes subsets nested and lets
    * new budgets reuse a stored split.
    */
@@ -32,10 +34,10 @@ export function budgetsOf(config: { labeled: number[]; labelsPerClass: number[] 
 }
 
 
-/** Indices of each class, in ascending index order. */
+/** Indices of each class, in ascending index order (unlabeled indices are left out). */
 function indicesByClass(y: Int32Array, indices: ArrayLike<number>, classCount: number): number[][] {
   const byClass: number[][] = Array.from({ length: classCount }, () => []);
-  for (let i = 0; i < indices.length; i++) byClass[y[indices[i]]].push(indices[i]);
+  for (let i = 0; i < indices.length; i++) if (y[indices[i]] !== UNLABELED) byClass[y[indices[i]]].push(indices[i]);
   return byClass;
 }
 
@@ -59,6 +61,8 @@ export function labeledCountsPerClass(budget: LabelBudget, poolClassSizes: numbe
     }
     return poolClassSizes.map(() => budget.value);
   }
+  // --labeled all (1): every labeled example that is not held back for validation.
+  if (budget.value === 1) return poolClassSizes.map((size) => Math.max(0, size - reserve));
   const sequence = stratifiedSequence(poolClassSizes);
   const total = Math.min(sequence.length, Math.round(budget.value * sequence.length));
   const counts = new Array<number>(poolClassSizes.length).fill(0);
@@ -103,7 +107,8 @@ function sortedInt32(values: number[]): Int32Array {
 
 /**
  * Split a dataset for one seed. Datasets with an official test set keep it;
- * others get a stratified test set of `testFraction` of each class.
+ * others get a stratified test set of `testFraction` of each class's labeled
+ * rows. Unlabeled rows all go to the pool.
  */
 export function makeSplit(dataset: Dataset, seed: number, testFraction: number): Split {
   const classCount = dataset.classNames.length;
@@ -112,7 +117,10 @@ export function makeSplit(dataset: Dataset, seed: number, testFraction: number):
   let test: number[] = [];
   let pool: number[] = [];
   if (dataset.officialTrainCount !== undefined) {
-    for (let i = 0; i < n; i++) (i < dataset.officialTrainCount ? pool : test).push(i);
+    for (let i = 0; i < n; i++) {
+      if (i < dataset.officialTrainCount) pool.push(i);
+      else if (dataset.y[i] !== UNLABELED) test.push(i);
+    }
   } else {
     const all = Array.from({ length: n }, (_, i) => i);
     for (const members of indicesByClass(dataset.y, all, classCount)) {
@@ -121,6 +129,7 @@ export function makeSplit(dataset: Dataset, seed: number, testFraction: number):
       test = test.concat(members.slice(0, testCount));
       pool = pool.concat(members.slice(testCount));
     }
+    for (let i = 0; i < n; i++) if (dataset.y[i] === UNLABELED) pool.push(i);
   }
   const poolOrderByClass = indicesByClass(dataset.y, sortedInt32(pool), classCount).map((members) => Int32Array.from(shuffleInPlace(members, rng)));
   return { seed, test: sortedInt32(test), pool: sortedInt32(pool), poolOrderByClass };
@@ -132,6 +141,28 @@ export function labeledSubset(split: Split, budget: LabelBudget, classNames: str
   const chosen: number[] = [];
   split.poolOrderByClass.forEach((members, c) => { for (let i = 0; i < counts[c]; i++) chosen.push(members[i]); });
   return sortedInt32(chosen);
+}
+
+/**
+ * The labeled examples must be enough for a split: some at all, and (without an
+ * official test set) enough of each class to hold out a test example and keep one to train on.
+ */
+export function checkLabeledExamples(dataset: Dataset, testFraction: number): void {
+  if (labelCounts(dataset).labeled === 0) {
+    throw new UserError(`dataset ${dataset.name}: no example has a label; label at least a few examples of every class (the test set and the labeled subsets come from them).`);
+  }
+  if (dataset.officialTrainCount !== undefined) return;
+  const perClass = new Array<number>(dataset.classNames.length).fill(0);
+  for (const label of dataset.y) if (label !== UNLABELED) perClass[label]++;
+  const enough = (count: number) => { const testCount = Math.round(testFraction * count); return testCount >= 1 && testCount < count; };
+  const short = perClass.findIndex((count) => !enough(count));
+  if (short < 0) return;
+  let needed = perClass[short] + 1;
+  while (!enough(needed)) needed++; // ends: round(f·n) grows past 0 and stays below n as n grows, for 0 < f < 1
+  throw new UserError(
+    `dataset ${dataset.name}: class "${dataset.classNames[short]}" has ${perClass[short]} labeled example${perClass[short] === 1 ? '' : 's'}, too few for a test set at --test-fraction ${testFraction} ` +
+    `(it needs ${needed}: at least one to test and one to train on): label more examples of it.`,
+  );
 }
 
 /**
@@ -155,6 +186,7 @@ export function validationSubset(split: Split, perClass: number): Int32Array {
  * give the same labeled set. The advice in each message is one that works.
  */
 export function validateSplitPlan(dataset: Dataset, testFraction: number, budgets: LabelBudget[], validation = 0): void {
+  checkLabeledExamples(dataset, testFraction);
   const split = makeSplit(dataset, 0, testFraction);
   const k = dataset.classNames.length;
   const classCounts = (indices: Int32Array) => {
@@ -196,6 +228,12 @@ function workingTestFractions(testCounts: number[], poolCounts: number[]): strin
   const low = ceilSignificant(0.5 / smallest, 2);
   const high = floorSignificant(1 - 0.5 / smallest - 1e-9, 2);
   return `give --test-fraction between ${low} and ${high} (the smallest class has ${smallest} examples)`;
+}
+
+/** How many labeled and unlabeled examples a split's pool holds (the report says both). */
+export function splitCounts(dataset: Pick<Dataset, 'y'>, split: Split): { labeledSize: number; unlabeledSize: number } {
+  const labeledSize = split.poolOrderByClass.reduce((sum, members) => sum + members.length, 0);
+  return { labeledSize, unlabeledSize: split.pool.length - labeledSize };
 }
 
 /** JSON form of a split for the artifact store. */

@@ -15,6 +15,7 @@ import { isFullMnist, publishedComparison, publishedProtocolMismatch } from './p
 import { renderSvg } from './render-chart.ts';
 import type { RunFiles } from './run-files.ts';
 import type { FigureId } from './run-folder.ts';
+import type { DatasetInfo } from './run-record.ts';
 import { findTrainingProblems, problemWarnings } from './training-health.ts';
 import { controlTable, fractionLabel, headline, mainComparison, summarise, summaryTable, type Summary, type TextTable } from './summary.ts';
 
@@ -99,6 +100,16 @@ async function svgFigure(id: FigureId, spec: Parameters<typeof renderSvg>[0] | u
   return { id, kind: 'svg', file: `figures/${id}.svg`, alt, caption, svg: await renderSvg(spec, { name: id }) };
 }
 
+/** How many training examples (labeled and unlabeled) and test examples a run had. */
+export function datasetCountsText(dataset: DatasetInfo, unit: string): string {
+  const unlabeled = dataset.unlabeledSize ?? 0;
+  const labeled = dataset.labeledSize ?? dataset.poolSize - unlabeled;
+  const pool = unlabeled === 0
+    ? `${count(dataset.poolSize)} training ${unit}, all labeled (pretraining uses them as the unlabeled pool)`
+    : `${count(dataset.poolSize)} training ${unit} in the pool: ${count(labeled)} labeled and ${count(unlabeled)} without a label`;
+  return `${pool}, and ${count(dataset.testSize)} held-out labeled test ${unit}`;
+}
+
 /** Build the whole report model from a run's files: numbers, rendered charts, pictures and the words around them. */
 export async function buildReportContent(run: RunFiles): Promise<ReportContent> {
   const { rows, params, curves, confusions, pictures } = run;
@@ -134,7 +145,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
       ...(testSelectionCaveat(params) ? [{ kind: 'paragraph' as const, text: testSelectionCaveat(params)! }] : []),
       {
         kind: 'paragraph',
-        text: `Dataset ${params.dataset.name}: ${count(params.dataset.poolSize)} training images (the unlabeled pool) and ${count(params.dataset.testSize)} held-out test images, ` +
+        text: `Dataset ${params.dataset.name}: ${datasetCountsText(params.dataset, isImage ? 'images' : 'rows')}, ` +
           `${classNames.length} classes. Labeled examples per run: ${fractionsText}. Seeds: ${summary.seeds.join(', ')}. ` +
           (summary.arms.length <= 1
             ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget${budgetNotes(summary.arms)}.`
@@ -255,7 +266,22 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     });
   }
 
-  // 9. Configuration, environment, timings
+  // 9. The exported classifier
+  const exported = params.exportedModel;
+  if (exported) {
+    sections.push({
+      id: 'exported-model',
+      title: 'Exported model',
+      blocks: [{
+        kind: 'paragraph',
+        text: `The folder ${exported.folder}/ beside this report holds the ${exported.arm} classifier of seed ${exported.seed}, trained on ${count(exported.labeled)} labeled examples (${fractionText(exported.fraction)}): ` +
+          `a tfjs LayersModel (model.json, weights.bin) with labels.json and preprocessing.json. Its accuracy on the ${count(params.dataset.testSize)} held-out test ${isImage ? 'images' : 'rows'} is ${pct(100 * exported.testAccuracy)}. ` +
+          `Classify new ${isImage ? 'images' : 'rows'} with npm run predict -- --model <this folder>/${exported.folder} FILES…; rerun this run with npm run pipeline -- --config <this folder>/params.json.`,
+      }],
+    });
+  }
+
+  // 10. Configuration, environment, timings
   const env = params.environment;
   // Stage seconds are summed over a stage's jobs, which may have run side by side: shares are of the summed work, not of the wall time.
   const workSeconds = Object.values(params.stageSeconds).reduce((a, b) => a + b, 0);

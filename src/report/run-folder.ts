@@ -6,6 +6,7 @@
  * and it refuses a folder holding anything it did not write, so it never
  * deletes or overwrites someone else's file.
  */
+import { EXPORT_FILES, MODEL_FOLDER } from '../export/exported-model.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFolderAtomic } from '../artifacts/atomic.ts';
@@ -34,8 +35,12 @@ export const FIGURE_IDS = [
 ] as const;
 export type FigureId = (typeof FIGURE_IDS)[number];
 
-const OWN_TOP_LEVEL = new Set<string>([...Object.values(RUN_FILES), JOBS_FILE, REPORT_FILES.html, REPORT_FILES.md, REPORT_FILES.summary]);
+/** Inputs a run folder may also hold: tuning.csv (npm run tune) and the exported model's folder. */
+export const TUNING_FILE = 'tuning.csv';
+
+const OWN_TOP_LEVEL = new Set<string>([...Object.values(RUN_FILES), JOBS_FILE, TUNING_FILE, REPORT_FILES.html, REPORT_FILES.md, REPORT_FILES.summary]);
 const OWN_FIGURES = new Set<string>(FIGURE_IDS.flatMap((id) => [`${id}.svg`, `${id}.png`]));
+const OWN_MODEL_FILES = new Set<string>(Object.values(EXPORT_FILES));
 
 /** A run id that sorts by time and is safe as a folder name, e.g. 2026-11-29T09-29-41. */
 export function newRunId(now: Date): string {
@@ -72,9 +77,10 @@ export function foreignEntries(dir: string): string[] {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     // `.tmp-*` are semisup's own unfinished writes (atomic.ts).
     if (entry.name.startsWith('.tmp-')) continue;
-    if (entry.name === REPORT_FILES.figures && entry.isDirectory()) {
-      for (const figure of fs.readdirSync(path.join(dir, entry.name), { withFileTypes: true })) {
-        if (!(figure.isFile() && OWN_FIGURES.has(figure.name)) && !figure.name.startsWith('.tmp-')) foreign.push(`${entry.name}/${figure.name}`);
+    const ownFolder = entry.name === REPORT_FILES.figures ? OWN_FIGURES : entry.name === MODEL_FOLDER ? OWN_MODEL_FILES : undefined;
+    if (ownFolder && entry.isDirectory()) {
+      for (const file of fs.readdirSync(path.join(dir, entry.name), { withFileTypes: true })) {
+        if (!(file.isFile() && ownFolder.has(file.name)) && !file.name.startsWith('.tmp-')) foreign.push(`${entry.name}/${file.name}`);
       }
     } else if (!(entry.isFile() && OWN_TOP_LEVEL.has(entry.name))) {
       foreign.push(entry.name);
@@ -118,10 +124,12 @@ export async function replaceRunFolder(dir: string, fill: (staging: string) => P
   await writeFolderAtomic(target, fill, () => checkRunFolderTarget(what, target));
 }
 
-/** Copy a run folder's input files (results, params, curves, …, jobs.json) that exist into `to`. */
+/** Copy a run folder's inputs (results, params, curves, …, jobs.json, tuning.csv, the exported model) that exist into `to`. */
 export function copyRunInputs(from: string, to: string): void {
-  for (const name of [...Object.values(RUN_FILES), JOBS_FILE]) {
+  for (const name of [...Object.values(RUN_FILES), JOBS_FILE, TUNING_FILE]) {
     const file = path.join(from, name);
     if (fs.existsSync(file)) fs.copyFileSync(file, path.join(to, name));
   }
+  const model = path.join(from, MODEL_FOLDER);
+  if (fs.existsSync(model)) fs.cpSync(model, path.join(to, MODEL_FOLDER), { recursive: true, filter: (source) => !path.basename(source).startsWith('.tmp-') });
 }

@@ -18,6 +18,9 @@ export interface DatasetInfo {
   classNames: string[];
   poolSize: number;
   testSize: number;
+  /** Of the pool: examples with a label (the labeled subsets are drawn from these) and without one. Absent in runs before unlabeled data existed (then every pool example was labeled). */
+  labeledSize?: number;
+  unlabeledSize?: number;
   /** Content fingerprint of the loaded data (src/data/cache.ts datasetFingerprint). */
   fingerprint?: string;
 }
@@ -39,6 +42,19 @@ export interface RunParams {
   /** Seconds of work per stage: the sum over the stage's jobs run this time (cached jobs count 0; parallel jobs overlap). */
   stageSeconds: Record<string, number>;
   totalSeconds: number;
+  /** The classifier the run exported (absent in runs from before exporting). */
+  exportedModel?: ExportedModelInfo;
+}
+
+/** Which classifier a run exported to its model folder, and its test accuracy. */
+export interface ExportedModelInfo {
+  /** The folder inside the run folder. */
+  folder: string;
+  arm: string;
+  seed: number;
+  labeled: number;
+  fraction: number;
+  testAccuracy: number;
 }
 
 /** What tuning chose, per arm and label budget (tuning.csv beside params.json has every trial). */

@@ -138,6 +138,19 @@ export function checkParams(v: unknown): RunParams {
   }
   if (env.gitCommit !== undefined) params.environment.gitCommit = str(env.gitCommit, 'environment.gitCommit');
   if (ds.fingerprint !== undefined) params.dataset.fingerprint = str(ds.fingerprint, 'dataset.fingerprint');
+  if (ds.labeledSize !== undefined) params.dataset.labeledSize = int(ds.labeledSize, 'dataset.labeledSize');
+  if (ds.unlabeledSize !== undefined) params.dataset.unlabeledSize = int(ds.unlabeledSize, 'dataset.unlabeledSize');
+  if (o.exportedModel !== undefined) {
+    const m = obj(o.exportedModel, 'exportedModel');
+    params.exportedModel = {
+      folder: str(m.folder, 'exportedModel.folder'),
+      arm: str(m.arm, 'exportedModel.arm'),
+      seed: int(m.seed, 'exportedModel.seed'),
+      labeled: int(m.labeled, 'exportedModel.labeled', 1),
+      fraction: num(m.fraction, 'exportedModel.fraction'),
+      testAccuracy: num(m.testAccuracy, 'exportedModel.testAccuracy'),
+    };
+  }
   if (Number.isNaN(Date.parse(params.createdAt))) fail('createdAt', 'an ISO timestamp', params.createdAt);
   return params;
 }
