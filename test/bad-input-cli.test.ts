@@ -26,7 +26,7 @@ test('a class with a single row cannot be in both the test set and the pool: ref
   // fractions that give every class left in the pool a label: the run used to train without "lonely"
   const args = tinyCsvArgs('t.csv').map((a) => (a === '0.2,0.5' ? '0.5,1' : a));
   const result = await runCli('run.ts', [...args, '--test-fraction', '0.9', '--out', 'r'], cwd);
-  refusedBeforeTraining(result, /^error: dataset t\.csv: class "lonely" has only 1 example: a class needs at least 2 \(one for the test set, one for the pool\)/);
+  refusedBeforeTraining(result, /^error: dataset t\.csv: class "lonely" has only 1 labeled example: a class needs at least 2 \(one for the test set, one to train on\)/);
   assert.ok(!fs.existsSync(path.join(cwd, 'r')));
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { checkLabeledExamples, labeledSubset, makeSplit, splitCounts, validateSplitPlan, validationSubset, type LabelBudget } from '../src/data/split.ts';
+import { labeledSubset, makeSplit, splitCounts, validateSplitPlan, validationSubset, type LabelBudget } from '../src/data/split.ts';
 import { UNLABELED } from '../src/data/dataset.ts';
 import { UserError } from '../src/errors.ts';
 import { loadEmbeddedMnist } from '../src/data/embedded.ts';
@@ -133,15 +133,14 @@ test('too few labeled examples: none at all, or a class too small for the test s
   });
   const data = tinyImageDataset(10, 3);
   const y = Int32Array.from(data.y, (label, i) => (label === 2 && i > 5 ? UNLABELED : label)); // class c2 keeps 2 labels
-  assert.throws(() => checkLabeledExamples({ ...data, y }, 0.2), (error: unknown) => {
+  const budget = [{ kind: 'perClass' as const, value: 1 }];
+  assert.throws(() => validateSplitPlan({ ...data, y }, 0.2, budget), (error: unknown) => {
     assert.ok(error instanceof UserError);
-    assert.match(error.message, /class "c2" has 2 labeled examples, too few for a test set at --test-fraction 0.2 \(it needs 3: at least one to test and one to train on\): label more examples of it/);
+    assert.match(error.message, /class "c2" gets no labeled example in the test set with --test-fraction 0.2: give --test-fraction between 0.25 and 0.74 \(the smallest class has 2 examples\), or label more examples of it\.$/);
     assert.ok(!error.message.includes('\n'));
     return true;
   });
-  checkLabeledExamples({ ...data, y }, 0.4); // round(0.8) = 1 test example, 1 to train: enough
-  // With an official test set the training part needs no test share.
-  checkLabeledExamples({ ...data, y, officialTrainCount: 25 }, 0.2);
+  validateSplitPlan({ ...data, y }, 0.4, budget); // round(0.8) = 1 test example, 1 to train: enough
 });
 
 test('the validation set: K per class from the pool, disjoint from the test set and from every labeled subset, the same whatever the budgets', () => {
@@ -197,7 +196,7 @@ test('a class with no example left in the pool stops the run, whatever the budge
   const oneRow = sizedDataset([40, 40, 40, 1]);
   for (const budget of [{ kind: 'fraction' as const, value: 0.5 }, { kind: 'perClass' as const, value: 1 }]) {
     const message = userErrorMessage(() => validateSplitPlan(oneRow, 0.9, [budget]));
-    assert.match(message, /class "c3" has only 1 example: a class needs at least 2/);
+    assert.match(message, /class "c3" has only 1 labeled example: a class needs at least 2/);
     assert.doesNotMatch(message, /at most 0/);
   }
   // with two rows the advice names --test-fraction values that work, and they do
@@ -207,7 +206,7 @@ test('a class with no example left in the pool stops the run, whatever the budge
   assert.ok(range, message);
   for (const testFraction of [Number(range[1]), Number(range[2])]) validateSplitPlan(twoRows, testFraction, [{ kind: 'perClass', value: 1 }]);
   // the old advice for an empty test side ("raise --test-fraction") led into the empty pool; this one does not
-  assert.match(userErrorMessage(() => validateSplitPlan(twoRows, 0.1, [{ kind: 'perClass', value: 1 }])), /gets no example in the test set with --test-fraction 0\.1: give --test-fraction between/);
+  assert.match(userErrorMessage(() => validateSplitPlan(twoRows, 0.1, [{ kind: 'perClass', value: 1 }])), /gets no labeled example in the test set with --test-fraction 0\.1: give --test-fraction between/);
   // an official test set cannot be fixed with --test-fraction: say which file lacks the class
   const y = Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1, /* test: */ 0, 1, 2]);
   const official = { name: 'official', x: new Float32Array(y.length * 64), y, inputShape: [8, 8, 1], classNames: ['c0', 'c1', 'c2'], officialTrainCount: 8 };

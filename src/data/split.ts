@@ -143,26 +143,11 @@ export function labeledSubset(split: Split, budget: LabelBudget, classNames: str
   return sortedInt32(chosen);
 }
 
-/**
- * The labeled examples must be enough for a split: some at all, and (without an
- * official test set) enough of each class to hold out a test example and keep one to train on.
- */
-export function checkLabeledExamples(dataset: Dataset, testFraction: number): void {
+/** A dataset without a single label cannot be split into a test set and labeled subsets. */
+export function checkSomeLabels(dataset: Dataset): void {
   if (labelCounts(dataset).labeled === 0) {
     throw new UserError(`dataset ${dataset.name}: no example has a label; label at least a few examples of every class (the test set and the labeled subsets come from them).`);
   }
-  if (dataset.officialTrainCount !== undefined) return;
-  const perClass = new Array<number>(dataset.classNames.length).fill(0);
-  for (const label of dataset.y) if (label !== UNLABELED) perClass[label]++;
-  const enough = (count: number) => { const testCount = Math.round(testFraction * count); return testCount >= 1 && testCount < count; };
-  const short = perClass.findIndex((count) => !enough(count));
-  if (short < 0) return;
-  let needed = perClass[short] + 1;
-  while (!enough(needed)) needed++; // ends: round(f·n) grows past 0 and stays below n as n grows, for 0 < f < 1
-  throw new UserError(
-    `dataset ${dataset.name}: class "${dataset.classNames[short]}" has ${perClass[short]} labeled example${perClass[short] === 1 ? '' : 's'}, too few for a test set at --test-fraction ${testFraction} ` +
-    `(it needs ${needed}: at least one to test and one to train on): label more examples of it.`,
-  );
 }
 
 /**
@@ -186,12 +171,13 @@ export function validationSubset(split: Split, perClass: number): Int32Array {
  * give the same labeled set. The advice in each message is one that works.
  */
 export function validateSplitPlan(dataset: Dataset, testFraction: number, budgets: LabelBudget[], validation = 0): void {
-  checkLabeledExamples(dataset, testFraction);
+  checkSomeLabels(dataset);
   const split = makeSplit(dataset, 0, testFraction);
   const k = dataset.classNames.length;
+  // Labeled examples only: unlabeled rows (y = UNLABELED) belong to the pool but to no class.
   const classCounts = (indices: Int32Array) => {
     const counts = new Array<number>(k).fill(0);
-    for (const i of indices) counts[dataset.y[i]]++;
+    for (const i of indices) if (dataset.y[i] !== UNLABELED) counts[dataset.y[i]]++;
     return counts;
   };
   const testCounts = classCounts(split.test);
@@ -199,16 +185,16 @@ export function validateSplitPlan(dataset: Dataset, testFraction: number, budget
   for (let c = 0; c < k; c++) {
     if (testCounts[c] > 0 && poolCounts[c] > 0) continue;
     const name = `dataset ${dataset.name}: class "${dataset.classNames[c]}"`;
-    const side = testCounts[c] === 0 ? 'test set' : 'unlabeled pool';
+    const side = testCounts[c] === 0 ? 'test set' : 'pool';
     if (dataset.officialTrainCount !== undefined) {
       const file = testCounts[c] === 0 ? 'test' : 'training';
       throw new UserError(`${name} has no example in the ${file} file, so the ${side} lacks it: every class needs examples in both files.`);
     }
     const total = testCounts[c] + poolCounts[c];
     if (total < 2) {
-      throw new UserError(`${name} has ${total === 0 ? 'no example' : 'only 1 example'}: a class needs at least 2 (one for the test set, one for the pool); add examples of it or remove its rows.`);
+      throw new UserError(`${name} has ${total === 0 ? 'no labeled example' : 'only 1 labeled example'}: a class needs at least 2 (one for the test set, one to train on); label more examples of it or remove its rows.`);
     }
-    throw new UserError(`${name} gets no example in the ${side} with --test-fraction ${testFraction}: ${workingTestFractions(testCounts, poolCounts)}.`);
+    throw new UserError(`${name} gets no labeled example in the ${side} with --test-fraction ${testFraction}: ${workingTestFractions(testCounts, poolCounts)}, or label more examples of it.`);
   }
   const sizes = new Map<number, LabelBudget>();
   for (const budget of budgets) {
