@@ -82,7 +82,8 @@ test('bad own data: one line on stderr, exit 2, no report', async () => {
   fs.mkdirSync(path.join(bad, 'empty-unlabeled'), { recursive: true });
   fs.writeFileSync(path.join(bad, 'empty-unlabeled', 'notes.txt'), 'no images here');
   writePartlyLabeledCsv(path.join(bad, 'unlabeled.csv'), 0);
-  writePartlyLabeledCsv(path.join(bad, 'few.csv'), 4); // labels: ant twice, bee and cat once; too few for a test set
+  writePartlyLabeledCsv(path.join(bad, 'few.csv'), 4); // labels: ant twice, bee and cat once: one example cannot be both test and training
+  writePartlyLabeledCsv(path.join(bad, 'two-each.csv'), 6); // two of each class: a test set at 0.2 would take none of them
   fs.mkdirSync(path.join(bad, 'broken-class', 'cat'), { recursive: true });
   fs.mkdirSync(path.join(bad, 'broken-class', 'dog'), { recursive: true });
   fs.copyFileSync(path.join(cwd, 'photos', 'labeled', 'one', '000.png'), path.join(bad, 'broken-class', 'cat', 'a.png'));
@@ -91,7 +92,8 @@ test('bad own data: one line on stderr, exit 2, no report', async () => {
     [['--dataset', 'images', '--data-dir', 'photos/labeled', '--unlabeled-dir', 'bad/empty-unlabeled'], /--unlabeled-dir bad\/empty-unlabeled holds no images/],
     [['--dataset', 'images', '--data-dir', 'bad/broken-class'], /--data-dir \S+broken-class, class folder "dog": none of its 1 images could be read \(e\.g\. bad\/broken-class\/dog\/b\.jpg: /],
     [['--dataset', 'csv', '--csv', 'bad/unlabeled.csv', '--label-column', 'kind'], /no row has a label in the column "kind"/],
-    [['--dataset', 'csv', '--csv', 'bad/few.csv', '--label-column', 'kind'], /class "ant" has 2 labeled examples, too few for a test set at --test-fraction 0\.2/],
+    [['--dataset', 'csv', '--csv', 'bad/few.csv', '--label-column', 'kind'], /class "bee" has only 1 labeled example: a class needs at least 2 .*label more examples of it/],
+    [['--dataset', 'csv', '--csv', 'bad/two-each.csv', '--label-column', 'kind'], /class "ant" gets no labeled example in the test set with --test-fraction 0\.2: give --test-fraction between 0\.25 and 0\.74 \(the smallest class has 2 examples\), or label more/],
   ];
   for (const [args, problem] of cases) {
     const result = await runCli('run.ts', [...args, ...TINY, '--out', 'never'], cwd);

@@ -182,17 +182,23 @@ export function validateSplitPlan(dataset: Dataset, testFraction: number, budget
   };
   const testCounts = classCounts(split.test);
   const poolCounts = classCounts(split.pool);
+  const className = (c: number) => `dataset ${dataset.name}: class "${dataset.classNames[c]}"`;
+  // A class with fewer than 2 labeled examples fits no --test-fraction, so it is named before any range is advised.
+  if (dataset.officialTrainCount === undefined) {
+    for (let c = 0; c < k; c++) {
+      const total = testCounts[c] + poolCounts[c];
+      if (total < 2) {
+        throw new UserError(`${className(c)} has ${total === 0 ? 'no labeled example' : 'only 1 labeled example'}: a class needs at least 2 (one for the test set, one to train on); label more examples of it or remove its rows.`);
+      }
+    }
+  }
   for (let c = 0; c < k; c++) {
     if (testCounts[c] > 0 && poolCounts[c] > 0) continue;
-    const name = `dataset ${dataset.name}: class "${dataset.classNames[c]}"`;
+    const name = className(c);
     const side = testCounts[c] === 0 ? 'test set' : 'pool';
     if (dataset.officialTrainCount !== undefined) {
       const file = testCounts[c] === 0 ? 'test' : 'training';
       throw new UserError(`${name} has no example in the ${file} file, so the ${side} lacks it: every class needs examples in both files.`);
-    }
-    const total = testCounts[c] + poolCounts[c];
-    if (total < 2) {
-      throw new UserError(`${name} has ${total === 0 ? 'no labeled example' : 'only 1 labeled example'}: a class needs at least 2 (one for the test set, one to train on); label more examples of it or remove its rows.`);
     }
     throw new UserError(`${name} gets no labeled example in the ${side} with --test-fraction ${testFraction}: ${workingTestFractions(testCounts, poolCounts)}, or label more examples of it.`);
   }
