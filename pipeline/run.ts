@@ -74,6 +74,7 @@ export async function runPipeline(config: PipelineConfig, control: RunControl, o
   const records = await executePlan({
     jobs, store, force, parallel: control.jobs, dataset, source, dataRoot: config.cacheDir,
     fingerprint: facts.fingerprint, backend: backend.name, quiet: config.quiet, log,
+    executor: control.executor, engine: engineId(backend.name), cacheDir: path.resolve(config.cacheDir),
   });
   if (options.untilStage) {
     log.always(`${options.untilStage}: ${records.filter((r) => r.stage === options.untilStage).length} jobs done; outputs in ${store.root}`);

@@ -63,6 +63,9 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('preset', { type: 'string', describe: `Named configuration: ${Object.keys(PRESETS).join(', ')}` })
     .option('quick', { type: 'boolean', describe: 'Tiny smoke-test configuration (same as --preset quick)' })
     .option('jobs', { type: 'string', describe: 'Jobs run at once, each in its own process (results are identical to --jobs 1)', defaultDescription: 'number of cores' })
+    .option('executor', { type: 'string', describe: 'Where jobs run: local (--jobs processes here) | bullmq (workers on a Redis queue, --queue) | slurm (one sbatch job each, --slurm-args)', defaultDescription: 'local' })
+    .option('queue', { type: 'string', describe: '--executor bullmq: the Redis server holding the queue, redis://HOST:PORT' })
+    .option('slurm-args', { type: 'string', describe: '--executor slurm: extra sbatch options for every job, e.g. "--partition=cpu --time=1:00:00 --mem=2G"' })
     .option('dry-run', { type: 'boolean', describe: 'Print the plan (every job, its key, cached or to run) and stop' })
     .option('force', { type: 'string', describe: 'Rerun cached jobs: all (--force) or one stage and what depends on it (--force pretrain)' })
     .option('quiet', { type: 'boolean', describe: 'Print only errors and the final report path' })
@@ -87,7 +90,8 @@ export function pipelineOptions(argv: string[], scriptName: string) {
 export type ParsedArgs = Record<string, unknown>;
 
 /** Parse argv; returns null when yargs handled --help or --version (it has printed them). */
-export async function parseArgs(argv: string[], scriptName: string): Promise<ParsedArgs | null> {
+export async function parseArgs(given: string[], scriptName: string): Promise<ParsedArgs | null> {
+  const argv = withAttachedValue(given, '--slurm-args');
   let handled = false;
   const parser = pipelineOptions(argv, scriptName);
   const args = (await parser.parseAsync(argv, {}, (error, _argv, output) => {
@@ -99,6 +103,12 @@ export async function parseArgs(argv: string[], scriptName: string): Promise<Par
   return handled ? null : args;
 }
 
+/** `--option value` as `--option=value`: yargs takes a separate value that starts with dashes (all sbatch options do) for an option of its own. */
+function withAttachedValue(argv: string[], option: string): string[] {
+  const at = argv.indexOf(option);
+  return at < 0 || at === argv.length - 1 ? argv : [...argv.slice(0, at), `${option}=${argv[at + 1]}`, ...argv.slice(at + 2)];
+}
+
 /** How to run (not what to compute): these never change results, so they are not part of the config. */
 export interface RunControl {
   dryRun: boolean;
@@ -106,7 +116,14 @@ export interface RunControl {
   force: StageName[];
   /** How many jobs run at once (worker processes when more than 1). */
   jobs: number;
+  /** Where the jobs run. */
+  executor: ExecutorChoice;
 }
+
+export type ExecutorChoice =
+  | { kind: 'local' }
+  | { kind: 'bullmq'; queue: string }
+  | { kind: 'slurm'; sbatchArgs: string[] };
 
 /** Read --dry-run and --force. */
 export function runControlFromArgs(args: ParsedArgs): RunControl {
@@ -122,7 +139,27 @@ export function runControlFromArgs(args: ParsedArgs): RunControl {
   const jobsText = args.jobs === undefined ? undefined : String(args.jobs);
   const jobs = jobsText === undefined ? os.cpus().length : parseInteger('jobs', jobsText, 1);
   if (jobs > 64) throw new UserError(`--jobs ${jobs} is more than 64: give at most the number of cores (${os.cpus().length}).`);
-  return { dryRun: Boolean(args['dry-run']), force: stages, jobs };
+  return { dryRun: Boolean(args['dry-run']), force: stages, jobs, executor: executorFromArgs(args) };
+}
+
+/** --executor with its own options; an option of another executor is refused rather than ignored. */
+function executorFromArgs(args: ParsedArgs): ExecutorChoice {
+  const kind = parseChoice('executor', args.executor === undefined ? 'local' : String(args.executor), ['local', 'bullmq', 'slurm'] as const);
+  if (args.queue !== undefined && kind !== 'bullmq') throw new UserError('--queue belongs to --executor bullmq: add --executor bullmq, or leave --queue out.');
+  if (args['slurm-args'] !== undefined && kind !== 'slurm') throw new UserError('--slurm-args belongs to --executor slurm: add --executor slurm, or leave --slurm-args out.');
+  if (kind === 'bullmq') {
+    if (args.queue === undefined) throw new UserError('--executor bullmq needs --queue redis://HOST:PORT, the Redis server the workers (npm run worker) use.');
+    return { kind, queue: String(args.queue) };
+  }
+  if (kind === 'slurm') return { kind, sbatchArgs: splitShellWords(args['slurm-args'] === undefined ? '' : String(args['slurm-args'])) };
+  return { kind };
+}
+
+/** Words as a shell splits them, quotes kept together: --slurm-args "--comment='a b' --mem=2G". */
+export function splitShellWords(text: string): string[] {
+  const words: string[] = [];
+  for (const match of text.matchAll(/(?:[^\s'"]+|'[^']*'|"[^"]*")+/g)) words.push(match[0].replace(/'([^']*)'|"([^"]*)"/g, '$1$2'));
+  return words;
 }
 
 /** A stage and every stage that reads its outputs. */
@@ -275,7 +312,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
 }
 
 /** One of a fixed list of names. */
-function parseChoice<T extends string>(name: string, value: string, choices: readonly T[]): T {
+export function parseChoice<T extends string>(name: string, value: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(value)) throw new UserError(`--${name} ${value} is unknown: use one of ${choices.join(', ')}.`);
   return value as T;
 }
@@ -313,7 +350,7 @@ function parseRamp(text: string): [number, number] {
   return [start, end];
 }
 
-function parseInteger(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function parseInteger(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = Number(text.trim());
   if (text.trim() === '' || !Number.isInteger(value) || value < min) {
     throw new UserError(`--${name} "${text}" is not a whole number ≥ ${min}: give one like ${Math.max(min, 1) * 10}.`);

@@ -29,8 +29,10 @@ export interface RunnerEvents {
 
 export interface RunnerOptions {
   store: ArtifactStore;
-  /** Compute a job's output files (in this process or a worker). */
-  execute: (job: Job) => Promise<EntryFiles | void>;
+  /** Compute a job's output files (in this process or a worker); `after`: its inputs still running (see ordersDependencies). */
+  execute: (job: Job, after: string[]) => Promise<EntryFiles | void>;
+  /** The executor holds a job until its inputs succeed (Slurm's afterok): hand a job over once its inputs have been. */
+  ordersDependencies?: boolean;
   /** Ids of jobs to rerun even when cached. */
   force: Set<string>;
   /** The result of jobsToRun when the caller already has it (checking the store reads every cached file). */
@@ -73,6 +75,8 @@ export async function runJobs(jobs: Job[], options: RunnerOptions): Promise<JobR
     .sort((a, b) => (dependents.get(b.job.id) ?? 0) - (dependents.get(a.job.id) ?? 0) || a.order - b.order)
     .map(({ job }) => job);
   const done = new Set(jobs.filter((job) => !toRun.has(job.id)).map((job) => job.id));
+  const handedOver = new Set<string>();
+  const ready = (dep: string) => done.has(dep) || (options.ordersDependencies === true && handedOver.has(dep));
   const running = new Map<string, Promise<void>>();
   let failure: unknown;
 
@@ -84,7 +88,8 @@ export async function runJobs(jobs: Job[], options: RunnerOptions): Promise<JobR
     }
     events.started(job);
     const began = Date.now();
-    return options.execute(job).then((files) => {
+    handedOver.add(job.id);
+    return options.execute(job, job.deps.filter((dep) => !done.has(dep))).then((files) => {
       // A forced job replaces its old entry only once the new one is complete.
       if (files) store.write(job.stage, job.key, files, { replace: options.force.has(job.id) });
       const seconds = (Date.now() - began) / 1000;
@@ -96,7 +101,7 @@ export async function runJobs(jobs: Job[], options: RunnerOptions): Promise<JobR
 
   while (pending.length > 0 || running.size > 0) {
     while (failure === undefined && running.size < options.concurrency) {
-      const index = pending.findIndex((job) => job.deps.every((dep) => done.has(dep)));
+      const index = pending.findIndex((job) => job.deps.every(ready));
       if (index < 0) break;
       const [job] = pending.splice(index, 1);
       const promise = start(job).catch((error: unknown) => { failure ??= error; }).finally(() => running.delete(job.id));

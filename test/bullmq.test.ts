@@ -1,0 +1,128 @@
+/**
+ * --executor bullmq end to end: a real Redis on loopback, real `npm run
+ * worker` processes, the real CLI as coordinator, compared with --jobs 1.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Queue } from 'bullmq';
+import { QUEUE_NAME } from '../src/executors/bullmq-queue.ts';
+import { runCli, tempFolder } from './fixtures/cli.ts';
+import { comparableResults as results, jobsOf } from './fixtures/run-output.ts';
+import { startWorker, type WorkerProcess } from './fixtures/queue-workers.ts';
+import { skipWithoutRedis, startRedis, type RedisServer } from './fixtures/redis.ts';
+
+const QUICK = ['--quick'];
+const cwd = tempFolder('bullmq');
+
+describe('--executor bullmq on a real Redis', { skip: skipWithoutRedis, timeout: 600_000 }, () => {
+  let redis: RedisServer;
+  let reference: string;
+  /** Workers serve one shared cache folder, so each test starts its own and stops them, whatever happens. */
+  const withWorkers = async (cacheDir: string, options: string[][], body: (workers: WorkerProcess[]) => Promise<void>) => {
+    const workers = options.map((extra) => startWorker(redis.url, cacheDir, extra));
+    try {
+      await Promise.all(workers.map((w) => w.waitFor(/taking jobs/)));
+      await body(workers);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  };
+  const coordinator = (cacheDir: string, out: string, extra: string[] = [], onStdout?: (text: string, kill: (signal: NodeJS.Signals) => void) => void) =>
+    runCli('run.ts', [...QUICK, '--executor', 'bullmq', '--queue', redis.url, '--cache-dir', cacheDir, '--out', out, ...extra], cwd, { onStdout });
+
+  before(async () => {
+    redis = await startRedis();
+    const out = path.join(cwd, 'reference');
+    const run = await runCli('run.ts', [...QUICK, '--jobs', '1', '--cache-dir', path.join(cwd, 'reference-cache'), '--out', out], cwd);
+    assert.equal(run.code, 0, run.stderr);
+    reference = results(out);
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+
+  test('two workers: results bit-identical to --jobs 1; a second run queues nothing; two coordinators at once each get their own results; --force reruns every job', async () => {
+    const shared = path.join(cwd, 'shared');
+    await withWorkers(shared, [[], []], async (workers) => {
+      const out = path.join(cwd, 'spread');
+      const run = await coordinator(shared, out);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /on BullMQ queue "semisup" on redis:\/\/127\.0\.0\.1:\d+ \(2 workers connected\)/);
+      assert.equal(results(out), reference);
+      assert.deepEqual(jobsOf(out).filter((job) => job.status !== 'ran'), []);
+      for (const w of workers) assert.match(w.output(), /: done in /, 'each worker ran jobs');
+      assert.match(run.stdout, /pretrain seed 1: running on .+ \(pid \d+\)/, 'the coordinator shows which worker took a job');
+      assert.match(run.stdout, /pretrain seed 1: epoch 4\/4, loss/, 'and its epochs');
+
+      const again = path.join(cwd, 'again');
+      const cached = await coordinator(shared, again);
+      assert.equal(cached.code, 0, cached.stderr);
+      assert.deepEqual(jobsOf(again).filter((job) => job.status !== 'cached'), []);
+      assert.doesNotMatch(cached.stdout, /queued/);
+
+      const forced = path.join(cwd, 'forced');
+      const other = path.join(cwd, 'other-seed');
+      const [first, second] = await Promise.all([coordinator(shared, forced, ['--force']), coordinator(shared, other, ['--seeds', '2,'])]);
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(second.code, 0, second.stderr);
+      assert.deepEqual(jobsOf(forced).filter((job) => job.status !== 'ran'), [], '--force ran every job again, none deduplicated');
+      assert.equal(results(forced), reference);
+      const seeds = new Set(results(other).split('\n').slice(1).map((row) => row.split(',')[1]));
+      assert.deepEqual([...seeds], ['2']);
+    });
+  });
+
+  test('a worker killed with SIGKILL mid-job takes its child process along, and the job reruns on the other worker', async () => {
+    const cache = path.join(cwd, 'killed');
+    await withWorkers(cache, [[], []], async (workers) => {
+      let victim: WorkerProcess | undefined;
+      const out = path.join(cwd, 'after-kill');
+      const run = await coordinator(cache, out, [], (stdout) => {
+        const pid = Number(/pretrain seed 1: running on .+ \(pid (\d+)\)/.exec(stdout)?.[1]);
+        if (victim || !pid) return;
+        victim = workers.find((w) => w.pid === pid);
+        assert.ok(victim, `pid ${pid} is not one of this test's workers`);
+        process.kill(pid, 'SIGKILL');
+      });
+      assert.ok(victim, 'the worker running pretrain was killed');
+      assert.equal(victim.alive(), false, 'its child process died with it');
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /pretrain seed 1: lost its worker .*; back in the queue for another/);
+      assert.equal(results(out), reference);
+    });
+  });
+
+  test('a job that fails on its worker fails the run once, with the worker\'s message', async () => {
+    const cache = path.join(cwd, 'refused');
+    await withWorkers(cache, [['--backend', 'cpu']], async ([cpu]) => {
+      const run = await coordinator(cache, path.join(cwd, 'refused-out'));
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /^error: prepare seed 1: this worker computes with cpu\/\S+ but the run asked for wasm\/\S+/);
+      assert.equal(run.stderr.trim().split('\n').length, 1, 'one line');
+      await cpu.waitFor(/prepare seed 1: failed/);
+      assert.equal(cpu.output().match(/prepare seed 1 .*: running/g)?.length, 1, 'tried once, not retried');
+    });
+  });
+
+  test('Ctrl-C of the coordinator withdraws its waiting jobs and stops its running one', async () => {
+    const cache = path.join(cwd, 'interrupted');
+    let sent = false;
+    await withWorkers(cache, [[]], async ([lone]) => {
+      const run = await coordinator(cache, path.join(cwd, 'interrupted-out'), [], (stdout, kill) => {
+        if (sent || !/pretrain seed 1: running on/.test(stdout)) return;
+        sent = true;
+        kill('SIGINT');
+      });
+      assert.equal(run.code, 130, run.stderr);
+      assert.match(run.stderr, /withdrew 2 waiting jobs from the queue; told the workers to stop 1 running/);
+      await lone.waitFor(/pretrain seed 1: failed after .*cancelled/);
+      const queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
+      try {
+        assert.deepEqual(await queue.getJobCounts('waiting', 'active'), { waiting: 0, active: 0 });
+      } finally {
+        await queue.close();
+      }
+    });
+  });
+});
