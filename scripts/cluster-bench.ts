@@ -1,0 +1,200 @@
+/**
+ * The cluster executors' numbers (issue "Past one machine"), on this machine, with real engines started
+ * here (Debian's redis-server; slurmctld/slurmd/munged for the Slurm part, which needs root):
+ *
+ *   npx tsx scripts/cluster-bench.ts [--repeats 3] [--args "--seeds 2"] [--no-slurm] [--no-kill]
+ *
+ * 1. sweep: the default sweep (cold cache) through two local BullMQ workers (--concurrency 1 each) against
+ *    --jobs 2, in pairs (A B, B A, ...), the ratio taken pair by pair; target: median ratio ≤ 1.2.
+ * 2. overhead: one worker against --jobs 1 (both serial), and Slurm with every job taking both CPUs
+ *    against --jobs 1: (executor's wall − --jobs 1's wall) / jobs = scheduling overhead per job,
+ *    child-process start-up included; target < 0.5 s for BullMQ. Also BullMQ's own dispatch latency
+ *    (a job's start on an idle worker minus the moment it was queued), from the queue's job records.
+ * 3. kill: two workers; when one starts pretraining, SIGKILL its process group; the seconds until another
+ *    worker runs that job again; target < 60 s.
+ * Workers are started (cold) before each timed coordinator run and stopped after it; their own start-up
+ * is not timed, their children's is. Prints the machine's load average before and after: on a busy
+ * machine these are rough numbers. Writes reports/bench/cluster-<time>.json.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { writeFileAtomic } from '../src/artifacts/atomic.ts';
+import { splitShellWords } from '../src/cli.ts';
+import { QUEUE_NAME } from '../src/executors/bullmq-queue.ts';
+import { timePipeline, type PipelineTiming } from '../src/bench/pipeline-timing.ts';
+import { median } from '../src/bench/stats.ts';
+import { formatTable } from '../src/bench/table.ts';
+import { runCli, tempFolder } from '../test/fixtures/cli.ts';
+import { startWorker, type WorkerProcess } from '../test/fixtures/queue-workers.ts';
+import { skipWithoutRedis, startRedis, type RedisServer } from '../test/fixtures/redis.ts';
+import { skipWithoutSlurm, startSlurm } from '../test/fixtures/slurm.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && at + 1 < process.argv.length ? process.argv[at + 1] : fallback;
+}
+const repeats = Number(option('repeats', '3'));
+const sweepArgs = splitShellWords(option('args', ''));
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
+/** Time one coordinator run through `count` fresh workers on a fresh shared cache. */
+async function timeBullmq(redis: RedisServer, count: number): Promise<{ timing: PipelineTiming; dispatch: number[] }> {
+  const cache = tempFolder('bench-shared');
+  const workers = Array.from({ length: count }, () => startWorker(redis.url, cache));
+  try {
+    await Promise.all(workers.map((w) => w.waitFor(/taking jobs/)));
+    const timing = await timePipeline(ROOT, count, ['--executor', 'bullmq', '--queue', redis.url, ...sweepArgs], { cacheDir: cache });
+    return { timing, dispatch: await dispatchLatencies(redis, count) };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+}
+
+/** From the queue's records of the last run: how long a job waited for its start while a worker was free. */
+async function dispatchLatencies(redis: RedisServer, workers: number): Promise<number[]> {
+  const queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
+  try {
+    const jobs = (await queue.getJobs(['completed'])).filter((job) => job.processedOn && job.finishedOn);
+    const finishes: number[] = [];
+    const latencies: number[] = [];
+    for (const job of jobs.sort((a, b) => a.processedOn! - b.processedOn!)) {
+      // A worker was free from the workers-th most recent finish before this start (or from the start of the run).
+      const before = finishes.filter((t) => t <= job.processedOn!).sort((a, b) => b - a);
+      const freeSince = before.length >= workers ? before[workers - 1] : 0;
+      latencies.push((job.processedOn! - Math.max(job.timestamp, freeSince)) / 1000);
+      finishes.push(job.finishedOn!);
+    }
+    await queue.obliterate({ force: true });
+    return latencies;
+  } finally {
+    await queue.close();
+  }
+}
+
+async function planSize(): Promise<number> {
+  const cwd = tempFolder('bench-plan');
+  const dry = await runCli('run.ts', ['--dry-run', '--cache-dir', path.join(cwd, 'cache'), ...sweepArgs], cwd);
+  fs.rmSync(cwd, { recursive: true, force: true });
+  return dry.stdout.split('\n').filter((line) => /\bto run\b/.test(line)).length;
+}
+
+/** Seconds from SIGKILL of the worker running pretraining to that job running on the other worker. */
+async function killRerun(redis: RedisServer): Promise<number | undefined> {
+  const cache = tempFolder('bench-kill');
+  const workers: WorkerProcess[] = [startWorker(redis.url, cache), startWorker(redis.url, cache)];
+  try {
+    await Promise.all(workers.map((w) => w.waitFor(/taking jobs/)));
+    let killedAt: number | undefined;
+    let rerunAt: number | undefined;
+    const cwd = tempFolder('bench-kill-run');
+    const run = await runCli('run.ts', ['--executor', 'bullmq', '--queue', redis.url, '--cache-dir', cache, '--out', path.join(cwd, 'r'), ...sweepArgs], cwd, {
+      onStdout: (stdout) => {
+        const starts = [...stdout.matchAll(/pretrain seed 1: running on .+ \(pid (\d+)\)/g)];
+        if (killedAt === undefined && starts.length === 1) {
+          killedAt = Date.now();
+          process.kill(-Number(starts[0][1]), 'SIGKILL');
+        } else if (killedAt !== undefined && rerunAt === undefined && starts.length === 2) {
+          rerunAt = Date.now();
+        }
+      },
+    });
+    if (run.code !== 0) throw new Error(`the run after the kill failed (${run.code}):\n${run.stderr}`);
+    return killedAt !== undefined && rerunAt !== undefined ? (rerunAt - killedAt) / 1000 : undefined;
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+}
+
+function checked(timing: PipelineTiming): number {
+  if (timing.exitCode !== 0) throw new Error(`a timed run failed (${timing.exitCode}): ${timing.args.join(' ')}\n${timing.errorTail}`);
+  return timing.seconds;
+}
+
+async function main(): Promise<void> {
+  if (skipWithoutRedis) throw new Error(skipWithoutRedis);
+  console.log(`load average before: ${load()} (${os.availableParallelism()} cores)`);
+  const jobs = await planSize();
+  const redis = await startRedis();
+  const report: Record<string, unknown> = { createdAt: new Date().toISOString(), args: sweepArgs, jobs, repeats, loadBefore: os.loadavg() };
+  const rows: (string | number)[][] = [];
+  try {
+    const sweep: { local: number; bullmq: number }[] = [];
+    for (let r = 0; r < repeats; r++) {
+      const pair: Partial<{ local: number; bullmq: number }> = {};
+      for (const which of r % 2 === 0 ? ['local', 'bullmq'] : ['bullmq', 'local']) {
+        pair[which as 'local' | 'bullmq'] = which === 'local'
+          ? checked(await timePipeline(ROOT, 2, sweepArgs))
+          : checked((await timeBullmq(redis, 2)).timing);
+      }
+      sweep.push(pair as { local: number; bullmq: number });
+      console.log(`sweep ${r + 1}/${repeats}: --jobs 2 ${pair.local!.toFixed(1)} s, two BullMQ workers ${pair.bullmq!.toFixed(1)} s`);
+    }
+    const ratio = median(sweep.map((p) => p.bullmq / p.local));
+    rows.push(['default sweep, --jobs 2 (s)', median(sweep.map((p) => p.local)).toFixed(1), '']);
+    rows.push(['default sweep, two BullMQ workers (s)', median(sweep.map((p) => p.bullmq)).toFixed(1), '']);
+    rows.push(['  ratio, pair by pair (median)', ratio.toFixed(2), '≤ 1.2']);
+
+    const serial: { local: number; bullmq: number; dispatch: number[] }[] = [];
+    for (let r = 0; r < repeats; r++) {
+      const local = checked(await timePipeline(ROOT, 1, sweepArgs));
+      const { timing, dispatch } = await timeBullmq(redis, 1);
+      serial.push({ local, bullmq: checked(timing), dispatch });
+      console.log(`serial ${r + 1}/${repeats}: --jobs 1 ${local.toFixed(1)} s, one BullMQ worker ${timing.seconds.toFixed(1)} s`);
+    }
+    const perJob = median(serial.map((p) => (p.bullmq - p.local) / jobs));
+    rows.push([`BullMQ overhead per job, one worker vs --jobs 1 (${jobs} jobs; s)`, perJob.toFixed(2), '< 0.5']);
+    rows.push(['  of which queue dispatch latency, median (s)', median(serial.flatMap((p) => p.dispatch)).toFixed(3), '']);
+    report.sweep = sweep;
+    report.serial = serial;
+
+    if (!process.argv.includes('--no-slurm')) {
+      if (skipWithoutSlurm) {
+        rows.push(['Slurm overhead per job', 'not measured', skipWithoutSlurm]);
+      } else {
+        const slurm = await startSlurm();
+        try {
+          const slurmSerial: { local: number; slurm: number }[] = [];
+          for (let r = 0; r < repeats; r++) {
+            const local = checked(await timePipeline(ROOT, 1, sweepArgs));
+            // Each job asks for every CPU of the node, so jobs run one at a time, as with --jobs 1.
+            const slurmRun = checked(await timePipeline(ROOT, 1, ['--executor', 'slurm', `--slurm-args=--cpus-per-task=${os.availableParallelism()}`, ...sweepArgs], { env: slurm.env }));
+            slurmSerial.push({ local, slurm: slurmRun });
+            console.log(`slurm ${r + 1}/${repeats}: --jobs 1 ${local.toFixed(1)} s, Slurm one job at a time ${slurmRun.toFixed(1)} s`);
+          }
+          rows.push([`Slurm overhead per job, one at a time vs --jobs 1 (s)`, median(slurmSerial.map((p) => (p.slurm - p.local) / jobs)).toFixed(2), '']);
+          report.slurm = slurmSerial;
+        } finally {
+          await slurm.stop();
+        }
+      }
+    }
+
+    if (!process.argv.includes('--no-kill')) {
+      const reruns: number[] = [];
+      for (let r = 0; r < Math.min(repeats, 2); r++) {
+        const seconds = await killRerun(redis);
+        if (seconds !== undefined) reruns.push(seconds);
+        console.log(`kill ${r + 1}: rerun after ${seconds?.toFixed(1) ?? '?'} s`);
+      }
+      rows.push(['killed worker: its job running again after (s, worst)', reruns.length ? Math.max(...reruns).toFixed(1) : '?', '< 60']);
+      report.killReruns = reruns;
+    }
+  } finally {
+    await redis.stop();
+  }
+  report.loadAfter = os.loadavg();
+  console.log(`\n${formatTable(['measure', 'value', 'target'], rows)}`);
+  console.log(`load average after: ${load()}`);
+  const file = path.join(ROOT, 'reports', 'bench', `cluster-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await writeFileAtomic(file, JSON.stringify(report, null, 2));
+  console.log(`written to ${path.relative(process.cwd(), file)}`);
+}
+
+await main();
