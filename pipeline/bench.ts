@@ -32,7 +32,7 @@ import { formatNumber, formatTable } from '../src/bench/table.ts';
 import type { BackendChoice } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';
 import { runCommand } from '../src/util/command.ts';
-import { isEntryScript } from './stage-main.ts';
+import { isEntryScript } from '../src/util/entry-script.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

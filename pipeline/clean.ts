@@ -12,8 +12,12 @@ import yargs from 'yargs';
 import { ArtifactStore } from '../src/artifacts/store.ts';
 import { UserError } from '../src/errors.ts';
 import { runCommand } from '../src/util/command.ts';
-import { STAGES } from '../src/jobs/job.ts';
-import { isEntryScript } from './stage-main.ts';
+import { isEntryScript } from '../src/util/entry-script.ts';
+
+/** Folders of the cache root that hold datasets (decoded, published, downloaded), not stage outputs. */
+const DATASET_FOLDERS = ['cache', 'datasets'];
+/** What an entry's folder is called: its content key (src/artifacts/hash.ts). */
+const STORE_KEY = /^[0-9a-f]{16,64}$/;
 
 /** Parse "7d", "12h" or an ISO date into the cut-off time. */
 export function parseCutoff(text: string, now = new Date()): Date {
@@ -29,7 +33,8 @@ export function cleanStore(root: string, options: { olderThan?: Date; dryRun?: b
   const store = new ArtifactStore(root);
   const removed: string[] = [];
   for (const entry of store.list()) {
-    if (!(STAGES as string[]).includes(entry.stage)) continue;
+    // Stage folders hold content-addressed entries; anything else in the folder is not ours to remove.
+    if (DATASET_FOLDERS.includes(entry.stage) || !(entry.temporary || STORE_KEY.test(entry.key))) continue;
     // A temporary folder may belong to a run that is writing right now: only an hour-old one is a leftover.
     const old = entry.temporary
       ? Date.now() - fs.statSync(entry.dir).mtimeMs > 3_600_000
@@ -39,7 +44,7 @@ export function cleanStore(root: string, options: { olderThan?: Date; dryRun?: b
     if (!options.dryRun) fs.rmSync(entry.dir, { recursive: true, force: true });
   }
   if (options.datasets) {
-    for (const folder of ['cache', 'datasets']) {
+    for (const folder of DATASET_FOLDERS) {
       const dir = path.join(root, folder);
       if (!fs.existsSync(dir)) continue;
       removed.push(dir);

@@ -1,127 +1,88 @@
 /**
- * Run the plan's jobs that are not cached: in this process for --jobs 1, or
- * spread over worker processes (pipeline/worker.ts), with per-job progress,
- * a tensor-leak check per job, and a clean stop on Ctrl-C.
+ * Run the plan's jobs that are not cached, on the executor the options ask
+ * for — this process for one job at a time, local worker processes for more,
+ * BullMQ workers on a Redis queue or Slurm jobs for other machines — with
+ * per-job progress, a tensor-leak check per job, and a clean stop on Ctrl-C.
  */
 import { fileURLToPath } from 'node:url';
-import type { ArtifactStore } from '../src/artifacts/store.ts';
 import { backendChoiceOf } from '../src/backend/start-backend.ts';
-import type { Dataset } from '../src/data/dataset.ts';
-import type { DatasetSource } from '../src/data/sources.ts';
+import type { ExecutorChoice, RunControl } from '../src/cli.ts';
+import { publishDataset } from '../src/data/cache.ts';
+import type { Executor, ExecutorEvents } from '../src/jobs/executor.ts';
+import { InProcessExecutor } from '../src/jobs/in-process-executor.ts';
 import type { Job } from '../src/jobs/job.ts';
+import { describePlan, forcedJobs } from '../src/jobs/plan.ts';
 import { jobsToRun, runJobs, type JobRecord } from '../src/jobs/runner.ts';
-import { WorkerPool } from '../src/jobs/worker-pool.ts';
-import type { Logger } from '../src/util/log.ts';
-import { createJobProgress } from '../src/util/progress.ts';
+import { withInputs, type StageDefinition } from '../src/jobs/stage.ts';
+import { WorkerProcessExecutor } from '../src/jobs/worker-process-executor.ts';
+import { BullMQExecutor } from '../src/executors/bullmq.ts';
+import { connectQueue } from '../src/executors/bullmq-queue.ts';
+import { SlurmExecutor } from '../src/executors/slurm.ts';
+import { createJobProgress } from '../src/jobs/progress.ts';
 import { exitOnSignals } from '../src/util/signals.ts';
-import { executeJobCounted } from './stages.ts';
-import type { ExecutorChoice } from '../src/cli.ts';
-import { openClusterExecutor } from './cluster.ts';
+import type { StartedRun } from './start-run.ts';
 
-export interface ExecuteOptions {
-  jobs: Job[];
-  store: ArtifactStore;
-  force: Set<string>;
-  /** At most this many jobs at once; more than one means worker processes. */
-  parallel: number;
-  dataset: Dataset;
-  /** How workers load the same dataset (checked by fingerprint). */
-  source: DatasetSource;
-  dataRoot: string;
-  fingerprint: string;
-  backend: string;
-  quiet: boolean;
-  log: Logger;
-  executor: ExecutorChoice;
-  engine: string;
-  cacheDir: string;
+/** The worker process every local worker runs (it knows every stage). */
+const WORKER_SCRIPT = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** This checkout: Slurm's job scripts run its per-job entry point (pipeline/slurm-job.ts) from here. */
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The lines --dry-run prints: every job, its key, and whether it is cached or to run. */
+export function describeRunPlan(run: StartedRun, jobs: readonly Job[], stages: readonly StageDefinition[], control: RunControl): string[] {
+  return describePlan(jobs, run.store, forcedJobs(jobs, control.force, withInputs(stages).map((s) => s.name)));
+}
+
+/**
+ * The executor for this run: BullMQ or Slurm when --executor names one; else this process when one
+ * job runs at a time, and local worker processes for more.
+ */
+async function createExecutor(run: StartedRun, stages: readonly StageDefinition[], choice: ExecutorChoice, parallel: number, events: ExecutorEvents): Promise<Executor> {
+  // Nothing to run (all cached): no workers to start, no queue or cluster to reach.
+  if (parallel === 0 || (choice.kind === 'local' && parallel <= 1)) return new InProcessExecutor({ stages, store: run.store, dataset: run.dataset, backend: run.backend }, events);
+  // Workers find the data by content under the cache folder, not by the path it was loaded from.
+  await publishDataset(run.store.root, run.dataset, run.facts.fingerprint);
+  const dataset = { fingerprint: run.facts.fingerprint, name: run.dataset.name };
+  const backend = backendChoiceOf(run.backend);
+  if (choice.kind === 'bullmq') return BullMQExecutor.open({ ...(await connectQueue(choice.queue)), engine: run.engine, dataset, events });
+  if (choice.kind === 'slurm') {
+    return SlurmExecutor.open({ cacheDir: run.store.root, projectRoot: PROJECT_ROOT, sbatchArgs: choice.sbatchArgs, backend, engine: run.engine, dataset, events });
+  }
+  return new WorkerProcessExecutor({ size: parallel, script: WORKER_SCRIPT, cacheDir: run.store.root, backend, engine: run.engine, dataset }, events);
 }
 
 /** Run every job that is not cached; returns the record of what ran and what was cached. */
-export async function executePlan(options: ExecuteOptions): Promise<JobRecord[]> {
-  const { jobs, store, force, log } = options;
-  const progress = createJobProgress(options.quiet);
+export async function executePlan(run: StartedRun, jobs: readonly Job[], stages: readonly StageDefinition[], control: RunControl): Promise<JobRecord[]> {
+  const { store, log } = run;
+  const force = forcedJobs(jobs, control.force, withInputs(stages).map((s) => s.name));
+  const progress = createJobProgress(run.config.quiet);
   const toRun = jobsToRun(jobs, store, force);
-  if (options.executor.kind !== 'local' && toRun.size > 0) {
-    const cluster = await openClusterExecutor(options.executor, {
-      cacheDir: options.cacheDir, dataset: options.dataset, engine: options.engine, backend: backendChoiceOf(options.backend),
-      events: {
-        epoch: (jobId, epochLog, total) => progress.epoch(jobId, epochLog, total),
-        note: (jobId, text) => progress.line(`${jobId}: ${text}`),
-        leaked: (jobId, tensors) => log.warn(`${jobId} left ${tensors} tensors behind`),
-      },
-    });
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => {
-        progress.stop();
-        void cluster.cancel().then(async (said) => {
-          if (said) process.stderr.write(`\n${said}\n`);
-          await cluster.close();
-          process.stderr.write(`interrupted (${signal}): finished jobs are cached; run the same command again to resume.\n`);
-          process.exit(signal === 'SIGINT' ? 130 : 143);
-        });
-      });
-    }
-    log.header(`train (${toRun.size} of ${jobs.length} jobs to run, on ${cluster.description})`);
-    try {
-      return await runJobs(jobs, {
-        store, force, toRun, concurrency: cluster.capacity, ordersDependencies: cluster.ordersDependencies,
-        execute: (job, after) => cluster.run({ job, replace: force.has(job.id), after }),
-        events: {
-          cached: (job) => progress.line(`${job.id}: cached (${job.key})`),
-          corrupt: (job, reason) => progress.line(`warning: ${job.id}: cached output is corrupt (${reason}); recomputing`),
-          started: () => undefined,
-          finished: (job, seconds) => { progress.done(job.id); progress.line(`${job.id}: done in ${seconds.toFixed(1)} s`); },
-        },
-      });
-    } finally {
-      progress.stop();
-      await cluster.close();
-    }
-  }
-  const workers = Math.min(options.parallel, toRun.size);
-  const pool = workers > 1
-    ? new WorkerPool(workers, fileURLToPath(new URL('./worker.ts', import.meta.url)), {
-      type: 'init',
-      source: options.source,
-      dataRoot: options.dataRoot,
-      storeRoot: store.root,
-      backend: backendChoiceOf(options.backend),
-      fingerprint: options.fingerprint,
-    }, {
-      epoch: (jobId, epochLog, total) => progress.epoch(jobId, epochLog, total),
-      leaked: (jobId, tensors) => log.warn(`${jobId} left ${tensors} tensors behind`),
-    })
-    : undefined;
-  exitOnSignals(() => { progress.stop(); pool?.close(); });
-  log.header(`train (${toRun.size} of ${jobs.length} jobs to run${pool ? `, ${workers} at once in worker processes` : ''})`);
-
+  const events: ExecutorEvents = {
+    epoch: (jobId, epochLog, total) => progress.epoch(jobId, epochLog, total),
+    note: (jobId, text) => progress.line(`${jobId}: ${text}`),
+    leaked: (jobId, tensors) => log.warn(`${jobId} left ${tensors} tensors behind`),
+  };
+  const executor = await createExecutor(run, stages, control.executor, Math.min(control.jobs, toRun.size), events);
+  exitOnSignals(async () => {
+    progress.stop();
+    return executor.cancel();
+  });
+  log.header(`train (${toRun.size} of ${jobs.length} jobs to run, ${executor.description})`);
   try {
     return await runJobs(jobs, {
       store,
       force,
       toRun,
-      concurrency: Math.max(1, workers),
-      execute: async (job) => {
-        if (pool) return pool.run(job, force.has(job.id));
-        const { files, leaked } = await executeJobCounted(job, {
-          store,
-          dataset: options.dataset,
-          backend: options.backend,
-          onEpoch: (epochLog, total) => progress.epoch(job.id, epochLog, total),
-        });
-        if (leaked !== 0) log.warn(`${job.id} left ${leaked} tensors behind`);
-        return files;
-      },
+      executor,
       events: {
         cached: (job) => progress.line(`${job.id}: cached (${job.key})`),
         corrupt: (job, reason) => progress.line(`warning: ${job.id}: cached output is corrupt (${reason}); recomputing`),
-        started: (job) => progress.line(`${job.id}: running`),
+        // A cluster executor says itself when a job is queued or submitted, and when and where it runs.
+        started: (job) => { if (control.executor.kind === 'local') progress.line(`${job.id}: running`); },
         finished: (job, seconds) => { progress.done(job.id); progress.line(`${job.id}: done in ${seconds.toFixed(1)} s`); },
       },
     });
   } finally {
     progress.stop();
-    pool?.close();
+    await executor.close();
   }
 }

@@ -18,7 +18,7 @@ import { connectQueue } from '../src/executors/bullmq-queue.ts';
 import { startQueueWorker } from '../src/executors/bullmq-worker.ts';
 import { runCommand } from '../src/util/command.ts';
 import { createLogger } from '../src/util/log.ts';
-import { isEntryScript } from './stage-main.ts';
+import { isEntryScript } from '../src/util/entry-script.ts';
 
 async function main(): Promise<void> {
   const args = await yargs(process.argv.slice(2))

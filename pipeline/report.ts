@@ -13,31 +13,45 @@ import { writeFileAtomic } from '../src/artifacts/atomic.ts';
 import type { JobRecord } from '../src/jobs/runner.ts';
 import { buildReport, type BuiltReport } from '../src/report/build-report.ts';
 import { writeRunFiles, type RunFiles } from '../src/report/run-files.ts';
-import { isEntryScript } from './stage-main.ts';
-import fs from 'node:fs';
+import { isEntryScript } from '../src/util/entry-script.ts';
 import path from 'node:path';
 import type { ArtifactStore } from '../src/artifacts/store.ts';
-import type { ClassifierJob, Job } from '../src/jobs/job.ts';
-import type { RunParams, RunPictures, TrainingCurve } from '../src/report/run-record.ts';
-import type { ClassifierOutcome } from '../src/train/train-classifier.ts';
+import type { ArmName } from '../src/arms/index.ts';
+import type { Job } from '../src/jobs/job.ts';
+import type { RunParams, RunPictures } from '../src/report/run-record.ts';
+import type { EpochLog, TrainingCurve } from '../src/train/curves.ts';
+import type { ClassifierScore } from './classifier-stage.ts';
+import { picturesStage } from './pictures.ts';
+import { pretrainStage } from './pretrain.ts';
 import { latestRunDir } from '../src/report/index-page.ts';
 
-/** Gather a finished run's files from the artifact store: the reported classifiers' results, curves and confusion, the encoders' curves, and the first seed's pictures. */
-export function collectRunFiles(store: ArtifactStore, jobs: Job[], reported: ClassifierJob[], params: RunParams): RunFiles {
-  const outcomes = reported.map((job) => store.readJson<ClassifierOutcome>(job.stage, job.key, 'result.json'));
-  const pretrainJobs = jobs.filter((job) => job.stage === 'pretrain');
-  const first = pretrainJobs[0];
-  const hasPictures = first !== undefined && fs.existsSync(path.join(store.entryDir('pretrain', first.key), 'pictures.json'));
+/** Gather a finished run's files from the artifact store: every arm job's result, curve and confusion matrix, the encoders' curves, and the pictures. */
+export function collectRunFiles(store: ArtifactStore, jobs: readonly Job[], params: RunParams): RunFiles {
+  const armJobs = jobs.filter((job): job is Job & { arm: ArmName } => job.arm !== undefined);
+  const scored = armJobs.map((job) => ({ job, score: store.readJson<ClassifierScore>(job.stage, job.key, 'score.json') }));
+  const pretrainJobs = jobs.filter((job) => job.stage === pretrainStage.name);
+  const picturesJob = jobs.find((job) => job.stage === picturesStage.name);
   return {
-    // A cached result keeps the name the dataset had when it was computed; the same data may have been loaded under another name.
-    rows: outcomes.map((o) => ({ ...o.row, dataset: params.dataset.name })),
+    rows: scored.map(({ job, score }) => ({
+      // A cached result keeps no dataset name: the same data may have been loaded under another name.
+      dataset: params.dataset.name,
+      seed: job.seed,
+      fraction: score.fraction,
+      labeled: score.labeled,
+      arm: job.arm,
+      accuracy: score.accuracy,
+      macroF1: score.macroF1,
+      epochs: score.epochs,
+      trainSeconds: score.trainSeconds,
+      backend: score.backend,
+    })),
     params,
     curves: [
-      ...pretrainJobs.map((job) => store.readJson<TrainingCurve>('pretrain', job.key, 'curve.json')),
-      ...outcomes.map((o) => o.curve),
+      ...pretrainJobs.map((job) => store.readJson<TrainingCurve>(job.stage, job.key, 'curve.json')),
+      ...scored.map(({ job, score }) => ({ seed: job.seed, model: job.arm, fraction: score.fraction, epochs: store.readJson<EpochLog[]>(job.stage, job.key, 'curve.json') })),
     ],
-    confusions: outcomes.map((o) => o.confusion),
-    pictures: hasPictures ? store.readJson<RunPictures>('pretrain', first.key, 'pictures.json') : undefined,
+    confusions: scored.map(({ job, score }) => ({ seed: job.seed, fraction: score.fraction, arm: job.arm, matrix: score.confusion })),
+    pictures: picturesJob ? store.readJson<RunPictures>(picturesJob.stage, picturesJob.key, 'pictures.json') : undefined,
   };
 }
 

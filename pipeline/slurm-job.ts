@@ -15,11 +15,13 @@ import { writeFileAtomic } from '../src/artifacts/atomic.ts';
 import { parseChoice } from '../src/cli.ts';
 import { BACKEND_CHOICES } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';
-import { runOneJob, type JobRequest } from '../src/executors/provisional-seam.ts';
 import { failureRecord } from '../src/executors/remote-failure.ts';
 import { slurmJobFiles, type JobOutcome, type JobProgressFile } from '../src/executors/slurm.ts';
+import { startJobWorker } from '../src/jobs/job-worker.ts';
+import type { JobRequest } from '../src/jobs/worker-protocol.ts';
 import { runCommand } from '../src/util/command.ts';
-import { isEntryScript } from './stage-main.ts';
+import { isEntryScript } from '../src/util/entry-script.ts';
+import { PIPELINE_STAGES } from './registry.ts';
 
 /** The coordinator polls about once a second; writing more often than this is wasted I/O on a shared disk. */
 const PROGRESS_EVERY_MS = 1000;
@@ -46,16 +48,13 @@ async function main(): Promise<void> {
   const node = os.hostname();
   let last = 0;
   try {
-    const { leaked } = await runOneJob(request, {
-      cacheDir: path.resolve(args.cacheDir),
-      backend,
-      onEpoch: (log, total) => {
-        const now = Date.now();
-        if (now - last < PROGRESS_EVERY_MS) return;
-        last = now;
-        const progress: JobProgressFile = { log, total };
-        void writeFileAtomic(files.progress, JSON.stringify(progress));
-      },
+    const worker = await startJobWorker({ stages: PIPELINE_STAGES, cacheDir: path.resolve(args.cacheDir), backend });
+    const { leaked } = await worker.run(request, (log, total) => {
+      const now = Date.now();
+      if (now - last < PROGRESS_EVERY_MS) return;
+      last = now;
+      const progress: JobProgressFile = { log, total };
+      void writeFileAtomic(files.progress, JSON.stringify(progress));
     });
     await writeOutcome(files.outcome, { ok: true, leaked, node });
   } catch (error) {

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import yargs from 'yargs';
-import { ARM_CHOICES, BACKEND_CHOICES, DATASET_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type DatasetChoice, type PipelineConfig } from './config.ts';
+import { ARM_CHOICES, REFERENCE_ARM } from './arms/index.ts';
+import { BACKEND_CHOICES, DATASET_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type DatasetChoice, type PipelineConfig } from './config.ts';
 import { UserError } from './errors.ts';
-import { ENCODER_FAMILIES } from './models/autoencoder.ts';
-import { STAGES, type StageName } from './jobs/job.ts';
+import { ENCODER_FAMILIES, ENCODER_NAMES } from './models/encoders/index.ts';
 
 export const EPILOG = 'Docs: README.md. Reports go to reports/<run>/report.md; reports/LATEST names the newest run.';
 
@@ -33,7 +33,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('download', { type: 'boolean', describe: 'Download a named dataset (mnist, fashion-mnist, kmnist) when its files are missing' })
     .option('cache-dir', { type: 'string', describe: 'Folder for cached stage outputs and datasets', defaultDescription: d.cacheDir })
     .option('test-fraction', { type: 'string', describe: 'Share of samples held out for testing', defaultDescription: String(d.testFraction) })
-    .option('encoder', { type: 'string', describe: `Encoder family: mlp (ReLU layers, linear code) | classic (one sigmoid code layer) | conv (CNN, images only)`, defaultDescription: d.encoder })
+    .option('encoder', { type: 'string', describe: `Encoder family: ${ENCODER_FAMILIES.map((f) => `${f.name} (${f.description})`).join(' | ')}`, defaultDescription: d.encoder })
     .option('hidden', { type: 'string', describe: 'Width of the mlp encoder\'s last hidden layer', defaultDescription: String(d.hidden) })
     .option('depth', { type: 'string', describe: 'Hidden layers of the mlp encoder (2 → 512-256 with --hidden 256)', defaultDescription: String(d.depth) })
     .option('latent', { type: 'string', describe: 'Size of the latent code z', defaultDescription: String(d.latent) })
@@ -67,7 +67,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('queue', { type: 'string', describe: '--executor bullmq: the Redis server holding the queue, redis://HOST:PORT' })
     .option('slurm-args', { type: 'string', describe: '--executor slurm: extra sbatch options for every job, e.g. "--partition=cpu --time=1:00:00 --mem=2G"' })
     .option('dry-run', { type: 'boolean', describe: 'Print the plan (every job, its key, cached or to run) and stop' })
-    .option('force', { type: 'string', describe: 'Rerun cached jobs: all (--force) or one stage and what depends on it (--force pretrain)' })
+    .option('force', { type: 'string', describe: 'Rerun cached jobs: all (--force) or one stage and every job that reads it (--force pretrain)' })
     .option('quiet', { type: 'boolean', describe: 'Print only errors and the final report path' })
     .example('$0', 'Default run: fractions 0.01,0.05,0.1 × 3 seeds on the embedded digits')
     .example('$0 --labeled 0.02 --seeds 2 --out /tmp/x', 'One fraction, two seeds, report in /tmp/x')
@@ -112,8 +112,8 @@ function withAttachedValue(argv: string[], option: string): string[] {
 /** How to run (not what to compute): these never change results, so they are not part of the config. */
 export interface RunControl {
   dryRun: boolean;
-  /** Stages to rerun even when cached; empty: reuse everything valid. */
-  force: StageName[];
+  /** Stages to rerun even when cached, with everything that reads them ('all': every job); empty: reuse everything valid. */
+  force: string[] | 'all';
   /** How many jobs run at once (worker processes when more than 1). */
   jobs: number;
   /** Where the jobs run. */
@@ -125,21 +125,15 @@ export type ExecutorChoice =
   | { kind: 'bullmq'; queue: string }
   | { kind: 'slurm'; sbatchArgs: string[] };
 
-/** Read --dry-run and --force. */
+/** Read --dry-run, --force, --jobs and --executor (stage names given to --force are checked against the plan's stages). */
 export function runControlFromArgs(args: ParsedArgs): RunControl {
   const force = args.force;
-  let stages: StageName[] = [];
   if (Array.isArray(force)) throw new UserError('--force was given more than once: give it once.');
-  if (force !== undefined) {
-    const value = String(force).trim();
-    if (value === '' || value === 'all') stages = [...STAGES];
-    else if ((STAGES as string[]).includes(value)) stages = forcedStages(value as StageName);
-    else throw new UserError(`--force ${value} is not a stage: use --force alone (everything) or one of ${STAGES.join(', ')}.`);
-  }
+  const value = force === undefined ? undefined : String(force).trim();
   const jobsText = args.jobs === undefined ? undefined : String(args.jobs);
   const jobs = jobsText === undefined ? os.cpus().length : parseInteger('jobs', jobsText, 1);
   if (jobs > 64) throw new UserError(`--jobs ${jobs} is more than 64: give at most the number of cores (${os.cpus().length}).`);
-  return { dryRun: Boolean(args['dry-run']), force: stages, jobs, executor: executorFromArgs(args) };
+  return { dryRun: Boolean(args['dry-run']), force: value === undefined ? [] : value === '' || value === 'all' ? 'all' : [value], jobs, executor: executorFromArgs(args) };
 }
 
 /** --executor with its own options; an option of another executor is refused rather than ignored. */
@@ -160,19 +154,6 @@ export function splitShellWords(text: string): string[] {
   const words: string[] = [];
   for (const match of text.matchAll(/(?:[^\s'"]+|'[^']*'|"[^"]*")+/g)) words.push(match[0].replace(/'([^']*)'|"([^"]*)"/g, '$1$2'));
   return words;
-}
-
-/** A stage and every stage that reads its outputs. */
-export function forcedStages(stage: StageName): StageName[] {
-  const dependents: Record<StageName, StageName[]> = {
-    prepare: [...STAGES],
-    pretrain: ['pretrain', 'finetune', 'pseudo-label'],
-    finetune: ['finetune'],
-    baseline: ['baseline'],
-    pca: ['pca'],
-    'pseudo-label': ['pseudo-label'],
-  };
-  return dependents[stage];
 }
 
 /** Resolve parsed options into a validated PipelineConfig: defaults ← preset ← explicit options. */
@@ -265,7 +246,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   int('pseudo-batch-size', 'pseudoBatchSize', 1, 65_536);
   int('pseudo-shift', 'pseudoShift', 0, 8);
   const encoder = given('encoder');
-  if (encoder !== undefined) config.encoder = parseChoice('encoder', encoder, ENCODER_FAMILIES);
+  if (encoder !== undefined) config.encoder = parseChoice('encoder', encoder, ENCODER_NAMES);
   const noiseType = given('noise-type');
   if (noiseType !== undefined) config.noiseType = parseChoice('noise-type', noiseType, ['mask', 'gaussian'] as const);
   const noise = given('noise');
@@ -319,7 +300,7 @@ export function parseChoice<T extends string>(name: string, value: string, choic
 
 /** A comma list of arms (the baseline always runs, so naming it is allowed and ignored). */
 export function parseArms(text: string): PipelineConfig['arms'] {
-  const names = splitList('arms', text).filter((name) => name !== 'baseline');
+  const names = splitList('arms', text).filter((name) => name !== REFERENCE_ARM.name);
   const arms = names.map((name) => parseChoice('arms', name, ARM_CHOICES));
   if (new Set(arms).size !== arms.length) throw new UserError('--arms lists an arm twice: give each arm once.');
   if (arms.length === 0) throw new UserError(`--arms names no arm besides the baseline: give one or more of ${ARM_CHOICES.join(', ')}.`);

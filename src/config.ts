@@ -3,12 +3,9 @@
  * that shapes a run lives here, so a run is fully described by its config
  * (which params.json records).
  */
-import type { ArmName } from './eval/results.ts';
-import type { EncoderFamily } from './models/autoencoder.ts';
-import type { NoiseType } from './train/fit.ts';
 
-/** Arms --arms may ask for; the baseline always runs. */
-export const ARM_CHOICES: Exclude<ArmName, 'baseline'>[] = ['pretrained', 'frozen', 'two-phase', 'pca', 'pseudo-label'];
+/** Corruption of a denoising autoencoder's input: zero a share of values, or add gaussian noise of that standard deviation. */
+export type NoiseType = 'mask' | 'gaussian';
 
 export type BackendChoice = 'auto' | 'native' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'native', 'wasm', 'cpu'];
@@ -38,8 +35,8 @@ export interface PipelineConfig {
   labelsPerClass: number[];
   /** Seeds; each fixes the split, the labeled subsets and every initialisation. */
   seeds: number[];
-  /** Encoder family: mlp (ReLU hidden layers, linear code), classic (one sigmoid code layer), conv (images only). */
-  encoder: EncoderFamily;
+  /** Encoder family (src/models/encoders/): mlp, classic or conv. */
+  encoder: string;
   /** Width of the mlp encoder's last hidden layer (earlier layers are twice as wide each). */
   hidden: number;
   /** Number of mlp hidden layers. */
@@ -51,8 +48,8 @@ export interface PipelineConfig {
   noiseType: NoiseType;
   /** Spread of each pretrained latent dimension after rescaling; 0 = a fresh encoder's average spread (see latent-scale.ts). */
   latentStd: number;
-  /** Arms trained and compared with the baseline (which always runs). */
-  arms: Exclude<ArmName, 'baseline'>[];
+  /** Arms trained and compared with the baseline (which always runs); names of src/arms/. */
+  arms: string[];
   /** two-phase: share of the epoch budget that trains only the head, the encoder frozen. */
   headEpochShare: number;
   /** two-phase: the encoder's learning rate in phase two, as a multiple of the head's. */

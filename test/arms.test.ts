@@ -3,26 +3,23 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../src/backend/wasm-kernels.ts';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { baseline } from '../pipeline/baseline.ts';
-import { finetune } from '../pipeline/finetune.ts';
-import { pca } from '../pipeline/pca.ts';
-import { buildPlan, reportedJobs } from '../pipeline/plan.ts';
-import { loadSplit, prepare } from '../pipeline/prepare.ts';
-import { pretrain } from '../pipeline/pretrain.ts';
-import { pseudoLabel } from '../pipeline/pseudo-label.ts';
-import { deserialiseModel } from '../src/artifacts/model-io.ts';
+import type { ClassifierParams, ClassifierScore } from '../pipeline/classifier-stage.ts';
+import { readSplit } from '../pipeline/prepare.ts';
+import { PIPELINE_STAGES } from '../pipeline/registry.ts';
+import { readStoredModel } from '../src/artifacts/model-io.ts';
 import { DEFAULT_CONFIG, type PipelineConfig } from '../src/config.ts';
 import { labeledSubset } from '../src/data/split.ts';
 import { fitPca } from '../src/eval/pca.ts';
-import type { StageContext } from '../src/jobs/context.ts';
-import type { ClassifierJob, Job } from '../src/jobs/job.ts';
+import type { Job } from '../src/jobs/job.ts';
+import { buildPlan as buildPlanFor } from '../src/jobs/plan.ts';
+import type { StageContext } from '../src/jobs/stage.ts';
+import type { EpochLog } from '../src/train/curves.ts';
 import { buildEncoder } from '../src/models/autoencoder.ts';
 import { buildClassifier, HEAD_LAYER } from '../src/models/classifier.ts';
 import { buildPcaEncoder } from '../src/models/pca-encoder.ts';
 import { rampWeight, selfTrain, unlabeledPool } from '../src/train/pseudo-labels.ts';
-import type { ClassifierOutcome } from '../src/train/train-classifier.ts';
 import { createRng } from '../src/util/rng.ts';
-import { factsOf, tinyContext, tinyImages } from './fixtures/tiny-images.ts';
+import { factsOf, runHere, tinyContext, tinyImages } from './fixtures/tiny-images.ts';
 
 const ALL_ARMS: PipelineConfig['arms'] = ['pretrained', 'frozen', 'two-phase', 'pca', 'pseudo-label'];
 
@@ -33,22 +30,25 @@ function tinyConfig(overrides: Partial<PipelineConfig> = {}): PipelineConfig {
   };
 }
 
-async function execute(job: Job, ctx: StageContext): Promise<void> {
-  const run = { prepare, pretrain, finetune, baseline, pca, 'pseudo-label': pseudoLabel }[job.stage] as (j: Job, c: StageContext) => ReturnType<typeof prepare>;
-  ctx.store.write(job.stage, job.key, await run(job, ctx));
+function buildPlan(config: PipelineConfig, facts: ReturnType<typeof factsOf>, engine: string): Job[] {
+  return buildPlanFor({ stages: PIPELINE_STAGES, config, facts, engine });
 }
+
+/** The jobs of the arms (the classifier jobs the report shows). */
+const armJobs = (jobs: Job[]) => jobs.filter((job) => job.arm !== undefined);
+const paramsOf = (job: Job) => job.params as ClassifierParams;
 
 /** Run a whole tiny plan on the cpu backend; returns the jobs and their context. */
 async function runTinyPlan(config: PipelineConfig): Promise<{ jobs: Job[]; ctx: StageContext }> {
   await tf.setBackend('cpu');
   const ctx = tinyContext(tinyImages());
   const jobs = buildPlan(config, factsOf(ctx.dataset), 'cpu');
-  for (const job of jobs) await execute(job, ctx);
+  await runHere(jobs, ctx);
   return { jobs, ctx };
 }
 
 async function loadModel(ctx: StageContext, stage: string, key: string): Promise<tf.LayersModel> {
-  return deserialiseModel(ctx.store.read(stage, key, 'model.json').toString('utf8'), ctx.store.read(stage, key, 'weights.bin'));
+  return readStoredModel(ctx.store, stage, key);
 }
 
 function layerValues(model: tf.LayersModel, name: string): Float32Array[] {
@@ -60,43 +60,42 @@ test('every arm runs as its own cached job; each leaves no tensors behind', asyn
   const ctx = tinyContext(tinyImages());
   const config = tinyConfig();
   const jobs = buildPlan(config, factsOf(ctx.dataset), 'cpu');
-  for (const job of jobs) {
-    const before = tf.memory().numTensors;
-    await execute(job, ctx);
-    assert.equal(tf.memory().numTensors, before, `${job.id} left tensors behind`);
-  }
-  const arms = reportedJobs(jobs, config).map((job) => job.arm);
+  const leaked = await runHere(jobs, ctx);
+  for (const job of jobs) assert.equal(leaked.get(job.id), 0, `${job.id} left tensors behind`);
+  const arms = armJobs(jobs).map((job) => job.arm);
   assert.deepEqual([...new Set(arms)].sort(), ['baseline', ...ALL_ARMS].sort());
   const keys = jobs.map((job) => job.key);
   assert.equal(new Set(keys).size, keys.length, 'every job has its own key');
 });
 
-test('all arms of a seed and budget share the split and the labeled subset', () => {
+test('all arms of a seed and budget are planned on the same split, label budget, architecture and training settings', () => {
   const dataset = tinyImages();
-  const jobs = buildPlan(tinyConfig({ seeds: [1, 2] }), factsOf(dataset), 'cpu').filter((j): j is ClassifierJob => 'arm' in j);
+  const jobs = armJobs(buildPlan(tinyConfig({ seeds: [1, 2] }), factsOf(dataset), 'cpu'));
   for (const seed of [1, 2]) {
     for (const value of [3, 6]) {
-      const group = jobs.filter((j) => j.seed === seed && j.budget.value === value);
+      const group = jobs.filter((j) => j.seed === seed && j.budget?.value === value);
       assert.equal(group.length, 6, 'baseline + five arms');
-      assert.equal(new Set(group.map((j) => j.splitKey)).size, 1);
+      assert.equal(new Set(group.map((j) => j.inputs.prepare)).size, 1);
       assert.equal(new Set(group.map((j) => JSON.stringify(j.budget))).size, 1);
-      assert.equal(new Set(group.map((j) => JSON.stringify(j.model))).size, 1, 'same architecture');
-      assert.equal(new Set(group.map((j) => JSON.stringify(j.train))).size, 1, 'same optimiser settings and epoch budget');
+      assert.equal(new Set(group.map((j) => JSON.stringify(paramsOf(j).model))).size, 1, 'same architecture');
+      assert.equal(new Set(group.map((j) => JSON.stringify(paramsOf(j).train))).size, 1, 'same learning rate, batch size and epoch budget');
     }
   }
 });
 
-test('result rows of every arm report the same labeled count and the full epoch budget', async () => {
+test('the scores of every arm report the same labeled count and the full epoch budget', async () => {
   const config = tinyConfig({ encoder: 'conv', labelsPerClass: [3] });
   const { jobs, ctx } = await runTinyPlan(config);
-  const outcomes = reportedJobs(jobs, config).map((job) => ctx.store.readJson<ClassifierOutcome>(job.stage, job.key, 'result.json'));
-  assert.equal(outcomes.length, 6);
-  for (const o of outcomes) {
-    assert.equal(o.row.labeled, 12, o.row.arm);
+  const arms = armJobs(jobs);
+  assert.equal(arms.length, 6);
+  for (const job of arms) {
+    const score = ctx.store.readJson<ClassifierScore>(job.stage, job.key, 'score.json');
+    const curve = ctx.store.readJson<EpochLog[]>(job.stage, job.key, 'curve.json');
+    assert.equal(score.labeled, 12, job.arm);
     // The pseudo-label arm has its own step budget; its curve has one point per step here (12 steps ≤ 50 points).
-    const points = o.row.arm === 'pseudo-label' ? config.pseudoSteps : config.finetuneEpochs;
-    assert.equal(o.row.epochs, points, o.row.arm);
-    assert.deepEqual(o.curve.epochs.map((e) => e.epoch), Array.from({ length: points }, (_, i) => i + 1), o.row.arm);
+    const points = job.arm === 'pseudo-label' ? config.pseudoSteps : config.finetuneEpochs;
+    assert.equal(score.epochs, points, job.arm);
+    assert.deepEqual(curve.map((e) => e.epoch), Array.from({ length: points }, (_, i) => i + 1), job.arm);
   }
 });
 
@@ -160,20 +159,20 @@ test('pseudo-labelling trains only on the labeled subset and unlabeled pool rows
   await tf.setBackend('cpu');
   const ctx = tinyContext(tinyImages());
   const jobs = buildPlan(config, factsOf(ctx.dataset), 'cpu');
-  // No teacher any more: the arm starts from the pretrained encoder, like the pretrained arm.
-  assert.deepEqual(jobs.map((j) => j.stage), ['prepare', 'pretrain', 'baseline', 'pseudo-label']);
-  for (const job of jobs.filter((j) => j.stage !== 'pseudo-label')) await execute(job, ctx);
-  const job = jobs.find((j): j is ClassifierJob => j.stage === 'pseudo-label')!;
-  const split = loadSplit(ctx.store, job.splitKey);
-  const labeled = labeledSubset(split, job.budget, ctx.dataset.classNames);
+  // The arm starts from the pretrained encoder, like the pretrained arm; the pictures come last, from the first seed.
+  assert.deepEqual(jobs.map((j) => j.stage), ['prepare', 'baseline', 'pretrain', 'pseudo-label', 'pictures']);
+  const job = jobs.find((j) => j.stage === 'pseudo-label')!;
+  await runHere(jobs.filter((j) => j.deps.length === 0 || j.stage === 'pretrain'), ctx);
+  const split = readSplit(ctx, job);
+  const labeled = labeledSubset(split, job.budget!, ctx.dataset.classNames);
   // Any test row in a training batch would make the loss NaN, and training stops with an error.
   for (const i of split.test) ctx.dataset.x.fill(Number.NaN, i * 64, (i + 1) * 64);
-  await execute(job, ctx);
-  const outcome = ctx.store.readJson<ClassifierOutcome>('pseudo-label', job.key, 'result.json');
-  assert.ok(outcome.curve.epochs.every((e) => Number.isFinite(e.loss)));
+  await runHere([job], ctx);
+  const curve = ctx.store.readJson<EpochLog[]>('pseudo-label', job.key, 'curve.json');
+  assert.ok(curve.length > 0 && curve.every((e) => Number.isFinite(e.loss)));
   const record = ctx.store.readJson<{ unlabeled: number }>('pseudo-label', job.key, 'pseudo-labels.json');
   assert.equal(record.unlabeled, split.pool.length - labeled.length);
-  assert.deepEqual(reportedJobs(jobs, { arms: ['pseudo-label'] }).map((j) => j.arm).sort(), ['baseline', 'pseudo-label']);
+  assert.deepEqual(armJobs(jobs).map((j) => j.arm).sort(), ['baseline', 'pseudo-label']);
 });
 
 test('selfTrain reads only the labeled and unlabeled rows it is given; the same seeds give the same weights', async () => {
@@ -222,8 +221,8 @@ test('the pseudo-label arm is deterministic for a seed', async () => {
   for (let k = 0; k < 2; k++) {
     const { jobs, ctx } = await runTinyPlan(config);
     const job = jobs.find((j) => j.stage === 'pseudo-label')!;
-    const { row, curve } = ctx.store.readJson<ClassifierOutcome>('pseudo-label', job.key, 'result.json');
-    rows.push({ accuracy: row.accuracy, curve: curve.epochs, record: ctx.store.read('pseudo-label', job.key, 'pseudo-labels.json').toString('utf8') });
+    const read = (file: string) => ctx.store.read('pseudo-label', job.key, file).toString('utf8');
+    rows.push({ accuracy: JSON.parse(read('score.json')).accuracy, curve: read('curve.json'), weights: [...ctx.store.read('pseudo-label', job.key, 'weights.bin')], record: read('pseudo-labels.json') });
   }
   assert.deepEqual(rows[0], rows[1]);
 });

@@ -48,7 +48,7 @@ describe('--executor bullmq on a real Redis', { skip: skipWithoutRedis, timeout:
       const out = path.join(cwd, 'spread');
       const run = await coordinator(shared, out);
       assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stdout, /on BullMQ queue "semisup" on redis:\/\/127\.0\.0\.1:\d+ \(2 workers connected\)/);
+      assert.match(run.stdout, /on BullMQ queue "semisup" at redis:\/\/127\.0\.0\.1:\d+ \(2 workers connected\)/);
       assert.equal(results(out), reference);
       assert.deepEqual(jobsOf(out).filter((job) => job.status !== 'ran'), []);
       for (const w of workers) assert.match(w.output(), /: done in /, 'each worker ran jobs');
@@ -98,7 +98,7 @@ describe('--executor bullmq on a real Redis', { skip: skipWithoutRedis, timeout:
     await withWorkers(cache, [['--backend', 'cpu']], async ([cpu]) => {
       const run = await coordinator(cache, path.join(cwd, 'refused-out'));
       assert.equal(run.code, 2, run.stderr);
-      assert.match(run.stderr, /^error: prepare seed 1: this worker computes with cpu\/\S+ but the run asked for wasm\/\S+/);
+      assert.match(run.stderr, /^error: prepare seed 1 was planned for engine wasm\/\S+ but this worker runs cpu\/\S+: give workers the coordinator's --backend/);
       assert.equal(run.stderr.trim().split('\n').length, 1, 'one line');
       await cpu.waitFor(/prepare seed 1: failed/);
       assert.equal(cpu.output().match(/prepare seed 1 .*: running/g)?.length, 1, 'tried once, not retried');

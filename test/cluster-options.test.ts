@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { splitShellWords } from '../src/cli.ts';
-import { NonFiniteLossError } from '../src/train/fit.ts';
+import { NonFiniteLossError } from '../src/train/loop.ts';
 import { UserError } from '../src/errors.ts';
 import { errorFromRecord, failureRecord, recordFromStack, stackOf } from '../src/executors/remote-failure.ts';
 import { runCli, tempFolder } from './fixtures/cli.ts';

@@ -41,7 +41,7 @@ describe('--executor slurm on a real one-node Slurm cluster', { skip: skipWithou
     // Slurm orders the chain: a fine-tune job is submitted while its encoder's job is still queued or running.
     const pretrainId = /pretrain seed 1: submitted as Slurm job (\d+)/.exec(run.stdout)?.[1];
     assert.ok(pretrainId, run.stdout);
-    assert.match(run.stdout, new RegExp(`finetune seed 1 fraction 0\\.01: submitted as Slurm job \\d+ \\(after [\\d, ]*\\b${pretrainId}\\b[\\d, ]*\\)`));
+    assert.match(run.stdout, new RegExp(`pretrained seed 1 fraction 0\\.01: submitted as Slurm job \\d+ \\(after [\\d, ]*\\b${pretrainId}\\b[\\d, ]*\\)`));
     assert.match(run.stdout, /running on semisup-node \(Slurm job \d+\)/);
     assert.ok(!fs.existsSync(path.join(cache, 'slurm')) || fs.readdirSync(path.join(cache, 'slurm')).length === 0, 'a successful run leaves no job files behind');
 
@@ -60,9 +60,9 @@ describe('--executor slurm on a real one-node Slurm cluster', { skip: skipWithou
     assert.match(run.stderr, /^FATAL ERROR: .*heap out of memory$/m, 'the line that says why');
     const pretrain = /pretrain seed 1: submitted as Slurm job \d+ \(after (\d+)\)/.exec(run.stdout);
     assert.ok(pretrain, `the dependents were handed to Slurm at once:\n${run.stdout}`);
-    assert.match(run.stdout, /finetune seed 1 fraction 0\.01: submitted as Slurm job \d+ \(after [\d, ]+\)/);
-    assert.doesNotMatch(run.stdout, /(pretrain|baseline|finetune) seed 1.*: running on/, 'no dependent ran');
-    const jobName = /job name (semisup-\S+)\)/.exec(run.stdout)?.[1];
+    assert.match(run.stdout, /pretrained seed 1 fraction 0\.01: submitted as Slurm job \d+ \(after [\d, ]+\)/);
+    assert.doesNotMatch(run.stdout, /(pretrain|baseline|pretrained|pictures) seed 1.*: running on/, 'no dependent ran');
+    const jobName = /job name (semisup-[A-Za-z0-9-]+)/.exec(run.stdout)?.[1];
     assert.equal(runQuick('squeue', ['--noheader', `--name=${jobName}`, '--states=PENDING,RUNNING', '--format=%i'], slurm.env), '', 'none left pending forever');
     assert.equal(fs.readdirSync(path.join(cache, 'slurm')).length, 1, 'a failed run keeps its job files (scripts, logs) for reading');
   });

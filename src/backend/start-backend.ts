@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../config.ts';
 import { UserError } from '../errors.ts';
-import { WASM_KERNELS_VERSION } from './wasm-kernels-version.ts';
+import { wasmKernelsVersion } from './wasm-kernels-version.ts';
 
 /** tfjs's own names for the backends, by the CLI's names. */
 const TFJS_NAME: Record<Exclude<BackendChoice, 'auto'>, string> = { native: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
@@ -108,9 +108,9 @@ export function packageVersions(): Record<string, string> {
 
 /**
  * What, besides the config, decides a backend's numbers: its name, the tfjs version and, on wasm, the
- * version of our kernel overrides. Part of every cache key, so upgrading either recomputes results.
+ * content hash of our kernel overrides (wasm-kernels-version.ts). Part of every cache key, so upgrading either recomputes results.
  */
 export function engineId(backend: string): string {
   const versions = packageVersions();
-  return `${backend}/tfjs-${versions['@tensorflow/tfjs'] ?? '?'}${backend === 'wasm' ? `/kernels-${WASM_KERNELS_VERSION}` : ''}`;
+  return `${backend}/tfjs-${versions['@tensorflow/tfjs'] ?? '?'}${backend === 'wasm' ? `/kernels-${wasmKernelsVersion()}` : ''}`;
 }

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
+import { UserError } from '../errors.ts';
 import type { Dataset } from './dataset.ts';
 
 const MAGIC = Buffer.from('SEMISUPC', 'latin1');
@@ -179,4 +180,29 @@ export async function loadWithCache(options: CachedLoadOptions): Promise<{ datas
   const dataset = await options.decode();
   await writeDatasetCache(cacheFile, dataset);
   return { dataset, fromCache: false, cacheFile };
+}
+
+/**
+ * Where a loaded dataset is published for worker processes and other machines: named by its
+ * content fingerprint (datasetFingerprint), so a job needs to carry only that fingerprint, and a
+ * worker finds the data under its own cache folder whatever path the coordinator loaded it from.
+ */
+export function publishedDatasetPath(dataRoot: string, fingerprint: string): string {
+  return join(dataRoot, 'cache', `dataset-${fingerprint}.bin`);
+}
+
+/** Publish a dataset under its fingerprint (once: an intact copy is left as it is). */
+export async function publishDataset(dataRoot: string, dataset: Dataset, fingerprint: string): Promise<void> {
+  const file = publishedDatasetPath(dataRoot, fingerprint);
+  if (await readDatasetCache(file)) return;
+  await writeDatasetCache(file, dataset);
+}
+
+/** The dataset published under `fingerprint`; an error when it is missing or damaged. */
+export async function loadPublishedDataset(dataRoot: string, fingerprint: string): Promise<Dataset> {
+  const file = publishedDatasetPath(dataRoot, fingerprint);
+  const dataset = await readDatasetCache(file);
+  // A worker's --cache-dir that is not the coordinator's (or not shared) is bad input, not a bug.
+  if (!dataset) throw new UserError(`the dataset this job needs (${file}) is missing or damaged: give this worker the cache folder the coordinator uses (--cache-dir)`);
+  return dataset;
 }

@@ -2,7 +2,7 @@
  * One result row per seed × fraction × arm: the only thing the report's
  * numbers are computed from.
  */
-export type ArmName = 'baseline' | 'pretrained' | 'frozen' | 'two-phase' | 'pca' | 'pseudo-label';
+import type { ArmName } from '../arms/index.ts';
 
 export interface ResultRow {
   dataset: string;

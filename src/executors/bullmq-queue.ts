@@ -6,8 +6,8 @@
 import type { QueueEventsListener } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UserError } from '../errors.ts';
-import type { EpochLog } from '../report/run-record.ts';
-import type { JobRequest } from './provisional-seam.ts';
+import type { JobRequest } from '../jobs/worker-protocol.ts';
+import type { EpochLog } from '../train/curves.ts';
 
 /** One queue per Redis database; separate teams or projects use separate databases (redis://host:port/1). */
 export const QUEUE_NAME = 'semisup';

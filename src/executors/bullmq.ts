@@ -8,7 +8,8 @@
  */
 import { Job, Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
 import { CANCEL_EVENT, MAX_LOST_WORKERS, QUEUE_NAME, queueJobId, type JobProgress, type JobResult, type QueuedJob } from './bullmq-queue.ts';
-import type { Executor, ExecutorEvents, JobRequest, RunRequest } from './provisional-seam.ts';
+import type { Executor, ExecutorEvents, RunRequest } from '../jobs/executor.ts';
+import type { JobRequest } from '../jobs/worker-protocol.ts';
 import { errorFromRecord, recordFromStack } from './remote-failure.ts';
 import { newRunId } from './run-id.ts';
 
@@ -61,15 +62,20 @@ export class BullMQExecutor implements Executor {
     await Promise.all([queue.waitUntilReady(), queueEvents.waitUntilReady()]);
     const workers = await countWorkers(queue);
     const listening = workers === undefined ? '' : workers === 0 ? ' (no worker connected yet: start some with npm run worker)' : ` (${workers} worker${workers === 1 ? '' : 's'} connected)`;
-    return new BullMQExecutor(options, queue, queueEvents, `BullMQ queue "${QUEUE_NAME}" on ${options.url}${listening}`);
+    return new BullMQExecutor(options, queue, queueEvents, `on BullMQ queue "${QUEUE_NAME}" at ${options.url}${listening}`);
   }
 
   async run({ job, replace }: RunRequest): Promise<void> {
     const request: JobRequest = { job, replace, engine: this.options.engine, dataset: this.options.dataset };
     const id = queueJobId(this.runId, request);
     const done = new Promise<void>((resolve, reject) => this.waiting.set(id, { jobId: job.id, resolve, reject }));
-    // Real failures are never retried (attempts 1); a job whose worker died is requeued by the workers' stall check.
-    await this.queue.add(job.id, { runId: this.runId, request }, { jobId: id, attempts: 1, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 24 * 3600 } });
+    try {
+      // Real failures are never retried (attempts 1); a job whose worker died is requeued by the workers' stall check.
+      await this.queue.add(job.id, { runId: this.runId, request }, { jobId: id, attempts: 1, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 24 * 3600 } });
+    } catch (error) {
+      this.waiting.delete(id);
+      throw error;
+    }
     this.options.events.note(job.id, 'queued');
     return done;
   }

@@ -16,9 +16,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../artifacts/atomic.ts';
 import { UserError } from '../errors.ts';
+import type { Executor, ExecutorEvents, RunRequest } from '../jobs/executor.ts';
 import type { Job } from '../jobs/job.ts';
-import type { EpochLog } from '../report/run-record.ts';
-import type { Executor, ExecutorEvents, JobRequest, RunRequest } from './provisional-seam.ts';
+import type { JobRequest } from '../jobs/worker-protocol.ts';
+import type { EpochLog } from '../train/curves.ts';
 import { errorFromRecord, type FailureRecord } from './remote-failure.ts';
 import { newRunId } from './run-id.ts';
 
@@ -82,7 +83,7 @@ export class SlurmExecutor implements Executor {
   private constructor(private readonly options: SlurmExecutorOptions, version: string) {
     this.runDir = path.join(options.cacheDir, 'slurm', this.runId);
     this.jobName = `semisup-${this.runId}`;
-    this.description = `Slurm (${version}), sbatch${options.sbatchArgs.length ? ` ${options.sbatchArgs.join(' ')}` : ''}, job name ${this.jobName}`;
+    this.description = `as Slurm jobs (${version}; sbatch${options.sbatchArgs.length ? ` ${options.sbatchArgs.join(' ')}` : ''}; job name ${this.jobName})`;
   }
 
   static async open(options: SlurmExecutorOptions): Promise<SlurmExecutor> {

@@ -3,7 +3,7 @@
  * figures — built once from a run's files. html.ts and markdown.ts only
  * render this model, which is why the two reports say the same things.
  */
-import type { ArmName } from '../eval/results.ts';
+import { armNamed, REFERENCE_ARM, type ArmName } from '../arms/index.ts';
 import {
   confusionSpec, deltaSpec, latentMapSpec, learningCurveSpec, perClassAccuracySpec, pretrainLossSpec,
   trainingCurvesAllSpec, trainingCurvesSpec, type ArmMatrix,
@@ -61,6 +61,12 @@ export function toneOf(c: { significant: boolean; delta: number } | undefined): 
   return c.delta > 0 ? 'helps' : 'hurts';
 }
 
+/** " (pseudo-label instead trains for …)" for the arms whose budget is not the shared one. */
+function budgetNotes(arms: readonly string[]): string {
+  const notes = arms.map((arm) => armNamed(arm).budgetNote).filter((note): note is string => note !== undefined);
+  return notes.length > 0 ? ` (${notes.join('; ')})` : '';
+}
+
 function flatConfig(config: Record<string, unknown>): [string, string][] {
   return Object.entries(config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)]);
 }
@@ -102,11 +108,9 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
         text: `Dataset ${params.dataset.name}: ${count(params.dataset.poolSize)} training images (the unlabeled pool) and ${count(params.dataset.testSize)} held-out test images, ` +
           `${classNames.length} classes. Labeled examples per run: ${fractionsText}. Seeds: ${summary.seeds.join(', ')}. ` +
           (summary.arms.length <= 1
-            ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget${summary.arms.includes('pseudo-label') ? ' (pseudo-label: its own number of steps on labeled and unlabeled batches)' : ''}.`
-            : `Arms: ${['baseline' as ArmName, ...summary.arms].map((arm) => `${arm} (${armDescription(arm)})`).join('; ')}. ` +
-              'All arms of a seed share the split, the labeled examples, the head, the batch order, the optimiser and the epoch budget' +
-              (summary.arms.includes('pseudo-label') ? ' (pseudo-label instead trains for its own number of steps on labeled and unlabeled batches)' : '') +
-              '; each is compared with the same baseline.'),
+            ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget${budgetNotes(summary.arms)}.`
+            : `Arms: ${[REFERENCE_ARM.name, ...summary.arms].map((arm) => `${arm} (${armDescription(arm)})`).join('; ')}. ` +
+              `All arms of a seed share the split, the labeled examples, the head, the batch order, the optimiser and the epoch budget${budgetNotes(summary.arms)}; each is compared with the same baseline.`),
       },
       ...(summary.arms.some(isBeyondSeed)
         ? [{ kind: 'paragraph' as const, text: `Beyond the seed: ${summary.arms.filter(isBeyondSeed).join(' and ')} ${summary.arms.filter(isBeyondSeed).length === 1 ? 'is' : 'are'} not autoencoder pretraining but other ways to use the same unlabeled pool, run as reference points; the headline is about pretraining.` }]
@@ -179,7 +183,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
 
   // 7. Confusion matrices and per-class accuracy at the smallest fraction
   if (first) {
-    const arms: ArmName[] = ['baseline', ...(main ? [main.arm] : [])];
+    const arms: ArmName[] = [REFERENCE_ARM.name as ArmName, ...(main ? [main.arm] : [])];
     const matrices = arms
       .map((arm) => ({ arm, matrix: sumConfusions(confusions, first.fraction, arm) }))
       .filter((m): m is ArmMatrix => m.matrix !== undefined);
@@ -201,7 +205,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
   const published = publishedComparison(summary, params.dataset);
   if (published) {
     const header = ['method', ...published.labelCounts.map((n) => `${count(n)} labels`), 'note'];
-    const ours = published.ours.map((o) => [`this run: ${o.arm}${isBeyondSeed(o.arm as ArmName) ? ' (beyond the seed)' : ''}`, ...published.labelCounts.map((n) => fixed(o.errors[n], 2)), 'mean over seeds']);
+    const ours = published.ours.map((o) => [`this run: ${o.arm}${isBeyondSeed(o.arm) ? ' (beyond the seed)' : ''}`, ...published.labelCounts.map((n) => fixed(o.errors[n], 2)), 'mean over seeds']);
     const theirs = published.methods.map((m) => [m.name, ...published.labelCounts.map((n) => fixed(m.errors[n] ?? NaN, 2)), `${m.note}${m.note ? '; ' : ''}[${m.citation}]`]);
     sections.push({
       id: 'published',

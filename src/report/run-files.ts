@@ -12,8 +12,10 @@ import { writeFileAtomic } from '../artifacts/atomic.ts';
 import { csvText } from './csv-text.ts';
 import { UserError } from '../errors.ts';
 import { RESULT_COLUMNS, type ResultRow } from '../eval/results.ts';
-import type { ConfusionRecord, RunParams, RunPictures, TrainingCurve } from './run-record.ts';
-import { checkConfusions, checkCurves, checkParams, checkPictures, isArmName, ShapeError } from './run-validation.ts';
+import type { TrainingCurve } from '../train/curves.ts';
+import type { ConfusionRecord, RunParams, RunPictures } from './run-record.ts';
+import { isArmName } from '../arms/index.ts';
+import { checkConfusions, checkCurves, checkParams, checkPictures, ShapeError } from './run-validation.ts';
 
 /** File names inside a run folder. */
 export const RUN_FILES = {

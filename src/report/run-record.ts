@@ -9,19 +9,8 @@
  *   confusion.json   ConfusionRecord[]
  *   pictures.json    RunPictures (image datasets only; absent for tables)
  */
-import type { ArmName } from '../eval/results.ts';
-
-export interface EnvironmentInfo {
-  /** The tfjs backend that ran: 'tensorflow' (native), 'wasm' or 'cpu'. */
-  backend: string;
-  node: string;
-  platform: string;
-  cpuModel: string;
-  cores: number;
-  /** Versions of the packages that shape the numbers (tfjs, backend, danfojs, semisup). */
-  versions: Record<string, string>;
-  gitCommit?: string;
-}
+import type { ArmName } from '../arms/index.ts';
+import type { EnvironmentInfo } from '../util/environment.ts';
 
 export interface DatasetInfo {
   name: string;
@@ -44,23 +33,6 @@ export interface RunParams {
   /** Seconds of work per stage: the sum over the stage's jobs run this time (cached jobs count 0; parallel jobs overlap). */
   stageSeconds: Record<string, number>;
   totalSeconds: number;
-}
-
-export interface EpochLog {
-  epoch: number;
-  loss: number;
-  accuracy?: number;
-  valLoss?: number;
-  valAccuracy?: number;
-}
-
-export interface TrainingCurve {
-  seed: number;
-  /** 'autoencoder' for pretraining (loss = reconstruction loss), else the classifier arm. */
-  model: 'autoencoder' | ArmName;
-  /** Labeled fraction; absent for the autoencoder, which does not depend on it. */
-  fraction?: number;
-  epochs: EpochLog[];
 }
 
 export interface ConfusionRecord {

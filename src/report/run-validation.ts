@@ -3,20 +3,12 @@
  * built from a hand-edited or truncated file should fail with one line that
  * names the field, not with a TypeError deep inside a chart.
  */
-import type { ArmName } from '../eval/results.ts';
-import type { ConfusionRecord, EpochLog, RunParams, RunPictures, TrainingCurve } from './run-record.ts';
+import { ARMS, isArmName } from '../arms/index.ts';
+import type { EpochLog, TrainingCurve } from '../train/curves.ts';
+import type { ConfusionRecord, RunParams, RunPictures } from './run-record.ts';
 
-/** Every arm name the contract allows; the Record keys make tsc fail when ArmName grows and this list does not. */
-const ARM_SET: Record<ArmName, true> = {
-  baseline: true, pretrained: true, frozen: true, 'two-phase': true, pca: true, 'pseudo-label': true,
-};
-/** The arm names of results.ts as a runtime list, for validating files. */
-export const ARM_NAMES = Object.keys(ARM_SET) as ArmName[];
-
-/** True when `s` is one of the contract's arm names. */
-export function isArmName(s: unknown): s is ArmName {
-  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(ARM_SET, s);
-}
+/** The arm names of src/arms/ as a runtime list, for validating files. */
+export const ARM_NAMES: string[] = ARMS.map((arm) => arm.name);
 
 /** A file's content does not match its contract; `message` names the field. */
 export class ShapeError extends Error {
@@ -131,10 +123,8 @@ function checkEpoch(v: unknown, path: string): EpochLog {
   const o = obj(v, path);
   const log: EpochLog = { epoch: int(o.epoch, `${path}.epoch`), loss: numOrNull(o.loss, `${path}.loss`) };
   const accuracy = optNumOrNull(o.accuracy, `${path}.accuracy`);
-  const valLoss = optNumOrNull(o.valLoss, `${path}.valLoss`);
   const valAccuracy = optNumOrNull(o.valAccuracy, `${path}.valAccuracy`);
   if (accuracy !== undefined) log.accuracy = accuracy;
-  if (valLoss !== undefined) log.valLoss = valLoss;
   if (valAccuracy !== undefined) log.valAccuracy = valAccuracy;
   return log;
 }

@@ -5,7 +5,8 @@
  * Accuracies here are in percent and differences in percentage points.
  */
 import { writeFileAtomic } from '../artifacts/atomic.ts';
-import type { ArmName, ResultRow } from '../eval/results.ts';
+import { inArmOrder, REFERENCE_ARM, type ArmName } from '../arms/index.ts';
+import type { ResultRow } from '../eval/results.ts';
 import { mean, pairedComparison, std } from '../eval/stats.ts';
 import { csvText } from './csv-text.ts';
 import { armSubject, capitalise, ciText, count, fractionText, meanStd, pClause, pct, pValueText, signed } from './format.ts';
@@ -50,8 +51,6 @@ export interface Summary {
   fractions: FractionSummary[];
 }
 
-const ARM_ORDER: ArmName[] = ['pretrained', 'frozen', 'two-phase', 'pca', 'pseudo-label'];
-
 /** The verdict for one comparison, in the words the report uses everywhere. */
 export function verdictFor(arm: ArmName, c: Pick<ArmComparison, 'n' | 'delta' | 'pValue'>, hasBaseline = true): string {
   if (!hasBaseline) return 'no baseline to compare with';
@@ -65,12 +64,12 @@ export function verdictFor(arm: ArmName, c: Pick<ArmComparison, 'n' | 'delta' | 
 /** Summarise result rows per fraction and arm against the baseline, pairing by seed, so the report never recomputes. */
 export function summarise(rows: readonly ResultRow[]): Summary {
   const present = new Set(rows.map((r) => r.arm));
-  const arms = [...present].filter((a) => a !== 'baseline').sort((a, b) => ARM_ORDER.indexOf(a) - ARM_ORDER.indexOf(b));
+  const arms = inArmOrder(present).filter((a) => a !== REFERENCE_ARM.name);
   const fractions = [...new Set(rows.map((r) => r.fraction))].sort((a, b) => a - b);
   const summaries = fractions.map((fraction): FractionSummary => {
     const at = rows.filter((r) => r.fraction === fraction);
     const bySeed = (arm: ArmName) => new Map(at.filter((r) => r.arm === arm).map((r) => [r.seed, r.accuracy * 100]));
-    const base = bySeed('baseline');
+    const base = bySeed(REFERENCE_ARM.name as ArmName);
     const baseValues = [...base.values()];
     const comparisons = arms.filter((arm) => at.some((r) => r.arm === arm)).map((arm): ArmComparison => {
       const mine = bySeed(arm);
@@ -107,13 +106,9 @@ export function summarise(rows: readonly ResultRow[]): Summary {
   };
 }
 
-/** The comparison the headline talks about: `pretrained` if present, else the arm with the highest mean. */
+/** The comparison the headline talks about: the first arm in the arms' fixed order (pretrained when present). */
 export function mainComparison(f: FractionSummary): ArmComparison | undefined {
   // Chosen by a fixed order, never by the results: picking the best-looking arm would make its p-value mean less.
-  for (const arm of ARM_ORDER) {
-    const found = f.comparisons.find((c) => c.arm === arm);
-    if (found) return found;
-  }
   return f.comparisons[0];
 }
 

@@ -1,14 +1,14 @@
 /**
- * A fixed pool of worker processes, each with its own tfjs backend. The wasm
- * backend runs one thread per process in Node, so processes are how a run
- * uses every core. Jobs are handed to idle workers; a worker that dies or
- * reports a failure fails that job with its error.
+ * The executor for --jobs N on one machine: a fixed pool of worker processes
+ * (pipeline/worker.ts), each with its own tfjs backend. The wasm backend runs
+ * one thread per process in Node, so processes are how a run uses every core.
+ * Jobs go to idle workers over IPC; a worker that dies or reports a failure
+ * fails that job with its error.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { UserError } from '../errors.ts';
-import type { EpochLog } from '../report/run-record.ts';
-import type { Job } from './job.ts';
-import type { FromWorker, WorkerInit } from './worker-protocol.ts';
+import type { Executor, ExecutorEvents, RunRequest } from './executor.ts';
+import type { FromWorker, JobRequest, ToWorker } from './worker-protocol.ts';
 
 interface Worker {
   child: ChildProcess;
@@ -19,29 +19,40 @@ interface Worker {
   current?: { jobId: string; resolve: () => void; reject: (error: Error) => void };
 }
 
-export interface PoolEvents {
-  epoch(jobId: string, log: EpochLog, total: number): void;
-  leaked(jobId: string, tensors: number): void;
+export interface WorkerProcessOptions {
+  size: number;
+  /** The worker script; it takes --cache-dir and --backend. */
+  script: string;
+  /** The workers' own options: where the artifact store and the published dataset are, and which backend to start. */
+  cacheDir: string;
+  backend: string;
+  /** What every job request carries besides the job. */
+  engine: string;
+  dataset: JobRequest['dataset'];
 }
 
-export class WorkerPool {
+export class WorkerProcessExecutor implements Executor {
+  readonly ordersDependencies = false;
+  readonly capacity: number;
+  readonly description: string;
   private readonly workers: Worker[] = [];
 
-  constructor(size: number, script: string, init: WorkerInit, private readonly events: PoolEvents) {
-    // Workers run TypeScript through the same loader as this process (tsx).
-    const execArgv = [...process.execArgv];
-    for (let i = 0; i < size; i++) this.workers.push(this.start(script, execArgv, init));
+  constructor(private readonly options: WorkerProcessOptions, private readonly events: ExecutorEvents) {
+    this.capacity = options.size;
+    this.description = `${options.size} at once in worker processes`;
+    for (let i = 0; i < options.size; i++) this.workers.push(this.start());
   }
 
-  private start(script: string, execArgv: string[], init: WorkerInit): Worker {
-    const child = fork(script, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  private start(): Worker {
+    // Workers run TypeScript through the same loader as this process (tsx).
+    const args = ['--cache-dir', this.options.cacheDir, '--backend', this.options.backend];
+    const child = fork(this.options.script, args, { execArgv: [...process.execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const worker: Worker = { child, busy: false, ready: Promise.resolve() };
     worker.ready = new Promise<void>((resolve, reject) => {
-      const onMessage = (message: FromWorker) => {
+      child.on('message', (message: FromWorker) => {
         if (message.type === 'ready') resolve();
         else if (message.type === 'failed' && message.jobId === undefined) reject(toError(message));
-      };
-      child.on('message', onMessage);
+      });
       child.once('exit', (code) => reject(new Error(`worker exited (code ${code}) before it was ready`)));
     });
     worker.ready.catch(() => undefined); // awaited in run(); avoid an unhandled rejection in between
@@ -57,7 +68,6 @@ export class WorkerPool {
       worker.current?.reject(error);
       worker.current = undefined;
     });
-    child.send(init);
     return worker;
   }
 
@@ -65,26 +75,20 @@ export class WorkerPool {
     switch (message.type) {
       case 'epoch': this.events.epoch(message.jobId, message.log, message.total); break;
       case 'leaked': this.events.leaked(message.jobId, message.tensors); break;
-      case 'done': {
-        const current = worker.current;
-        worker.current = undefined;
-        worker.busy = false;
-        current?.resolve();
-        break;
-      }
+      case 'done':
       case 'failed': {
         const current = worker.current;
         worker.current = undefined;
         worker.busy = false;
-        current?.reject(toError(message));
+        if (message.type === 'done') current?.resolve();
+        else current?.reject(toError(message));
         break;
       }
       default: break;
     }
   }
 
-  /** Run a job on an idle worker; resolves when its output is in the store. */
-  async run(job: Job, replace = false): Promise<void> {
+  async run({ job, replace }: RunRequest): Promise<void> {
     const worker = this.workers.find((w) => !w.busy && !w.dead);
     if (!worker) {
       const dead = this.workers.find((w) => w.dead)?.dead;
@@ -92,16 +96,25 @@ export class WorkerPool {
     }
     worker.busy = true;
     await worker.ready;
+    const message: ToWorker = { type: 'job', request: { job, replace, engine: this.options.engine, dataset: this.options.dataset } };
     return new Promise<void>((resolve, reject) => {
       worker.current = { jobId: job.id, resolve, reject };
-      worker.child.send({ type: 'job', job, replace }, (error) => {
+      worker.child.send(message, (error) => {
         if (error) reject(error);
       });
     });
   }
 
-  /** Stop every worker (after the run, on failure, or on Ctrl-C). */
-  close(signal: NodeJS.Signals = 'SIGTERM'): void {
+  async cancel(): Promise<string | undefined> {
+    this.stop('SIGTERM');
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    this.stop('SIGTERM');
+  }
+
+  private stop(signal: NodeJS.Signals): void {
     for (const worker of this.workers) {
       if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill(signal);
     }
