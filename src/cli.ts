@@ -141,6 +141,7 @@ function executorFromArgs(args: ParsedArgs): ExecutorChoice {
   const kind = parseChoice('executor', args.executor === undefined ? 'local' : String(args.executor), ['local', 'bullmq', 'slurm'] as const);
   if (args.queue !== undefined && kind !== 'bullmq') throw new UserError('--queue belongs to --executor bullmq: add --executor bullmq, or leave --queue out.');
   if (args['slurm-args'] !== undefined && kind !== 'slurm') throw new UserError('--slurm-args belongs to --executor slurm: add --executor slurm, or leave --slurm-args out.');
+  if (args.jobs !== undefined && kind !== 'local') throw new UserError(`--jobs belongs to --executor local: with --executor ${kind}, ${kind === 'bullmq' ? 'each worker\'s --concurrency sets how many jobs it runs at once' : 'Slurm decides how many jobs run at once'}; leave --jobs out.`);
   if (kind === 'bullmq') {
     if (args.queue === undefined) throw new UserError('--executor bullmq needs --queue redis://HOST:PORT, the Redis server the workers (npm run worker) use.');
     return { kind, queue: String(args.queue) };

@@ -25,6 +25,7 @@ test('--executor and its options: each missing or misplaced one is refused in on
   await refused('run.ts', ['--quick', '--executor', 'bullmq'], /^error: --executor bullmq needs --queue redis:\/\/HOST:PORT/);
   await refused('run.ts', ['--quick', '--queue', 'redis://127.0.0.1:6379'], /^error: --queue belongs to --executor bullmq/);
   await refused('run.ts', ['--quick', '--slurm-args', '--mem=2G'], /^error: --slurm-args belongs to --executor slurm/);
+  await refused('run.ts', ['--quick', '--executor', 'slurm', '--jobs', '4'], /^error: --jobs belongs to --executor local: with --executor slurm, Slurm decides how many jobs run at once/);
   await refused('run.ts', ['--quick', '--executor', 'kubernetes'], /^error: --executor kubernetes is unknown: use one of local, bullmq, slurm/);
   await refused('run.ts', ['--quick', '--executor', 'bullmq', '--queue', 'http://127.0.0.1:6379'], /^error: --queue http:\/\/127\.0\.0\.1:6379: expected redis:\/\/HOST:PORT/);
   const port = await freePort();

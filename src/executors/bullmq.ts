@@ -10,7 +10,7 @@ import { Job, Queue, QueueEvents, QueueEventsProducer } from 'bullmq';
 import { CANCEL_EVENT, MAX_LOST_WORKERS, QUEUE_NAME, queueJobId, type JobProgress, type JobResult, type QueuedJob } from './bullmq-queue.ts';
 import type { Executor, ExecutorEvents, RunRequest } from '../jobs/executor.ts';
 import type { JobRequest } from '../jobs/worker-protocol.ts';
-import { errorFromRecord, recordFromStack } from './remote-failure.ts';
+import { errorFromRecord, recordFromStack, withoutLocalStack } from './remote-failure.ts';
 import { newRunId } from './run-id.ts';
 
 export interface BullMQExecutorOptions {
@@ -156,11 +156,19 @@ export class BullMQExecutor implements Executor {
 }
 
 function failureOf(job: Waiting, failedReason: string, stack: string | undefined): Error {
+  const where = job.worker ?? 'a queue worker';
   if (/stalled more than/.test(failedReason)) {
-    return new Error(`${job.jobId}: lost its worker ${MAX_LOST_WORKERS + 1} times (a worker killed, out of memory, or cut off from Redis); see the workers' output`);
+    return withoutLocalStack(`${job.jobId}: lost its worker ${MAX_LOST_WORKERS + 1} times (a worker killed, out of memory, or cut off from Redis); see the workers' output`);
   }
-  return errorFromRecord(recordFromStack(failedReason, stack), job.worker ?? 'a queue worker');
+  // BullMQ's words for a sandboxed child process that died mid-job (the OOM killer picks the process that trains).
+  const died = /^Unexpected exit code: (\S+) signal: (\S+)/.exec(failedReason);
+  if (died) {
+    const how = died[2] !== 'null' ? died[2] : `exit code ${died[1]}`;
+    return withoutLocalStack(`${job.jobId}: its process on ${where} died (${how}${died[2] === 'SIGKILL' ? ', perhaps killed for using too much memory' : ''}); see that worker's output`);
+  }
+  return errorFromRecord(recordFromStack(failedReason, stack), where);
 }
+
 
 /** Workers connected to the queue, or undefined where the Redis server does not list its clients. */
 async function countWorkers(queue: Queue): Promise<number | undefined> {

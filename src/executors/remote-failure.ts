@@ -39,3 +39,10 @@ export function stackOf(error: unknown): string {
 export function recordFromStack(message: string, stack: string | undefined): FailureRecord {
   return { message, stack, userError: stack?.startsWith(`${UserError.name}: `) ?? false };
 }
+
+/** An error about a process elsewhere that died without saying why: the coordinator's own stack would only mislead. */
+export function withoutLocalStack(message: string): Error {
+  const error = new Error(message);
+  error.stack = message;
+  return error;
+}

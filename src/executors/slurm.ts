@@ -20,7 +20,7 @@ import type { Executor, ExecutorEvents, RunRequest } from '../jobs/executor.ts';
 import type { Job } from '../jobs/job.ts';
 import type { JobRequest } from '../jobs/worker-protocol.ts';
 import type { EpochLog } from '../train/curves.ts';
-import { errorFromRecord, type FailureRecord } from './remote-failure.ts';
+import { errorFromRecord, withoutLocalStack, type FailureRecord } from './remote-failure.ts';
 import { newRunId } from './run-id.ts';
 
 const run = promisify(execFile);
@@ -57,9 +57,13 @@ interface Submitted {
   files: ReturnType<typeof slurmJobFiles>;
   lastNote?: string;
   lastEpoch?: number;
+  /** Consecutive polls that did not list it. */
+  misses?: number;
   resolve(): void;
   reject(error: Error): void;
 }
+
+const MISSES_BEFORE_LOST = 3;
 
 /** Slurm states in which a job will not run (again) by itself. */
 const ENDED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'SPECIAL_EXIT', 'REVOKED']);
@@ -146,11 +150,13 @@ export class SlurmExecutor implements Executor {
     if (this.polling) return;
     this.polling = true;
     try {
+      // Only jobs submitted before squeue was asked can be missing from its answer.
+      const watched = [...this.submitted.values()];
       const states = await this.queueStates();
-      for (const job of [...this.submitted.values()]) {
+      for (const job of watched) {
         if (this.finished.has(job.jobId)) continue;
         const state = states.get(job.slurmId);
-        if (state === undefined) this.settle(job, 'GONE', '');
+        if (state === undefined) this.missing(job);
         else if (ENDED.has(state.state)) this.settle(job, state.state, state.reason);
         else this.observe(job, state.state, state.reason, state.node);
       }
@@ -173,7 +179,17 @@ export class SlurmExecutor implements Executor {
     return states;
   }
 
+  /**
+   * A job not in squeue's answer ended more than MinJobAge ago (Slurm forgot it): its outcome file says
+   * how. Without one, it is taken for lost only after a few polls, in case one answer was incomplete.
+   */
+  private missing(job: Submitted): void {
+    job.misses = (job.misses ?? 0) + 1;
+    if (fs.existsSync(job.files.outcome) || job.misses >= MISSES_BEFORE_LOST) this.settle(job, 'GONE', '');
+  }
+
   private observe(job: Submitted, state: string, reason: string, node: string): void {
+    job.misses = 0;
     const note = state === 'PENDING' ? `pending in Slurm${reason && reason !== 'None' ? ` (${reason})` : ''}` : state === 'RUNNING' ? `running on ${node} (Slurm job ${job.slurmId})` : `${state.toLowerCase()} in Slurm`;
     if (note !== job.lastNote && state !== 'COMPLETING') {
       job.lastNote = note;
@@ -208,10 +224,8 @@ export class SlurmExecutor implements Executor {
     if (state === 'OUT_OF_MEMORY') return new UserError(`${job.jobId}: ${where} ran out of memory; ask for more with --slurm-args "--mem=…"`);
     if (state === 'CANCELLED') return new UserError(`${job.jobId}: ${where} was cancelled outside this run (scancel?); run the same command again to resume`);
     const ended = state === 'GONE' ? 'left Slurm\'s queue' : `ended ${state}${reason && reason !== 'None' ? ` (${reason})` : ''}`;
-    // The process on the node died (out of memory, a crash, a node failure): its own output says why, not the coordinator's stack.
-    const error = new Error(`${job.jobId}: ${where} ${ended} without a result; the end of its output (${job.files.log}):\n${tail(job.files.log)}`);
-    error.stack = error.message;
-    return error;
+    // The process on the node died (out of memory, a crash, a node failure): its own output says why.
+    return withoutLocalStack(`${job.jobId}: ${where} ${ended} without a result; the end of its output (${job.files.log}):\n${tail(job.files.log)}`);
   }
 
   /** Ctrl-C: cancel the run's Slurm jobs, pending and running alike; their ends are no longer reported (the run is over). */
