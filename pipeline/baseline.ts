@@ -4,7 +4,6 @@
  * same labeled subset with the same optimiser, batches and epoch budget.
  * Only pretraining differs between this arm and the pretrained one.
  */
-import { buildEncoder } from '../src/models/autoencoder.ts';
 import { fit } from '../src/train/fit.ts';
 import { classifierStage } from './classifier-stage.ts';
 import { runStageAlone } from './stage-alone.ts';
@@ -13,7 +12,6 @@ export const baselineStage = classifierStage({
   name: 'baseline',
   title: 'train the same classifier from random initialisation on each labeled subset',
   version: 2,
-  encoder: async (job) => buildEncoder(job.params.model, job.seed),
   train: async ({ fitOptions }) => ({ curve: await fit(fitOptions) }),
 });
 

@@ -5,22 +5,26 @@
  * (initialised from the seed, the same for every arm), and hands the stage's
  * training function the shared pieces: the labeled rows and their labels, the
  * one batch-order stream every arm draws from, the budget and the shift
- * augmentation. After training, the one scoring function scores the test set,
- * and the trained classifier is stored with its score and curve.
+ * augmentation, and the validation check after every epoch. After training,
+ * the weights of the epoch --select-epoch picks are put back, the one scoring
+ * function scores the test set (never during training, never for tuning
+ * trials), and the classifier is stored with its score and curve.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { serialiseModel } from '../src/artifacts/model-io.ts';
+import { readStoredModel, serialiseModel } from '../src/artifacts/model-io.ts';
 import type { EntryFiles } from '../src/artifacts/store.ts';
 import type { Dataset } from '../src/data/dataset.ts';
 import { datasetForSplit } from '../src/data/prepared.ts';
-import { labeledSubset, type Split } from '../src/data/split.ts';
+import { labeledSubset, splitCounts, validationSubset, type Split } from '../src/data/split.ts';
 import { UserError } from '../src/errors.ts';
 import type { Job } from '../src/jobs/job.ts';
 import type { PlanContext, StageContext, StageDefinition } from '../src/jobs/stage.ts';
+import { buildEncoder } from '../src/models/autoencoder.ts';
 import { buildClassifier } from '../src/models/classifier.ts';
 import { modelParams, type ModelParams } from '../src/models/model-params.ts';
 import { shiftImages } from '../src/train/batches.ts';
 import type { EpochLog } from '../src/train/curves.ts';
+import { epochSelection, type EpochRule } from '../src/train/epoch-selection.ts';
 import type { FitOptions } from '../src/train/fit.ts';
 import { scoreClassifier, type Score } from '../src/train/score.ts';
 import { createRng, deriveSeed, type Rng } from '../src/util/rng.ts';
@@ -39,6 +43,11 @@ export interface ClassifierTrain {
 export interface ClassifierParams {
   model: ModelParams;
   train: ClassifierTrain;
+  /** Validation examples per class (held out of every labeled subset), and which epoch's weights are kept. */
+  validation: number;
+  selectEpoch: EpochRule;
+  /** false for tuning trials: they are scored on validation only and never look at the test set. */
+  scoreTest?: false;
 }
 
 /** What a classifier stage's training function is handed. */
@@ -54,27 +63,38 @@ export interface ClassifierSetup<P> {
   /** The labeled rows and their labels (indexed by row; −1 on every other row). */
   labeled: Int32Array;
   targets: Int32Array;
-  /** fit() options for the labeled rows: their labels, the budget, the augmentation and the batch stream every arm shares. */
+  /** fit() options for the labeled rows: their labels, the budget, the augmentation, the batch stream every arm shares, and the validation check after each epoch. */
   fitOptions: FitOptions;
+  /** The validation check a training loop of the stage's own calls at each log point (fit() already has it). */
+  evaluate: (epoch: number) => Promise<Partial<EpochLog>>;
 }
 
 /** What a classifier job stores about its result, besides the model and its curve. */
-export interface ClassifierScore extends Score {
-  /** Labeled examples it trained on, and the fraction its result row reports (labeled / pool for per-class budgets). */
+export interface ClassifierScore {
+  /** Labeled examples it trained on, and the fraction its result row reports (for per-class budgets: of the labeled examples in the pool). */
   labeled: number;
   fraction: number;
   /** Entries in its training curve (epochs, or blocks of steps). */
   epochs: number;
   trainSeconds: number;
   backend: string;
+  /** The kept weights' epoch (--select-epoch) and their validation accuracy; null without validation examples. */
+  selectedEpoch: number | null;
+  valAccuracy: number | null;
+  /** The test set's score of the kept weights; absent for tuning trials, which never look at the test set. */
+  test?: Score;
 }
 
 export interface ClassifierStageSpec<P> {
   name: string;
   title: string;
   version: number;
-  /** The encoder the classifier is built on; the classifier takes ownership. */
-  encoder(job: Job<ClassifierParams & P>, ctx: StageContext, data: Dataset, split: Split): Promise<tf.LayersModel>;
+  /**
+   * The encoder the classifier is built on; the classifier takes ownership. Default: the encoder
+   * pretrained for the seed when the arm uses one, else the random initialisation the autoencoder
+   * started from (the baseline's).
+   */
+  encoder?(job: Job<ClassifierParams & P>, ctx: StageContext, data: Dataset, split: Split): Promise<tf.LayersModel>;
   /** Train the classifier in place; returns its curve and any extra files to store. */
   train(setup: ClassifierSetup<P>): Promise<{ curve: EpochLog[]; files?: EntryFiles }>;
 }
@@ -88,6 +108,8 @@ export function classifierParams({ config, facts }: PlanContext): ClassifierPara
     model: modelParams(config, facts),
     // Absent when off, so turning the option on changes no other run's cache keys.
     train: { epochs: config.finetuneEpochs, batchSize: config.batchSize, learningRate: config.learningRate, ...(config.augmentShift > 0 ? { augmentShift: config.augmentShift } : {}) },
+    validation: config.validation,
+    selectEpoch: config.selectEpoch,
   };
 }
 
@@ -100,6 +122,12 @@ export function trainingTargets(data: Dataset, labeled: Int32Array): Int32Array 
   const targets = new Int32Array(data.y.length).fill(-1);
   for (const i of labeled) targets[i] = data.y[i];
   return targets;
+}
+
+/** The encoder an arm starts from: the one pretrained for its seed when it reads one, else a fresh one from the seed. */
+async function startingEncoder(job: Job<ClassifierParams>, ctx: StageContext): Promise<tf.LayersModel> {
+  const pretrained = job.inputs[pretrainStage.name];
+  return pretrained ? readStoredModel(ctx.store, pretrainStage.name, pretrained) : buildEncoder(job.params.model, job.seed);
 }
 
 /** A stage that trains one classifier arm per job, declared from what is particular to it. */
@@ -118,9 +146,11 @@ export function classifierStage<P>(spec: ClassifierStageSpec<P>): StageDefinitio
       if (!job.budget) throw new Error(`${job.id}: a classifier job needs a label budget`);
       const split = readSplit(ctx, job);
       const data = datasetForSplit(ctx.dataset, split);
-      const labeled = labeledSubset(split, job.budget, data.classNames);
-      const encoder = await spec.encoder(job, ctx, data, split);
+      const { validation, selectEpoch, scoreTest = true } = job.params;
+      const labeled = labeledSubset(split, job.budget, data.classNames, validation);
+      const encoder = await (spec.encoder ?? startingEncoder)(job, ctx, data, split);
       const classifier = buildClassifier(encoder, job.params.model.classCount, job.seed);
+      const selection = epochSelection(classifier, data, validationSubset(split, validation), selectEpoch);
       try {
         const { augmentShift = 0, ...train } = job.params.train;
         // The same stream for every arm: identical batch order (and shifts) for a paired comparison.
@@ -135,21 +165,26 @@ export function classifierStage<P>(spec: ClassifierStageSpec<P>): StageDefinitio
           ...train,
           ...(augmentShift > 0 ? { augment: (inputs: Float32Array, rows: number, batchRng: Rng) => shiftImages(inputs, rows, data.inputShape, augmentShift, batchRng) } : {}),
           rng,
+          evaluate: selection.evaluate,
           onEpoch: (log) => ctx.onEpoch(log, train.epochs),
         };
         const started = Date.now();
-        const { curve, files } = await spec.train({ job, ctx, data, split, classifier, encoder, labeled, targets, fitOptions });
+        const { curve, files } = await spec.train({ job, ctx, data, split, classifier, encoder, labeled, targets, fitOptions, evaluate: selection.evaluate });
         const trainSeconds = (Date.now() - started) / 1000;
+        const selected = selection.select();
         const score: ClassifierScore = {
-          ...(await scoreClassifier(classifier, data, split.test)),
           labeled: labeled.length,
-          fraction: job.budget.kind === 'fraction' ? job.budget.value : labeled.length / split.pool.length,
+          fraction: job.budget.kind === 'fraction' ? job.budget.value : labeled.length / splitCounts(data, split).labeledSize,
           epochs: curve.length,
           trainSeconds,
           backend: ctx.backend,
+          selectedEpoch: selected.epoch,
+          valAccuracy: selected.valAccuracy,
+          ...(scoreTest ? { test: await scoreClassifier(classifier, data, split.test) } : {}),
         };
         return { ...(await serialiseModel(classifier)), 'score.json': JSON.stringify(score), 'curve.json': JSON.stringify(curve), ...files };
       } finally {
+        selection.dispose();
         // Disposes the encoder's layers too (the classifier holds them), also when training fails.
         classifier.dispose();
       }

@@ -62,7 +62,7 @@ export async function executePlan(run: StartedRun, jobs: readonly Job[], stages:
     leaked: (jobId, tensors) => log.warn(`${jobId} left ${tensors} tensors behind`),
   };
   const executor = await createExecutor(run, stages, control.executor, Math.min(control.jobs, toRun.size), events);
-  exitOnSignals(async () => {
+  const stopHandlingSignals = exitOnSignals(async () => {
     progress.stop();
     return executor.cancel();
   });
@@ -82,6 +82,7 @@ export async function executePlan(run: StartedRun, jobs: readonly Job[], stages:
       },
     });
   } finally {
+    stopHandlingSignals();
     progress.stop();
     await executor.close();
   }

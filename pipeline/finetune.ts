@@ -8,10 +8,8 @@
  *                the encoder at a lower learning rate.
  * Every strategy spends the same epoch budget on the same batches.
  */
-import { readStoredModel } from '../src/artifacts/model-io.ts';
 import { trainWithStrategy, type Strategy } from '../src/train/strategy.ts';
 import { classifierStage } from './classifier-stage.ts';
-import { pretrainStage } from './pretrain.ts';
 import { runStageAlone } from './stage-alone.ts';
 
 export const finetuneStage = classifierStage<{ strategy: Strategy }>({
@@ -19,7 +17,6 @@ export const finetuneStage = classifierStage<{ strategy: Strategy }>({
   title: 'fine-tune the pretrained encoder with a softmax head on each labeled subset (pretrained, frozen, two-phase)',
   // 3: every classifier stores its model, score and curve apart (was: a report row).
   version: 3,
-  encoder: (job, ctx) => readStoredModel(ctx.store, pretrainStage.name, job.inputs[pretrainStage.name]),
   train: async ({ classifier, encoder, job, fitOptions }) => ({ curve: await trainWithStrategy(classifier, encoder, job.params.strategy, fitOptions) }),
 });
 

@@ -10,15 +10,18 @@
  * taken on a corrupted view (random shift, masking), weighted by α(t) ramped
  * up from 0 (Lee's T1, T2). See src/train/pseudo-labels.ts. Only unlabeled
  * pool rows are ever pseudo-labeled; the test set is only scored.
+ *
+ * The same stage trains the arm's step-matched control (src/arms/step-matched.ts):
+ * the baseline's fresh encoder, the same steps and labeled batches, no
+ * unlabeled batch at all.
  */
-import { readStoredModel } from '../src/artifacts/model-io.ts';
 import type { PseudoSettings } from '../src/arms/pseudo-label.ts';
+import { UNLABELED } from '../src/data/dataset.ts';
 import { argmaxRows } from '../src/eval/metrics.ts';
 import { predictRows } from '../src/train/fit.ts';
 import { selfTrain, unlabeledPool } from '../src/train/pseudo-labels.ts';
 import { createRng, deriveSeed } from '../src/util/rng.ts';
 import { classifierStage } from './classifier-stage.ts';
-import { pretrainStage } from './pretrain.ts';
 import { runStageAlone } from './stage-alone.ts';
 
 /** How many points the training curve of the arm has. */
@@ -27,10 +30,9 @@ const CURVE_POINTS = 50;
 export const pseudoLabelStage = classifierStage<{ pseudo: PseudoSettings }>({
   name: 'pseudo-label',
   title: 'self-train from the pretrained encoder on labeled and unlabeled pool batches (pseudo-labels)',
-  // 4: every classifier stores its model, score and curve apart (was: a report row).
-  version: 4,
-  encoder: (job, ctx) => readStoredModel(ctx.store, pretrainStage.name, job.inputs[pretrainStage.name]),
-  train: async ({ job, ctx, data, split, classifier, labeled, targets, fitOptions }) => {
+  // 5: labeled batches are shifted from the batch stream every arm shares (was: from the corruption stream).
+  version: 5,
+  train: async ({ job, ctx, data, split, classifier, labeled, targets, fitOptions, evaluate }) => {
     const settings = job.params.pseudo;
     const { model, train } = job.params;
     const unlabeled = unlabeledPool(split.pool, labeled);
@@ -63,32 +65,38 @@ export const pseudoLabelStage = classifierStage<{ pseudo: PseudoSettings }>({
       unlabeledRng: createRng(deriveSeed(job.seed, 'pseudo-label:unlabeled')),
       noiseRng: createRng(deriveSeed(job.seed, 'pseudo-label:noise')),
       logEvery,
+      evaluate,
       onLog: (log) => ctx.onEpoch(log, curvePoints),
     });
+    const curve = logs.map(({ epoch, loss, accuracy, valAccuracy }) => ({ epoch, loss, accuracy, ...(valAccuracy === undefined ? {} : { valAccuracy }) }));
+    if (settings.unlabeledBatchSize === 0) return { curve };
     // For the record only (never used to train): the final network's pseudo-labels on the unlabeled pool.
     const probabilities = await predictRows(classifier, data.x, model.features, unlabeled);
     const predicted = argmaxRows(probabilities, model.classCount);
+    // Accuracies count only rows whose label is known (truly unlabeled rows have none to compare with).
     let confident = 0;
+    let known = 0;
+    let knownConfident = 0;
     let right = 0;
     let confidentRight = 0;
     predicted.forEach((label, r) => {
       const isConfident = probabilities[r * model.classCount + label] >= settings.threshold;
-      const isRight = data.y[unlabeled[r]] === label;
       confident += isConfident ? 1 : 0;
-      right += isRight ? 1 : 0;
-      confidentRight += isConfident && isRight ? 1 : 0;
+      const truth = data.y[unlabeled[r]];
+      if (truth === UNLABELED) return;
+      known++;
+      knownConfident += isConfident ? 1 : 0;
+      right += truth === label ? 1 : 0;
+      confidentRight += isConfident && truth === label ? 1 : 0;
     });
     const record = {
       unlabeled: unlabeled.length,
       confidentShare: confident / unlabeled.length,
-      pseudoLabelAccuracy: right / unlabeled.length,
-      confidentPseudoLabelAccuracy: confident ? confidentRight / confident : null,
+      pseudoLabelAccuracy: known ? right / known : null,
+      confidentPseudoLabelAccuracy: knownConfident ? confidentRight / knownConfident : null,
       curve: logs.map(({ epoch, confidentShare, weight }) => ({ point: epoch, confidentShare, weight })),
     };
-    return {
-      curve: logs.map(({ epoch, loss, accuracy }) => ({ epoch, loss, accuracy })),
-      files: { 'pseudo-labels.json': JSON.stringify(record) },
-    };
+    return { curve, files: { 'pseudo-labels.json': JSON.stringify(record) } };
   },
 });
 

@@ -18,7 +18,7 @@ export function runStageAlone<P>(moduleUrl: string, stage: StageDefinition<P>): 
     const args = await parseArgs(process.argv.slice(2), `npx tsx pipeline/${stage.name}.ts`);
     if (args === null) return;
     const control = runControlFromArgs(args);
-    const run = await startRun(configFromArgs(args));
+    const run = await startRun(configFromArgs(args), control);
     const stages = withInputs([stage as StageDefinition]);
     const jobs = planJobs(run, stages, stage as StageDefinition);
     if (control.dryRun) {

@@ -10,6 +10,7 @@ import {
 import { median, samplesForDuration } from '../src/bench/stats.ts';
 import { formatNumber, formatTable } from '../src/bench/table.ts';
 import { benchBackend, checkTargets, formatReport, type BenchReport } from '../pipeline/bench.ts';
+import { timeImageLoading } from '../src/bench/image-loading.ts';
 
 await startBackend('auto');
 
@@ -109,7 +110,7 @@ test('benchBackend measures an encoder on a backend and the report prints it wit
   const report: BenchReport = {
     createdAt: new Date(0).toISOString(), command: 'test', loadAverageAtEnd: [0, 0, 0], peakRssMb: 1, problems: [],
     machine: { cpuModel: 'test cpu', cores: 2, memoryGb: 1, platform: 'test', node: 'v20', versions: {}, loadAverage: [0, 0, 0] },
-    options: { repeats: 1, secondsPerRepeat: 0.01, profileBatches: 2, backends: ['cpu'], encoders: ['tiny'], pipeline: false, includeSlow: false, outDir: '' },
+    options: { repeats: 1, secondsPerRepeat: 0.01, profileBatches: 2, backends: ['cpu'], encoders: ['tiny'], pipeline: false, includeSlow: false, images: 0, outDir: '' },
     backends: [result, missing], pipeline: [{ jobs: 2, args: [], seconds: 100, exitCode: 0 }],
     targets: checkTargets([result], [{ jobs: 2, args: [], seconds: 100, exitCode: 0 }]),
   };
@@ -118,4 +119,14 @@ test('benchBackend measures an encoder on a backend and the report prints it wit
   assert.match(text, /cpu\s+tiny\s+[\d,]+/);
   assert.match(text, /--jobs 2\s+100\.0/);
   if (missing.unavailable) assert.match(text, /native: not measured/);
+});
+
+test('the image-loading benchmark decodes a folder of PNGs cold, then hits the dataset cache; its targets apply at 20,000 images', async () => {
+  const timing = await timeImageLoading(60, 2);
+  assert.equal(timing.images, 60);
+  assert.equal(timing.warmRepeats, 2);
+  for (const value of [timing.coldSeconds, timing.coldCpuSeconds, timing.warmSeconds, timing.warmCpuSeconds]) assert.ok(Number.isFinite(value) && value > 0);
+  assert.deepEqual(checkTargets([], [], timing), [], 'targets are for 20,000 images only');
+  const full = { ...timing, images: 20_000, coldSeconds: 12, warmSeconds: 1.5 };
+  assert.deepEqual(checkTargets([], [], full).map((t) => [t.what, t.met]), [['load 20,000 PNGs, empty cache', true], ['load 20,000 PNGs, cached', false]]);
 });

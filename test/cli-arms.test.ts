@@ -29,7 +29,7 @@ test('--encoder, --arms, --noise-type, --depth resolve into the config', async (
 test('bad --encoder and --arms values are one-line UserErrors naming the option and the choices', async () => {
   const cases: [string[], RegExp][] = [
     [['--encoder', 'lstm'], /^--encoder lstm is unknown: use one of mlp, classic, conv\.$/],
-    [['--arms', 'pretrained,magic'], /^--arms magic is unknown: use one of pretrained, frozen, two-phase, pca, pseudo-label\.$/],
+    [['--arms', 'pretrained,magic'], /^--arms magic is unknown: use one of pretrained, frozen, two-phase, pca, pseudo-label, step-matched\.$/],
     [['--arms', 'frozen,frozen'], /^--arms lists an arm twice/],
     [['--arms', 'baseline'], /^--arms names no arm besides the baseline/],
     [['--arms', ''], /^--arms is empty/],

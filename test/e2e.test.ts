@@ -18,6 +18,7 @@ test('a --quick run of the real CLI writes a complete report', async () => {
   assert.match(result.stdout, /^backend: (tensorflow|wasm|cpu)/m);
   const lastLine = result.stdout.trim().split('\n').at(-1)!;
   assert.match(lastLine, /^report written to .*my-report\/report\.html/);
+  assert.doesNotMatch(result.stderr, /warning/, 'healthy training was reported as a problem');
   for (const file of ['report.md', 'report.html', 'results.csv', 'summary.csv', 'params.json', 'curves.json', 'confusion.json', 'pictures.json', 'jobs.json']) {
     assert.ok(fs.existsSync(path.join(out, file)), `${file} missing`);
   }
@@ -27,9 +28,18 @@ test('a --quick run of the real CLI writes a complete report', async () => {
   assert.deepEqual([...new Set(rows.map((r) => r.arm))].sort(), ['baseline', 'pretrained']);
   assert.equal(rows.length, 2 * 2, 'one row per seed × fraction × arm (1 seed, 2 fractions)');
   for (const row of rows) assert.ok(row.accuracy > 0.3 && row.accuracy <= 1, `accuracy ${row.accuracy}`);
+  // The default validation split (5 per class) is scored: every row has its validation accuracy.
+  assert.ok(header.includes('valAccuracy'));
+  for (const row of rows) assert.ok(row.valAccuracy >= 0 && row.valAccuracy <= 1, `valAccuracy ${row.valAccuracy}`);
+  const summaryHeader = fs.readFileSync(path.join(out, 'summary.csv'), 'utf8').split('\n')[0].split(',');
+  assert.ok(summaryHeader.includes('p_holm'), 'summary.csv lacks p_holm');
   const params = JSON.parse(fs.readFileSync(path.join(out, 'params.json'), 'utf8'));
   assert.ok(['tensorflow', 'wasm', 'cpu'].includes(params.environment.backend));
   assert.equal(params.config.pretrainEpochs, 4);
+  assert.deepEqual(params.preset, { name: 'quick', chosenOn: 'none' });
+  assert.equal(params.selection.pretrainEpochs, 'preset');
+  assert.equal(params.selection.out, 'user');
+  assert.equal(params.selection.learningRate, 'default');
   const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
   assert.match(report, /pretrain/i);
   assert.ok(fs.existsSync(path.join(cwd, 'data', 'pretrain')), 'stage outputs are cached under data/');
@@ -82,7 +92,7 @@ test('--arms pseudo-label through the real CLI: reuses the encoder and the basel
   assert.equal(status('pseudo-label seed 1 fraction 0.01'), 'ran');
   assert.equal(status('pretrained seed 1 fraction 0.01'), undefined, 'only the arms asked for are planned');
   const rows = await readResultsCsv(path.join(pseudo, 'results.csv'));
-  assert.deepEqual(rows.map((r) => r.arm).sort(), ['baseline', 'pseudo-label']);
+  assert.deepEqual(rows.map((r) => r.arm).sort(), ['baseline', 'pseudo-label', 'step-matched'], 'pseudo-label brings its step-matched control');
   for (const row of rows) assert.ok(row.accuracy > 0.3 && row.accuracy <= 1, `${row.arm} accuracy ${row.accuracy}`);
   assert.match(fs.readFileSync(path.join(pseudo, 'report.md'), 'utf8'), /pseudo-label/);
 });

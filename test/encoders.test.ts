@@ -34,6 +34,16 @@ test('every encoder family maps flat rows to the latent and its decoder back to 
   }
 });
 
+test('RGB images (3 channels): every family maps their flat rows to the latent and back; conv convolves all three channels', () => {
+  const rgb: AutoencoderSpec = { inputKind: 'image', features: 8 * 8 * 3, inputShape: [8, 8, 3], hidden: 16, latent: 4 };
+  for (const encoder of ['mlp', 'classic', 'conv'] as const) {
+    assert.deepEqual(shapes({ ...rgb, encoder }), { code: [3, 4], decoded: [3, 192], reconstructed: [3, 192] }, encoder);
+  }
+  const conv = buildEncoder({ ...rgb, encoder: 'conv' }, 1);
+  assert.deepEqual(conv.getLayer('encoder_conv_1').getWeights()[0].shape, [3, 3, 3, 32]);
+  tf.dispose(conv.getWeights());
+});
+
 test('mlp depth: layer widths double towards the input; classic has one sigmoid code layer; conv two stride-2 convolutions', () => {
   assert.deepEqual(mlpWidths({ hidden: 256, depth: 2 }), [512, 256]);
   const deep = buildEncoder({ ...image, encoder: 'mlp', depth: 2 }, 1);

@@ -58,8 +58,8 @@ test('both arms of a seed and budget train on the same labeled examples, scored 
     const scores = pair.map((job) => ctx.store.readJson<ClassifierScore>(job.stage, job.key, 'score.json'));
     assert.equal(scores[0].labeled, scores[1].labeled);
     const testTotal = (m: number[][]) => m.flat().reduce((a, b) => a + b, 0);
-    assert.equal(testTotal(scores[0].confusion), testTotal(scores[1].confusion));
-    assert.equal(testTotal(scores[0].confusion), readSplit(ctx, pair[0]).test.length);
+    assert.equal(testTotal(scores[0].test!.confusion), testTotal(scores[1].test!.confusion));
+    assert.equal(testTotal(scores[0].test!.confusion), readSplit(ctx, pair[0]).test.length);
     assert.deepEqual(pair.map((job) => job.inputs.prepare), [prepare.key, prepare.key]);
   }
   // Pretraining does not depend on the budget, so one encoder serves every fraction; the baseline reads none.

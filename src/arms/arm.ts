@@ -8,6 +8,16 @@
 import type { PipelineConfig } from '../config.ts';
 import type { DatasetFacts } from '../data/facts.ts';
 
+/** A range tuning draws a setting from (src/tune/search-space.ts). */
+export type Range =
+  | { log: [number, number] }
+  | { uniform: [number, number] }
+  | { int: [number, number] }
+  | { choice: (number | string)[] };
+
+/** Ranges by config setting (camelCase, as in params.json). */
+export type SearchSpace = Record<string, Range>;
+
 export interface ArmDefinition {
   /** Its name in --arms, results.csv and the report. */
   readonly name: string;
@@ -25,10 +35,19 @@ export interface ArmDefinition {
   readonly subject: string;
   /** One clause saying what it is. */
   readonly description: string;
+  /**
+   * The arm this one is the step-matched control of: the same budget, batches and augmentation without
+   * the unlabeled data, run whenever that arm runs and compared with it, so its Δ cannot be the budget's.
+   */
+  readonly controlFor?: string;
   /** Said in the report when its training budget is not the shared epoch budget. */
   readonly budgetNote?: string;
   /** Its own settings, added to its jobs' parameters (and so to their keys). */
   readonly settings?: (config: PipelineConfig, facts: DatasetFacts) => object;
+  /** The ranges `npm run tune` may try for its own settings (config keys), besides those every arm has. */
+  readonly searchSpace?: (config: PipelineConfig) => SearchSpace;
+  /** A mini-batch of its own that is larger than the classifiers' (the memory check sizes training by the largest). */
+  readonly trainingBatch?: (config: PipelineConfig) => { option: string; size: number; rows: number };
   /** Throws a UserError before any work when it cannot run with this config on these data. */
   readonly check?: (config: PipelineConfig, facts: DatasetFacts) => void;
 }

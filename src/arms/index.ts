@@ -10,13 +10,17 @@ import { frozen } from './frozen.ts';
 import { pca } from './pca.ts';
 import { pretrained } from './pretrained.ts';
 import { pseudoLabel } from './pseudo-label.ts';
+import { stepMatched } from './step-matched.ts';
 import { twoPhase } from './two-phase.ts';
 
 export type { ArmDefinition } from './arm.ts';
 
-export const ARMS = [baseline, pretrained, frozen, twoPhase, pca, pseudoLabel] as const satisfies readonly ArmDefinition[];
+export const ARMS = [baseline, pretrained, frozen, twoPhase, pca, pseudoLabel, stepMatched] as const satisfies readonly ArmDefinition[];
 
 export type ArmName = (typeof ARMS)[number]['name'];
+
+/** The declarations in their general shape (ARMS keeps each one's literal types, for ArmName). */
+export const ARM_DEFINITIONS: readonly ArmDefinition[] = ARMS;
 
 /** The arm every other arm is compared with. */
 export const REFERENCE_ARM: ArmDefinition = ARMS.find((arm) => 'reference' in arm && arm.reference)!;

@@ -5,6 +5,8 @@
  * the network's own confident prediction on the clean image, learned from a
  * corrupted view. It has its own step budget (--pseudo-steps).
  */
+import type { PipelineConfig } from '../config.ts';
+import type { DatasetFacts } from '../data/facts.ts';
 import type { ArmDefinition } from './arm.ts';
 
 /** Pseudo-labelling's own training budget and settings (see src/train/pseudo-labels.ts). */
@@ -26,6 +28,15 @@ export interface PseudoSettings {
   decay: 'none' | 'cosine';
 }
 
+/** The pseudo-label arm's settings from the config. A table has no pixels to shift, so its shift is 0 (and its key ignores --pseudo-shift). */
+export function pseudoSettings(config: PipelineConfig, facts: DatasetFacts): PseudoSettings {
+  return {
+    steps: config.pseudoSteps, unlabeledBatchSize: config.pseudoBatchSize, threshold: config.pseudoThreshold, weight: config.pseudoWeight,
+    rampStart: config.pseudoRamp[0], rampEnd: config.pseudoRamp[1], noise: config.pseudoNoise,
+    shift: facts.inputKind === 'image' ? config.pseudoShift : 0, decay: config.pseudoDecay,
+  };
+}
+
 export const pseudoLabel = {
   name: 'pseudo-label',
   stage: 'pseudo-label',
@@ -35,12 +46,8 @@ export const pseudoLabel = {
   subject: 'pseudo-labelling',
   description: 'beyond the seed: self-training from the pretrained encoder, each step also learning the network\'s own confident predictions on unlabeled pool images from a corrupted view of them',
   budgetNote: 'pseudo-label instead trains for its own number of steps on labeled and unlabeled batches',
-  // A table has no pixels to shift, so its shift is 0 (and its key ignores --pseudo-shift).
-  settings: (config, facts): { pseudo: PseudoSettings } => ({
-    pseudo: {
-      steps: config.pseudoSteps, unlabeledBatchSize: config.pseudoBatchSize, threshold: config.pseudoThreshold, weight: config.pseudoWeight,
-      rampStart: config.pseudoRamp[0], rampEnd: config.pseudoRamp[1], noise: config.pseudoNoise,
-      shift: facts.inputKind === 'image' ? config.pseudoShift : 0, decay: config.pseudoDecay,
-    },
-  }),
+  // Each joint step runs a labeled batch and two views of an unlabeled one.
+  trainingBatch: (config) => ({ option: '--pseudo-batch-size', size: config.pseudoBatchSize, rows: config.batchSize + 2 * config.pseudoBatchSize }),
+  searchSpace: () => ({ pseudoThreshold: { uniform: [0.8, 0.99] }, pseudoWeight: { log: [0.3, 3] } }),
+  settings: (config, facts): { pseudo: PseudoSettings } => ({ pseudo: pseudoSettings(config, facts) }),
 } as const satisfies ArmDefinition;

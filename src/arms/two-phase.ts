@@ -13,6 +13,7 @@ export const twoPhase = {
   colour: '#b279a2',
   subject: 'two-phase fine-tuning',
   description: 'the head trained first on the frozen pretrained encoder, then every layer with the encoder at a lower learning rate',
+  searchSpace: () => ({ headEpochShare: { uniform: [0.1, 0.9] }, encoderLearningRateFactor: { log: [0.01, 1] } }),
   settings: (config) => ({
     strategy: {
       kind: 'two-phase',

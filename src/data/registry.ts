@@ -78,6 +78,9 @@ export const NAMED_DATASETS: Readonly<Record<NamedDatasetName, NamedDatasetSpec>
   },
 };
 
+/** Names accepted by `--dataset` for downloadable IDX datasets. */
+export const NAMED_DATASET_NAMES = Object.keys(NAMED_DATASETS) as NamedDatasetName[];
+
 /** Folder of a named dataset under the data root (`<dataRoot>/datasets/<name>`), so every stage finds the same files. */
 export function namedDatasetDir(name: NamedDatasetName, dataRoot: string): string {
   return join(dataRoot, 'datasets', name);

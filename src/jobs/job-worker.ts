@@ -12,6 +12,7 @@ import { loadPublishedDataset } from '../data/cache.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { UserError } from '../errors.ts';
 import type { EpochLog } from '../train/curves.ts';
+import { asFileSystemUserError } from '../util/folders.ts';
 import { runOneJob } from './run-one-job.ts';
 import type { StageDefinition } from './stage.ts';
 import type { JobRequest } from './worker-protocol.ts';
@@ -37,10 +38,15 @@ export async function startJobWorker(options: { stages: readonly StageDefinition
         // Numbers from two engines differ, so they must never be filed under one key.
         throw new UserError(`${request.job.id} was planned for engine ${request.engine} but this worker runs ${engine}: give workers the coordinator's --backend and package versions.`);
       }
-      if (loaded?.fingerprint !== request.dataset.fingerprint) {
-        loaded = { fingerprint: request.dataset.fingerprint, dataset: await loadPublishedDataset(options.cacheDir, request.dataset.fingerprint) };
+      try {
+        if (loaded?.fingerprint !== request.dataset.fingerprint) {
+          loaded = { fingerprint: request.dataset.fingerprint, dataset: await loadPublishedDataset(options.cacheDir, request.dataset.fingerprint) };
+        }
+        return await runOneJob(request.job, request.replace, { stages: options.stages, store, dataset: loaded.dataset, backend, onEpoch });
+      } catch (error) {
+        // A full disk or a read-only folder is the user's to fix, in a worker as in the main process.
+        throw asFileSystemUserError(error);
       }
-      return runOneJob(request.job, request.replace, { stages: options.stages, store, dataset: loaded.dataset, backend, onEpoch });
     },
   };
 }

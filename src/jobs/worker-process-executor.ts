@@ -53,13 +53,13 @@ export class WorkerProcessExecutor implements Executor {
         if (message.type === 'ready') resolve();
         else if (message.type === 'failed' && message.jobId === undefined) reject(toError(message));
       });
-      child.once('exit', (code) => reject(new Error(`worker exited (code ${code}) before it was ready`)));
+      child.once('exit', (code, signal) => reject(workerGone('while it was starting', code, signal)));
     });
     worker.ready.catch(() => undefined); // awaited in run(); avoid an unhandled rejection in between
     child.on('message', (message: FromWorker) => this.onMessage(worker, message));
     child.on('exit', (code, signal) => {
-      worker.dead = new Error(`a worker process exited (${signal ?? `code ${code}`})`);
-      worker.current?.reject(new Error(`worker running ${worker.current.jobId} exited (${signal ?? `code ${code}`})`));
+      worker.dead = workerGone('', code, signal);
+      worker.current?.reject(workerGone(`while running ${worker.current.jobId}`, code, signal));
       worker.current = undefined;
     });
     // An IPC failure (e.g. sending to a worker that just died) must fail the job, not crash the run.
@@ -119,6 +119,23 @@ export class WorkerProcessExecutor implements Executor {
       if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill(signal);
     }
   }
+}
+
+/**
+ * Why a worker process is gone. A signal from outside (the system's
+ * out-of-memory killer, kill -9, a shutdown) is not a bug of semisup: one
+ * line saying what happened and that rerunning resumes. An exit code is a
+ * crash of the worker itself, which is.
+ */
+function workerGone(when: string, code: number | null, signal: NodeJS.Signals | null): Error {
+  const during = when ? ` ${when}` : '';
+  if (signal === 'SIGKILL') {
+    return new UserError(`a worker process was killed (SIGKILL)${during}, most likely by the system when memory ran out: finished jobs are cached, so rerunning the command resumes (with --jobs 1 if memory is short).`);
+  }
+  if (signal === 'SIGTERM' || signal === 'SIGINT' || signal === 'SIGHUP' || signal === 'SIGQUIT') {
+    return new UserError(`a worker process was stopped by ${signal} from outside semisup${during}: finished jobs are cached, so rerunning the command resumes.`);
+  }
+  return new Error(`a worker process exited${during} (${signal ?? `code ${code}`})`);
 }
 
 function toError(message: Extract<FromWorker, { type: 'failed' }>): Error {

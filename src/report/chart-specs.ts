@@ -207,7 +207,7 @@ export function trainingCurvesSpec(curves: readonly TrainingCurve[], fraction: n
     config: CHART_CONFIG,
     title: {
       text: `Classifier training at ${Math.round(labeled).toLocaleString('en-US')} labels (${fractionText(fraction)})`,
-      subtitle: hasVal ? 'solid: training · dashed: validation (carved from the labeled subset) · one line per seed' : 'one line per seed',
+      subtitle: hasVal ? 'solid: training · dashed: validation (held-out labeled examples, never trained on) · one line per seed' : 'one line per seed',
     },
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['loss', 'accuracy (%)'] } },

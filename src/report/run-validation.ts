@@ -113,8 +113,44 @@ export function checkParams(v: unknown): RunParams {
     stageSeconds: record(o.stageSeconds, 'stageSeconds', num),
     totalSeconds: num(o.totalSeconds, 'totalSeconds'),
   };
+  if (o.preset !== undefined && o.preset !== null) {
+    const preset = obj(o.preset, 'preset');
+    const chosenOn = str(preset.chosenOn, 'preset.chosenOn');
+    if (chosenOn !== 'test' && chosenOn !== 'validation' && chosenOn !== 'none') fail('preset.chosenOn', "'test', 'validation' or 'none'", chosenOn);
+    params.preset = { name: str(preset.name, 'preset.name'), chosenOn };
+  }
+  if (o.selection !== undefined) params.selection = record(o.selection, 'selection', str);
+  if (o.tuning !== undefined) {
+    const t = obj(o.tuning, 'tuning');
+    params.tuning = {
+      trials: int(t.trials, 'tuning.trials', 1),
+      chosen: arr(t.chosen, 'tuning.chosen').map((c, i) => {
+        const p = `tuning.chosen[${i}]`;
+        const e = obj(c, p);
+        return {
+          arm: str(e.arm, `${p}.arm`), labeled: num(e.labeled, `${p}.labeled`), trial: int(e.trial, `${p}.trial`, 1),
+          settings: record(e.settings, `${p}.settings`, (v, path) => (typeof v === 'string' ? v : num(v, path))),
+          valAccuracy: numOrNull(e.valAccuracy, `${p}.valAccuracy`),
+          ...(e.follows !== undefined ? { follows: str(e.follows, `${p}.follows`) } : {}),
+        };
+      }),
+    };
+  }
   if (env.gitCommit !== undefined) params.environment.gitCommit = str(env.gitCommit, 'environment.gitCommit');
   if (ds.fingerprint !== undefined) params.dataset.fingerprint = str(ds.fingerprint, 'dataset.fingerprint');
+  if (ds.labeledSize !== undefined) params.dataset.labeledSize = int(ds.labeledSize, 'dataset.labeledSize');
+  if (ds.unlabeledSize !== undefined) params.dataset.unlabeledSize = int(ds.unlabeledSize, 'dataset.unlabeledSize');
+  if (o.exportedModel !== undefined) {
+    const m = obj(o.exportedModel, 'exportedModel');
+    params.exportedModel = {
+      folder: str(m.folder, 'exportedModel.folder'),
+      arm: str(m.arm, 'exportedModel.arm'),
+      seed: int(m.seed, 'exportedModel.seed'),
+      labeled: int(m.labeled, 'exportedModel.labeled', 1),
+      fraction: num(m.fraction, 'exportedModel.fraction'),
+      testAccuracy: num(m.testAccuracy, 'exportedModel.testAccuracy'),
+    };
+  }
   if (Number.isNaN(Date.parse(params.createdAt))) fail('createdAt', 'an ISO timestamp', params.createdAt);
   return params;
 }

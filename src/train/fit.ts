@@ -52,6 +52,8 @@ export interface FitOptions {
    * random shifts of images), drawing from the training rng.
    */
   augment?: (inputs: Float32Array, rows: number, rng: Rng) => void;
+  /** Measured after each epoch and added to its log (validation accuracy); it must not train. */
+  evaluate?: (epoch: number) => Promise<Partial<EpochLog>>;
   /** Called after each epoch, e.g. for a progress bar. */
   onEpoch?: (log: EpochLog) => void;
 }
@@ -110,7 +112,10 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
       if (!Number.isFinite(loss)) {
         throw new NonFiniteLossError(`training loss became ${loss} in epoch ${epoch}: lower ${options.learningRateOption ?? '--learning-rate'} (now ${options.learningRate}).`);
       }
-      const log: EpochLog = target.kind === 'classes' ? { epoch, loss, accuracy: sums.correct / order.length } : { epoch, loss };
+      const log: EpochLog = {
+        ...(target.kind === 'classes' ? { epoch, loss, accuracy: sums.correct / order.length } : { epoch, loss }),
+        ...(await options.evaluate?.(epoch)),
+      };
       logs.push(log);
       options.onEpoch?.(log);
     }

@@ -66,6 +66,8 @@ export interface SelfTrainingOptions {
   noiseRng: Rng;
   /** One log entry (an "epoch" of the curve) every this many steps. */
   logEvery: number;
+  /** Measured at each log point and added to its entry (validation accuracy); it must not train. */
+  evaluate?: (point: number) => Promise<Partial<EpochLog>>;
   onLog?: (log: EpochLog) => void;
 }
 
@@ -110,17 +112,30 @@ export async function selfTrain(options: SelfTrainingOptions): Promise<(EpochLog
       const lRows = nextLabeled(labeledBatch);
       const uRows = nextUnlabeled(unlabeledBatch);
       const xl = gatherRows(x, features, lRows, 0, labeledBatch, labeledBuffer);
-      if (options.imageShape && options.labeledShift) shiftImages(xl, labeledBatch, options.imageShape, options.labeledShift, options.noiseRng);
+      // Shifted from the labeled stream, as fit() shifts from the batch stream every arm shares.
+      if (options.imageShape && options.labeledShift) shiftImages(xl, labeledBatch, options.imageShape, options.labeledShift, options.labeledRng);
       const yl = oneHotRows(options.y, classCount, lRows, 0, labeledBatch, targetBuffer);
       const clean = gatherRows(x, features, uRows, 0, unlabeledBatch, cleanBuffer);
-      strongBuffer.set(clean);
-      if (options.imageShape) shiftImages(strongBuffer, unlabeledBatch, options.imageShape, options.shift, options.noiseRng);
-      applyMaskingNoise(strongBuffer, options.noise, options.noiseRng);
+      if (unlabeledBatch > 0) {
+        strongBuffer.set(clean);
+        if (options.imageShape) shiftImages(strongBuffer, unlabeledBatch, options.imageShape, options.shift, options.noiseRng);
+        applyMaskingNoise(strongBuffer, options.noise, options.noiseRng);
+      }
       const alpha = rampWeight(step, options.rampStart, options.rampEnd, options.weight);
       if (options.decay === 'cosine') loop.setLearningRate(options.learningRate * Math.cos((7 * Math.PI * step) / (16 * steps)));
       loop.step((minimise) => {
         const xlT = tf.tensor2d(xl, [labeledBatch, features]);
         const ylT = tf.tensor2d(yl, [labeledBatch, classCount]);
+        if (unlabeledBatch === 0) {
+          // No unlabeled data (the step-matched control): the labeled loss alone, step for step.
+          const kept: { correct?: tf.Scalar } = {};
+          const loss = minimise(() => {
+            const pl = model.apply(xlT, { training: true }) as tf.Tensor2D;
+            kept.correct = tf.keep(tf.equal(pl.argMax(-1), ylT.argMax(-1)).sum() as tf.Scalar);
+            return tf.metrics.categoricalCrossentropy(ylT, pl).mean() as tf.Scalar;
+          });
+          return { loss, correct: kept.correct!, confident: tf.scalar(0) };
+        }
         // Pseudo-labels: the current network's argmax on the clean view, as constants (no gradient).
         const cleanProbabilities = model.predict(tf.tensor2d(clean, [unlabeledBatch, features])) as tf.Tensor2D;
         const confident = cleanProbabilities.max(-1).greaterEqual(threshold).toFloat();
@@ -147,11 +162,13 @@ export async function selfTrain(options: SelfTrainingOptions): Promise<(EpochLog
         if (!Number.isFinite(meanLoss)) {
           throw new NonFiniteLossError(`training loss became ${meanLoss} at step ${step + 1} of the pseudo-label arm: lower --learning-rate (now ${options.learningRate}) or --pseudo-weight (now ${options.weight}).`);
         }
+        const point = logs.length + 1;
         const log = {
-          epoch: logs.length + 1,
+          epoch: point,
           loss: meanLoss,
           accuracy: sums.correct / (stepsInLog * labeledBatch),
-          confidentShare: sums.confident / (stepsInLog * unlabeledBatch),
+          ...(await options.evaluate?.(point)),
+          confidentShare: unlabeledBatch > 0 ? sums.confident / (stepsInLog * unlabeledBatch) : 0,
           weight: alpha,
         };
         logs.push(log);

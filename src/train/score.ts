@@ -20,6 +20,8 @@ export interface Score {
 export async function scoreClassifier(model: tf.LayersModel, data: Dataset, indices: Int32Array): Promise<Score> {
   const classCount = data.classNames.length;
   const probabilities = await predictRows(model, data.x, data.x.length / data.y.length, indices);
+  // A row that cannot be predicted (a NaN input) must fail the scoring, not pass as class 0.
+  if (!probabilities.every(Number.isFinite)) throw new Error(`scoreClassifier: non-finite predictions for ${indices.length} rows (are their inputs finite?)`);
   const predicted = argmaxRows(probabilities, classCount);
   const truth = Array.from(indices, (i) => data.y[i]);
   const confusion = confusionMatrix(truth, predicted, classCount);

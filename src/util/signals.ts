@@ -8,9 +8,10 @@
 /** How long cleanup may take before the process exits anyway. */
 const CLEANUP_SECONDS = 10;
 
-export function exitOnSignals(cleanup: () => Promise<string | undefined> | void): void {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(signal, () => {
+/** Handle Ctrl-C and SIGTERM with `cleanup` until the returned function is called. */
+export function exitOnSignals(cleanup: () => Promise<string | undefined> | void): () => void {
+  const handlers = ([['SIGINT', 130], ['SIGTERM', 143]] as const).map(([signal, code]) => {
+    const handler = () => {
       const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), CLEANUP_SECONDS * 1000).unref());
       const cleaned = Promise.resolve().then(async (): Promise<string | undefined> => (await cleanup()) ?? undefined);
       void Promise.race([cleaned, timeout])
@@ -20,6 +21,9 @@ export function exitOnSignals(cleanup: () => Promise<string | undefined> | void)
           process.stderr.write(`\ninterrupted (${signal}): finished jobs are cached; run the same command again to resume.\n`);
           process.exit(code);
         });
-    });
-  }
+    };
+    process.once(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => handlers.forEach(([signal, handler]) => process.off(signal, handler));
 }

@@ -4,7 +4,7 @@
  * its weights, so it is kept as it is after pretraining.
  */
 import type { EncoderFamily } from './family.ts';
-import { dense } from './layers.ts';
+import { dense, denseAutoencoderSize } from './layers.ts';
 
 export const classic: EncoderFamily = {
   name: 'classic',
@@ -13,4 +13,6 @@ export const classic: EncoderFamily = {
   settings: () => ({}),
   encoderBody: (input) => input,
   decoder: (z, spec, seed, output) => dense('decoder_output', spec.features, output, seed).apply(z) as typeof z,
+  size: (spec) => denseAutoencoderSize([spec.features, spec.latent]),
+  sizeOptions: (spec) => ({ given: `--encoder classic --latent ${spec.latent}`, lower: 'lower --latent' }),
 };

@@ -52,4 +52,13 @@ export const conv: EncoderFamily = {
       tf.layers.flatten({ name: 'decoder_output' }),
     ]);
   },
+  size: (spec) => {
+    const [h, w, c] = convImageShape(spec);
+    const half = (h / 2) * (w / 2) * CHANNELS[0];
+    const quarter = (h / 4) * (w / 4) * CHANNELS[1];
+    const convWeights = 9 * c * CHANNELS[0] + CHANNELS[0] + 9 * CHANNELS[0] * CHANNELS[1] + CHANNELS[1];
+    const weights = 2 * convWeights + (quarter * spec.latent + spec.latent) + (spec.latent * quarter + quarter);
+    return { weights, activationsPerSample: 2 * (half + quarter) + spec.latent + spec.features, shape: [spec.features, half, quarter, spec.latent] };
+  },
+  sizeOptions: (spec) => ({ given: `--encoder conv --latent ${spec.latent}`, lower: 'lower --latent' }),
 };

@@ -33,6 +33,15 @@ export interface AutoencoderSpec {
 
 export type Activation = 'relu' | 'linear' | 'sigmoid';
 
+/** The autoencoder's size (encoder and decoder), for the memory check before training (../model-size.ts). */
+export interface AutoencoderSize {
+  weights: number;
+  /** Values of every layer's output for one sample, encoder and decoder together. */
+  activationsPerSample: number;
+  /** The widths from the input to the code, for messages. */
+  shape: number[];
+}
+
 export interface EncoderFamily {
   readonly name: string;
   /** One line for --help. */
@@ -45,4 +54,8 @@ export interface EncoderFamily {
   encoderBody(input: tf.SymbolicTensor, spec: AutoencoderSpec, seed: number): tf.SymbolicTensor;
   /** Layers from the code z to the flat reconstruction, whose last layer has `output` activation. */
   decoder(z: tf.SymbolicTensor, spec: AutoencoderSpec, seed: number, output: Activation): tf.SymbolicTensor;
+  /** Its weights and activations for a spec, computed without building it. */
+  size(spec: AutoencoderSpec): AutoencoderSize;
+  /** The options that set its size, as given ("--hidden 256 --depth 1 --latent 64"), and which to lower when it is too large. */
+  sizeOptions(spec: AutoencoderSpec): { given: string; lower: string };
 }

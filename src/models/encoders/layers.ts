@@ -16,6 +16,14 @@ export function dense(name: string, units: number, activation: Activation, seed:
   return tf.layers.dense({ name, units, activation, kernelInitializer: glorot(seed, name), biasInitializer: 'zeros' });
 }
 
+/** Weights and per-sample activations of a dense autoencoder with these widths from the input to the code, mirrored back. */
+export function denseAutoencoderSize(shape: number[]): { weights: number; activationsPerSample: number; shape: number[] } {
+  const weights = (widths: number[]) => widths.slice(1).reduce((sum, w, i) => sum + widths[i] * w + w, 0);
+  const outputs = (widths: number[]) => widths.slice(1).reduce((a, b) => a + b, 0);
+  const mirrored = [...shape].reverse();
+  return { weights: weights(shape) + weights(mirrored), activationsPerSample: outputs(shape) + outputs(mirrored), shape };
+}
+
 /** Apply layers in turn. */
 export function chain(x: tf.SymbolicTensor, layers: tf.layers.Layer[]): tf.SymbolicTensor {
   return layers.reduce((t, layer) => layer.apply(t) as tf.SymbolicTensor, x);

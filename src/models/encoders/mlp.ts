@@ -3,6 +3,7 @@
  * code, and a mirrored decoder. The default family, and the one the
  * published permutation-invariant MNIST results are comparable with.
  */
+import { denseAutoencoderSize } from './layers.ts';
 import type { EncoderFamily, EncoderOptions } from './family.ts';
 import { chain, dense } from './layers.ts';
 
@@ -32,4 +33,6 @@ export const mlp: EncoderFamily = {
     const hidden = widths.map((units, i) => dense(hiddenName('decoder', i, widths.length), units, 'relu', seed));
     return chain(z, [...hidden, dense('decoder_output', spec.features, output, seed)]);
   },
+  size: (spec) => denseAutoencoderSize([spec.features, ...mlpWidths(spec), spec.latent]),
+  sizeOptions: (spec) => ({ given: `--hidden ${spec.hidden ?? 256} --depth ${spec.depth ?? 1} --latent ${spec.latent}`, lower: 'lower --hidden or --depth' }),
 };
