@@ -17,15 +17,17 @@ import { UserError } from '../src/errors.ts';
 import { connectQueue } from '../src/executors/bullmq-queue.ts';
 import { startQueueWorker } from '../src/executors/bullmq-worker.ts';
 import { runCommand } from '../src/util/command.ts';
+import { checkWritableFolder } from '../src/util/folders.ts';
 import { createLogger } from '../src/util/log.ts';
 import { isEntryScript } from '../src/util/entry-script.ts';
+import { userPath } from '../src/util/user-paths.ts';
 
 async function main(): Promise<void> {
   const args = await yargs(process.argv.slice(2))
     .scriptName('npm run worker --')
     .usage('$0 --queue redis://HOST:PORT [options]\n\nTake semisup jobs off a BullMQ queue (coordinators run with --executor bullmq) and run them here.')
     .option('queue', { type: 'string', describe: 'The Redis server holding the queue, redis://HOST:PORT (as given to the coordinator)' })
-    .option('cache-dir', { type: 'string', default: 'data', describe: 'This machine\'s path of the cache folder every machine shares' })
+    .option('cache-dir', { type: 'string', describe: 'This machine\'s path of the cache folder every machine shares', defaultDescription: 'data' })
     .option('concurrency', { type: 'string', describe: 'Jobs run at once, each in its own process', defaultDescription: 'number of cores' })
     .option('backend', { type: 'string', default: 'auto', describe: `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (must be the coordinator's: the engine is part of every job)` })
     .example('$0 --queue redis://10.0.0.5:6379 --cache-dir /mnt/shared/semisup-data', 'a worker using both cores of this machine')
@@ -36,13 +38,16 @@ async function main(): Promise<void> {
   if (args.queue === undefined) throw new UserError('--queue is missing: give the Redis server the coordinator uses, e.g. --queue redis://10.0.0.5:6379.');
   const concurrency = args.concurrency === undefined ? os.availableParallelism() : parseInteger('concurrency', args.concurrency, 1, 64);
   const backend = parseChoice('backend', args.backend, BACKEND_CHOICES);
+  // As the coordinator reads it: a typed path from the folder it was typed in, the default data/ in this checkout.
+  const cacheDir = args.cacheDir === undefined ? path.resolve('data') : userPath(args.cacheDir);
+  checkWritableFolder(args.cacheDir === undefined ? 'the cache folder data/ (the default of --cache-dir)' : `--cache-dir ${args.cacheDir}`, cacheDir);
   const { url } = await connectQueue(args.queue);
   const log = createLogger(false);
   const worker = await startQueueWorker({
     url,
     concurrency,
     processorFile: fileURLToPath(new URL('./queue-job.ts', import.meta.url)),
-    cacheDir: path.resolve(args.cacheDir),
+    cacheDir,
     backend,
     log,
   });
