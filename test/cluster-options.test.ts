@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { splitShellWords } from '../src/cli.ts';
+import { parseArgs, runControlFromArgs, splitShellWords } from '../src/cli.ts';
 import { NonFiniteLossError } from '../src/train/loop.ts';
 import { UserError } from '../src/errors.ts';
+import { connectQueue } from '../src/executors/bullmq-queue.ts';
 import { errorFromRecord, failureRecord, recordFromStack, stackOf } from '../src/executors/remote-failure.ts';
 import { runCli, tempFolder } from './fixtures/cli.ts';
 import { freePort } from './fixtures/daemons.ts';
@@ -21,22 +22,43 @@ async function refused(script: string, args: string[], message: RegExp): Promise
   assert.equal(result.stderr.trim().split('\n').length, 1, `one line: ${result.stderr}`);
 }
 
+/** The run control the options give, parsed as the CLI parses them. */
+async function control(argv: string[]) {
+  const args = await parseArgs(argv, 'npm run pipeline --');
+  assert.ok(args);
+  return runControlFromArgs(args);
+}
+
+async function userError(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof UserError, `not a UserError: ${String(error)}`);
+    assert.match(error.message, pattern);
+    assert.ok(!error.message.includes('\n'), 'one line');
+    return true;
+  });
+}
+
 test('--executor and its options: each missing or misplaced one is refused in one line', async () => {
-  await refused('run.ts', ['--quick', '--executor', 'bullmq'], /^error: --executor bullmq needs --queue redis:\/\/HOST:PORT/);
-  await refused('run.ts', ['--quick', '--queue', 'redis://127.0.0.1:6379'], /^error: --queue belongs to --executor bullmq/);
-  await refused('run.ts', ['--quick', '--slurm-args', '--mem=2G'], /^error: --slurm-args belongs to --executor slurm/);
-  await refused('run.ts', ['--quick', '--executor', 'slurm', '--jobs', '4'], /^error: --jobs belongs to --executor local: with --executor slurm, Slurm decides how many jobs run at once/);
-  await refused('run.ts', ['--quick', '--executor', 'kubernetes'], /^error: --executor kubernetes is unknown: use one of local, bullmq, slurm/);
-  await refused('run.ts', ['--quick', '--executor', 'bullmq', '--queue', 'http://127.0.0.1:6379'], /^error: --queue http:\/\/127\.0\.0\.1:6379: expected redis:\/\/HOST:PORT/);
+  await userError(control(['--executor', 'bullmq']), /^--executor bullmq needs --queue redis:\/\/HOST:PORT/);
+  await userError(control(['--queue', 'redis://127.0.0.1:6379']), /^--queue belongs to --executor bullmq/);
+  await userError(control(['--slurm-args', '--mem=2G']), /^--slurm-args belongs to --executor slurm/);
+  await userError(control(['--executor', 'slurm', '--jobs', '4']), /^--jobs belongs to --executor local: with --executor slurm, Slurm decides how many jobs run at once/);
+  await userError(control(['--executor', 'kubernetes']), /^--executor kubernetes is unknown: use one of local, bullmq, slurm/);
+  await userError(connectQueue('http://127.0.0.1:6379'), /^--queue http:\/\/127\.0\.0\.1:6379: expected redis:\/\/HOST:PORT/);
+  assert.deepEqual((await control(['--executor', 'bullmq', '--queue', 'redis://q:6379'])).executor, { kind: 'bullmq', queue: 'redis://q:6379' });
+  // A value that starts with dashes, as every sbatch option does, after a space or an equals sign.
+  for (const argv of [['--slurm-args', '--mem=2G --time=5'], ['--slurm-args=--mem=2G --time=5']]) {
+    assert.deepEqual((await control(['--executor', 'slurm', ...argv])).executor, { kind: 'slurm', sbatchArgs: ['--mem=2G', '--time=5'] });
+  }
+  // End to end: a queue nobody serves stops the run before any work, exit code 2.
   const port = await freePort();
   await refused('run.ts', ['--quick', '--executor', 'bullmq', '--queue', `redis://127.0.0.1:${port}`], new RegExp(`^error: --queue redis://127\\.0\\.0\\.1:${port}: no Redis server answers there`));
 });
 
 test('npm run worker refuses a missing or unreachable queue in one line', async () => {
   await refused('queue-worker.ts', [], /^error: --queue is missing/);
-  const port = await freePort();
-  await refused('queue-worker.ts', ['--queue', `redis://127.0.0.1:${port}`], /no Redis server answers there/);
   await refused('queue-worker.ts', ['--queue', 'redis://127.0.0.1:6379', '--concurrency', '0'], /^error: --concurrency "0" is not a whole number ≥ 1/);
+  await userError(connectQueue(`redis://127.0.0.1:${await freePort()}`), /no Redis server answers there/);
 });
 
 test('--slurm-args splits like a shell, quotes kept together', () => {
