@@ -2,7 +2,7 @@
  * The cluster executors' numbers (issue "Past one machine"), on this machine, with real engines started
  * here (Debian's redis-server; slurmctld/slurmd/munged for the Slurm part, which needs root):
  *
- *   npx tsx scripts/cluster-bench.ts [--repeats 3] [--args "--seeds 2"] [--parts sweep,serial,slurm,kill]
+ *   npm run bench:cluster -- [--repeats 3] [--args "--seeds 2"] [--parts sweep,serial,slurm,kill]
  *
  * 1. sweep: the default sweep (cold cache) through two local BullMQ workers (--concurrency 1 each) against
  *    --jobs 2, in pairs (A B, B A, ...), the ratio taken pair by pair; target: median ratio ≤ 1.2.
