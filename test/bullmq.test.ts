@@ -104,17 +104,21 @@ describe('--executor bullmq on a real Redis', { skip: skipWithoutRedis, timeout:
     });
   });
 
-  test('Ctrl-C of the coordinator withdraws its waiting jobs and stops its running one', async () => {
+  test('a coordinator whose jobs wait with no worker says so; Ctrl-C withdraws its waiting jobs and stops its running one', async () => {
     const cache = path.join(cwd, 'interrupted');
+    let lone: WorkerProcess | undefined;
     let sent = false;
-    await withWorkers(cache, [[]], async ([lone]) => {
+    try {
       // Pretraining long enough to be running when the interrupt arrives.
       const run = await coordinator(cache, path.join(cwd, 'interrupted-out'), { config: tiny(10_000), onStdout: (stdout, kill) => {
+        if (!lone && /prepare seed 1: waiting: no worker is connected to the queue; start one with npm run worker -- --queue redis:\/\/127\.0\.0\.1:\d+ --cache-dir DIR/.test(stdout)) lone = startWorker(redis.url, cache);
         if (sent || !/pretrain seed 1: running on/.test(stdout)) return;
         sent = true;
         kill('SIGINT');
       } });
       assert.equal(run.code, 130, run.stderr);
+      assert.match(run.stdout, /\(no worker connected yet: start some with npm run worker\)/);
+      assert.ok(lone, 'the coordinator said no worker was connected');
       assert.match(run.stderr, /withdrew 2 waiting jobs from the queue; told the workers to stop 1 running/);
       await lone.waitFor(/pretrain seed 1: failed after .*cancelled/);
       const queue = new Queue(QUEUE_NAME, { connection: { url: redis.url } });
@@ -123,6 +127,8 @@ describe('--executor bullmq on a real Redis', { skip: skipWithoutRedis, timeout:
       } finally {
         await queue.close();
       }
-    });
+    } finally {
+      await lone?.stop();
+    }
   });
 });

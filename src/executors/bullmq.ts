@@ -22,6 +22,8 @@ export interface BullMQExecutorOptions {
   events: ExecutorEvents;
   /** How often to ask Redis for jobs whose events went missing (a dropped connection). */
   watchMs?: number;
+  /** How often to check, while jobs wait, that some worker is connected. */
+  workersMs?: number;
 }
 
 interface Waiting {
@@ -37,6 +39,9 @@ export class BullMQExecutor implements Executor {
   readonly runId = newRunId();
   private readonly waiting = new Map<string, Waiting>();
   private readonly watch: NodeJS.Timeout;
+  private readonly workerWatch: NodeJS.Timeout;
+  /** Said that jobs wait with no worker connected (again only after some worker came). */
+  private saidNoWorkers = false;
 
   private constructor(
     private readonly options: BullMQExecutorOptions,
@@ -53,6 +58,8 @@ export class BullMQExecutor implements Executor {
     queueEvents.on('failed', ({ jobId, failedReason }) => { void this.onFailed(jobId, failedReason); });
     this.watch = setInterval(() => { void this.checkMissedEvents(); }, options.watchMs ?? 15_000);
     this.watch.unref();
+    this.workerWatch = setInterval(() => { void this.checkWorkers(); }, options.workersMs ?? 5_000);
+    this.workerWatch.unref();
   }
 
   static async open(options: BullMQExecutorOptions): Promise<BullMQExecutor> {
@@ -133,6 +140,20 @@ export class BullMQExecutor implements Executor {
     }
   }
 
+  /** Jobs waiting while every worker is gone (stopped, crashed, never started) would wait silently: say so, once. */
+  private async checkWorkers(): Promise<void> {
+    if (this.waiting.size === 0) return;
+    const workers = await countWorkers(this.queue);
+    if (workers === undefined || workers > 0) {
+      this.saidNoWorkers = false;
+      return;
+    }
+    const first = this.waiting.values().next().value;
+    if (this.saidNoWorkers || !first) return;
+    this.saidNoWorkers = true;
+    this.options.events.note(first.jobId, `waiting: no worker is connected to the queue; start one with npm run worker -- --queue ${this.options.url} --cache-dir DIR`);
+  }
+
   /** Ctrl-C: take this run's waiting jobs off the queue and ask the workers to stop its running ones; their ends are no longer reported. */
   async cancel(): Promise<string | undefined> {
     const ids = [...this.waiting.keys()];
@@ -151,6 +172,7 @@ export class BullMQExecutor implements Executor {
 
   async close(): Promise<void> {
     clearInterval(this.watch);
+    clearInterval(this.workerWatch);
     await Promise.all([this.queueEvents.close(), this.queue.close()]);
   }
 }
