@@ -130,6 +130,9 @@ function checked(timing: PipelineTiming): number {
   return timing.seconds;
 }
 
+// Ctrl-C or a timeout: exit through 'exit', where the fixtures stop every server and worker this started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 async function main(): Promise<void> {
   if (skipWithoutRedis) throw new Error(skipWithoutRedis);
   console.log(`load average before: ${load()} (${os.availableParallelism()} cores)`);
