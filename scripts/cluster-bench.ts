@@ -53,7 +53,8 @@ interface QueueLatencies {
 /** Time one coordinator run through `count` fresh workers on a fresh shared cache. */
 async function timeBullmq(redis: RedisServer, count: number): Promise<{ timing: PipelineTiming } & QueueLatencies> {
   const cache = tempFolder('bench-shared');
-  const workers = Array.from({ length: count }, () => startWorker(redis.url, cache));
+  // In this process's group and session, so they get no more of a busy machine's CPU than --jobs N's workers.
+  const workers = Array.from({ length: count }, () => startWorker(redis.url, cache, [], { ownGroup: false }));
   const events = new QueueEvents(QUEUE_NAME, { connection: { url: redis.url } });
   const heard = new Map<string, number>();
   events.on('completed', ({ jobId }) => heard.set(jobId, Date.now()));
