@@ -5,6 +5,7 @@
  *   npm run bench -- --skip-pipeline       model measurements only
  *   npm run bench -- --quick               fewer, shorter repeats (a rough number in under a minute)
  *   npm run bench -- --images 0            without the image-folder loading benchmark
+ *   npm run bench:cluster                  the cluster executors instead (scripts/cluster-bench.ts)
  *
  * For each backend that loads (native, wasm, cpu) and each encoder in src/bench/encoders.ts:
  * pretraining samples/s (the real fit() loop, batch 128), fine-tuning samples/s (batch 32),

@@ -92,6 +92,9 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('preset', { type: 'string', describe: `Named configuration: ${Object.keys(PRESETS).join(', ')}` })
     .option('quick', { type: 'boolean', describe: 'Tiny smoke-test configuration (same as --preset quick)' })
     .option('jobs', { type: 'string', describe: 'Jobs run at once, each in its own process (results are identical to --jobs 1)', defaultDescription: 'number of cores' })
+    .option('executor', { type: 'string', describe: 'Where jobs run: local (--jobs processes here) | bullmq (workers on a Redis queue, --queue) | slurm (one sbatch job each, --slurm-args)', defaultDescription: 'local' })
+    .option('queue', { type: 'string', describe: '--executor bullmq: the Redis server holding the queue, redis://HOST:PORT' })
+    .option('slurm-args', { type: 'string', describe: '--executor slurm: extra sbatch options for every job, e.g. "--partition=cpu --time=1:00:00 --mem=2G"' })
     .option('dry-run', { type: 'boolean', describe: 'Print the plan (every job, its key, cached or to run) and stop' })
     .option('force', { type: 'string', describe: 'Rerun cached jobs: all (--force) or one stage and every job that reads it (--force pretrain)' })
     .option('quiet', { type: 'boolean', describe: 'Print only errors and the final report path' })
@@ -117,7 +120,8 @@ export function pipelineOptions(argv: string[], scriptName: string) {
 export type ParsedArgs = Record<string, unknown>;
 
 /** Parse argv (with a command's own options added by `extend`); returns null when yargs handled --help or --version (it has printed them). */
-export async function parseArgs(argv: string[], scriptName: string, extend: (options: ReturnType<typeof pipelineOptions>) => ReturnType<typeof pipelineOptions> = (o) => o): Promise<ParsedArgs | null> {
+export async function parseArgs(given: string[], scriptName: string, extend: (options: ReturnType<typeof pipelineOptions>) => ReturnType<typeof pipelineOptions> = (o) => o): Promise<ParsedArgs | null> {
+  const argv = withAttachedValue(given, '--slurm-args');
   let handled = false;
   const parser = extend(pipelineOptions(argv, scriptName));
   rejectSwitchValues(argv, switchesOf(parser));
@@ -130,6 +134,12 @@ export async function parseArgs(argv: string[], scriptName: string, extend: (opt
   return handled ? null : args;
 }
 
+/** `--option value` as `--option=value`: yargs takes a separate value that starts with dashes (all sbatch options do) for an option of its own. */
+function withAttachedValue(argv: string[], option: string): string[] {
+  const at = argv.indexOf(option);
+  return at < 0 || at === argv.length - 1 ? argv : [...argv.slice(0, at), `${option}=${argv[at + 1]}`, ...argv.slice(at + 2)];
+}
+
 /** How to run (not what to compute): these never change results, so they are not part of the config. */
 export interface RunControl {
   dryRun: boolean;
@@ -137,9 +147,16 @@ export interface RunControl {
   force: string[] | 'all';
   /** How many jobs run at once (worker processes when more than 1). */
   jobs: number;
+  /** Where the jobs run. */
+  executor: ExecutorChoice;
 }
 
-/** Read --dry-run, --force and --jobs (stage names given to --force are checked against the plan's stages). */
+export type ExecutorChoice =
+  | { kind: 'local' }
+  | { kind: 'bullmq'; queue: string }
+  | { kind: 'slurm'; sbatchArgs: string[] };
+
+/** Read --dry-run, --force, --jobs and --executor (stage names given to --force are checked against the plan's stages). */
 export function runControlFromArgs(args: ParsedArgs): RunControl {
   const force = args.force;
   if (Array.isArray(force)) throw new UserError('--force was given more than once: give it once.');
@@ -148,7 +165,28 @@ export function runControlFromArgs(args: ParsedArgs): RunControl {
   const jobsText = args.jobs === undefined ? undefined : String(args.jobs);
   const jobs = jobsText === undefined ? os.cpus().length : parseInteger('jobs', jobsText, 1);
   if (jobs > 64) throw new UserError(`--jobs ${jobs} is more than 64: give at most the number of cores (${os.cpus().length}).`);
-  return { dryRun: Boolean(args['dry-run']), force: value === undefined ? [] : value === '' || value === 'all' ? 'all' : [value], jobs };
+  return { dryRun: Boolean(args['dry-run']), force: value === undefined ? [] : value === '' || value === 'all' ? 'all' : [value], jobs, executor: executorFromArgs(args) };
+}
+
+/** --executor with its own options; an option of another executor is refused rather than ignored. */
+function executorFromArgs(args: ParsedArgs): ExecutorChoice {
+  const kind = parseChoice('executor', args.executor === undefined ? 'local' : String(args.executor), ['local', 'bullmq', 'slurm'] as const);
+  if (args.queue !== undefined && kind !== 'bullmq') throw new UserError('--queue belongs to --executor bullmq: add --executor bullmq, or leave --queue out.');
+  if (args['slurm-args'] !== undefined && kind !== 'slurm') throw new UserError('--slurm-args belongs to --executor slurm: add --executor slurm, or leave --slurm-args out.');
+  if (args.jobs !== undefined && kind !== 'local') throw new UserError(`--jobs belongs to --executor local: with --executor ${kind}, ${kind === 'bullmq' ? 'each worker\'s --concurrency sets how many jobs it runs at once' : 'Slurm decides how many jobs run at once'}; leave --jobs out.`);
+  if (kind === 'bullmq') {
+    if (args.queue === undefined) throw new UserError('--executor bullmq needs --queue redis://HOST:PORT, the Redis server the workers (npm run worker) use.');
+    return { kind, queue: String(args.queue) };
+  }
+  if (kind === 'slurm') return { kind, sbatchArgs: splitShellWords(args['slurm-args'] === undefined ? '' : String(args['slurm-args'])) };
+  return { kind };
+}
+
+/** Words as a shell splits them, quotes kept together: --slurm-args "--comment='a b' --mem=2G". */
+export function splitShellWords(text: string): string[] {
+  const words: string[] = [];
+  for (const match of text.matchAll(/(?:[^\s'"]+|'[^']*'|"[^"]*")+/g)) words.push(match[0].replace(/'([^']*)'|"([^"]*)"/g, '$1$2'));
+  return words;
 }
 
 /** The command-line option that sets each setting of the config. */
@@ -385,7 +423,7 @@ function readImageOptions(config: PipelineConfig, given: (name: string) => strin
 }
 
 /** One of a fixed list of names. */
-function parseChoice<T extends string>(name: string, value: string, choices: readonly T[]): T {
+export function parseChoice<T extends string>(name: string, value: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(value)) throw new UserError(`--${name} ${value} is unknown: use one of ${choices.join(', ')}.`);
   return value as T;
 }
@@ -434,7 +472,7 @@ function parseRamp(text: string): [number, number] {
   return [start, end];
 }
 
-function parseInteger(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function parseInteger(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = decimal(text);
   if (text.trim() === '' || !Number.isInteger(value) || value < min) {
     throw new UserError(`--${name} "${text}" is not a whole number ≥ ${min}: give one like ${Math.max(min, 1) * 10}.`);

@@ -105,3 +105,24 @@ test('the store rejects truncated and tampered entries and keeps a valid entry a
   assert.deepEqual(store.check('pretrain', 'k1'), { ok: false, reason: 'b.json does not match its hash' });
   assert.deepEqual(store.check('pretrain', 'nope'), { ok: false, reason: 'missing' });
 });
+
+test('an entry judged corrupt is replaced when its rerun commits, not deleted before: on a shared cache it may have been valid, mid-replacement by another run', async () => {
+  const store = new ArtifactStore(path.join(tempFolder('store-shared'), 'data'));
+  store.write('finetune', 'x', { 'score.json': '{"accuracy":0.9}' });
+  // As a run sees it when its check fell between another run's two renames of --force.
+  const toRun = new Map([['x', 'score.json missing']]);
+  const readable: boolean[] = [];
+  await runJobs([job('x', [], 'finetune')], {
+    store, force: new Set(), events: quiet, toRun,
+    executor: testExecutor(store, 1, async () => {
+      readable.push(store.check('finetune', 'x').ok);
+      return { 'score.json': '{"accuracy":0.9}' };
+    }),
+  });
+  assert.deepEqual(readable, [true], 'the entry stayed readable for other runs while the job ran');
+  assert.deepEqual(store.check('finetune', 'x'), { ok: true });
+  // A truly corrupt entry is replaced by the rerun's output.
+  fs.writeFileSync(path.join(store.entryDir('finetune', 'x'), 'score.json'), '{"accuracy":0.1}');
+  await runJobs([job('x', [], 'finetune')], { store, force: new Set(), events: quiet, executor: testExecutor(store, 1, async () => ({ 'score.json': '{"accuracy":0.9}' })) });
+  assert.equal(store.readJson<{ accuracy: number }>('finetune', 'x', 'score.json').accuracy, 0.9);
+});

@@ -80,12 +80,12 @@ export class ArtifactStore {
         manifest.files[name] = { bytes: data.length, sha256: sha256(data) };
       }
       fs.writeFileSync(path.join(tmp, MANIFEST), JSON.stringify(manifest, null, 2));
+      let old: string | undefined;
       if (fs.existsSync(target)) {
         // A corrupt entry being replaced, or a concurrent writer that won: keep a valid one unless asked to replace it.
         if (!options.replace && this.check(stage, key).ok) return;
-        const old = temporarySibling(target);
+        old = temporarySibling(target);
         fs.renameSync(target, old);
-        fs.rmSync(old, { recursive: true, force: true });
       }
       try {
         fs.renameSync(tmp, target);
@@ -93,6 +93,10 @@ export class ArtifactStore {
         const code = (error as NodeJS.ErrnoException).code;
         if ((code === 'ENOTEMPTY' || code === 'EEXIST') && this.check(stage, key).ok) return;
         throw error;
+      } finally {
+        // Deleted only once the new entry is in place: another run (on a shared cache, another machine's)
+        // reading the entry meanwhile finds it missing for the moment between two renames, not for a deletion.
+        if (old) fs.rmSync(old, { recursive: true, force: true });
       }
     } catch (error) {
       throw withPath(error, tmp);

@@ -16,16 +16,20 @@ export interface PipelineTiming {
   errorTail?: string;
 }
 
-/** Run `pipeline/run.ts` with `--jobs N` and extra args on a cold cache; returns its wall time (temp folders are removed after). */
-export async function timePipeline(projectRoot: string, jobs: number, extraArgs: string[] = []): Promise<PipelineTiming> {
+/**
+ * Run `pipeline/run.ts` with `--jobs N` and extra args on a cold cache; returns its wall time (temp folders are removed after).
+ * `executor`: options that put the jobs elsewhere instead of `--jobs N` (e.g. `--executor bullmq --queue …`);
+ * `cacheDir`: an empty cache folder of the caller's (one that cluster workers share), kept after the run.
+ */
+export async function timePipeline(projectRoot: string, jobs: number, extraArgs: string[] = [], options: { executor?: string[]; cacheDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<PipelineTiming> {
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'semisup-bench-'));
-  const args = ['--jobs', String(jobs), '--cache-dir', path.join(temp, 'cache'), '--out', path.join(temp, 'report'), '--quiet', ...extraArgs];
+  const args = [...(options.executor ?? ['--jobs', String(jobs)]), '--cache-dir', options.cacheDir ?? path.join(temp, 'cache'), '--out', path.join(temp, 'report'), '--quiet', ...extraArgs];
   const tsx = import.meta.resolve('tsx');
   const started = performance.now();
   try {
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', tsx, path.join(projectRoot, 'pipeline', 'run.ts'), ...args], {
-        cwd: temp, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: temp, env: { ...process.env, ...options.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
       });
       let text = '';
       child.stdout.on('data', (chunk: Buffer) => { text = (text + chunk.toString()).slice(-4000); });

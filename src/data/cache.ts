@@ -9,6 +9,7 @@ import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import { temporarySibling } from '../artifacts/atomic.ts';
+import { UserError } from '../errors.ts';
 import { withPath } from '../util/folders.ts';
 import { UNLABELED, type Dataset } from './dataset.ts';
 
@@ -237,6 +238,7 @@ export async function publishDataset(dataRoot: string, dataset: Dataset, fingerp
 export async function loadPublishedDataset(dataRoot: string, fingerprint: string): Promise<Dataset> {
   const file = publishedDatasetPath(dataRoot, fingerprint);
   const dataset = await readDatasetCache(file);
-  if (!dataset) throw new Error(`the dataset this job needs (${file}) is missing or damaged: give this worker the cache folder the coordinator uses (--cache-dir)`);
+  // A worker's --cache-dir that is not the coordinator's (or not shared) is bad input, not a bug.
+  if (!dataset) throw new UserError(`the dataset this job needs (${file}) is missing or damaged: give this worker the cache folder the coordinator uses (--cache-dir)`);
   return dataset;
 }

@@ -82,10 +82,9 @@ export async function runJobs(jobs: readonly Job[], options: RunnerOptions): Pro
   const ready = (dep: string) => done.has(dep) || (executor.ordersDependencies && running.has(dep));
   const start = (job: Job): Promise<void> => {
     const reason = toRun.get(job.id);
-    if (reason) {
-      events.corrupt(job, reason);
-      store.remove(job.stage, job.key);
-    }
+    // A corrupt entry is replaced when the new output is committed (ArtifactStore.write), not deleted now: on a
+    // shared cache, an entry another run was replacing at the moment it was checked looks corrupt, yet is valid.
+    if (reason) events.corrupt(job, reason);
     events.started(job);
     const began = Date.now();
     const after = job.deps.filter((dep) => running.has(dep));
