@@ -24,16 +24,28 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 export const KERNELS_WASM_PATH = fileURLToPath(new URL('./assembly/kernels.wasm', import.meta.url));
 
 /** Exports of kernels.wasm; pointers are byte offsets into the backend's heap. See assembly/kernels.ts. */
-interface KernelExports {
-  gemm(a: number, aRow: number, aCol: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, relu: number): void;
+export interface KernelExports {
+  gemm(a: number, aRow: number, aCol: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, flags: number, mask: number): void;
+  gemmSparseA(a: number, aRow: number, aCol: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, flags: number, mask: number, lists: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   sumRows(src: number, dst: number, rows: number, cols: number): void;
   adam(w: number, g: number, m: number, v: number, out: number, n: number, stepSize: number, secondScale: number, beta1: number, beta2: number, epsilon: number): void;
   sigmoidCrossEntropy(z: number, y: number, grad: number, n: number, gradScale: number): number;
 }
 
+/** gemm's epilogue flags (assembly/kernels.ts): ReLU, bias added after the sum instead of starting it, keep only where a mask is > 0. */
+export const GEMM_RELU = 1;
+export const GEMM_BIAS_AFTER = 2;
+export const GEMM_MASK_POSITIVE = 4;
+
 /** The kernels bound to one wasm backend, taking tensors (TensorInfo) instead of offsets. */
 export interface SimdKernels {
+  /** The module's exports, for callers that keep their own buffers and pass byte offsets (see heapOffset). */
+  exports: KernelExports;
+  /** Byte offset of a tensor's data in the backend's heap. */
+  heapOffset(info: tf.TensorInfo): number;
+  /** The heap as float32s (index = byte offset / 4); ask again after any allocation, which may grow the memory and replace it. */
+  heapF32(): Float32Array;
   /** c = op(a)·b (+ bias) (ReLU if relu) for float32 matrices; a is [m,k], or [k,m] when aTransposed; b is [k,n] row-major; offsets in elements let callers step through batches. */
   gemm(args: { a: tf.TensorInfo; aOffset?: number; aTransposed: boolean; b: tf.TensorInfo; bOffset?: number; c: tf.TensorInfo; cOffset?: number; m: number; n: number; k: number; bias?: tf.TensorInfo; relu: boolean }): void;
   /** dst = the [cols, rows] transpose of the [rows, cols] matrix at element offset srcOffset/dstOffset. */
@@ -67,7 +79,7 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   if (memory != null) {
     compiled ??= new WebAssembly.Module(fs.readFileSync(KERNELS_WASM_PATH));
     const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as KernelExports;
-    kernels = bindKernels(backend, exports);
+    kernels = bindKernels(backend, memory, exports);
   }
   bound.set(backend, kernels);
   return kernels;
@@ -81,7 +93,8 @@ export function activeSimdKernels(): { backend: BackendWasm; kernels: SimdKernel
   return kernels != null ? { backend, kernels } : null;
 }
 
-function bindKernels(backend: BackendWasm, k: KernelExports): SimdKernels {
+function bindKernels(backend: BackendWasm, memory: WebAssembly.Memory, k: KernelExports): SimdKernels {
+  let heap = new Float32Array(memory.buffer);
   /** Byte offset of a tensor's data in the heap, plus an element offset. */
   const at = (info: tf.TensorInfo, elements = 0): number => {
     const data = backend.dataIdMap.get(info.dataId);
@@ -89,10 +102,16 @@ function bindKernels(backend: BackendWasm, k: KernelExports): SimdKernels {
     return data.memoryOffset + elements * 4;
   };
   return {
+    exports: k,
+    heapOffset: (info) => at(info),
+    heapF32: () => {
+      if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
+      return heap;
+    },
     gemm: ({ a, aOffset = 0, aTransposed, b, bOffset = 0, c, cOffset = 0, m, n, k: inner, bias, relu }) => {
       // A(i,p) lives at i·aRow + p·aCol: [m,k] row-major, or its transpose stored as [k,m].
       const [aRow, aCol] = aTransposed ? [1, m] : [inner, 1];
-      k.gemm(at(a, aOffset), aRow, aCol, at(b, bOffset), n, at(c, cOffset), m, n, inner, bias ? at(bias) : 0, relu ? 1 : 0);
+      k.gemm(at(a, aOffset), aRow, aCol, at(b, bOffset), n, at(c, cOffset), m, n, inner, bias ? at(bias) : 0, relu ? GEMM_RELU : 0, 0);
     },
     transpose: (src, dst, rows, cols, srcOffset = 0, dstOffset = 0) => k.transpose(at(src, srcOffset), at(dst, dstOffset), rows, cols),
     sumRows: (src, dst, rows, cols) => k.sumRows(at(src), at(dst), rows, cols),

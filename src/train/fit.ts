@@ -9,6 +9,7 @@ import { UserError } from '../errors.ts';
 import type { Rng } from '../util/rng.ts';
 import { createAdam } from './adam.ts';
 import { applyGaussianNoise, applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from './batches.ts';
+import { createFusedDenseStep } from './fused-dense-step.ts';
 import { sigmoidCrossEntropyFromLogits, sigmoidOutputLayer } from './sigmoid-logits.ts';
 
 /** Corruption of a denoising autoencoder's input: zero a share of values, or add gaussian noise of that standard deviation. */
@@ -54,6 +55,8 @@ export interface FitOptions {
    * for equivalence tests and A/B timing.
    */
   lossFromLogits?: boolean;
+  /** Use the fused dense step where it applies (default true; see fused-dense-step.ts); false keeps tfjs's taped step, for equivalence tests and A/B timing. */
+  fusedStep?: boolean;
   /**
    * Classifier training only: change each gathered input batch in place before the step (e.g.
    * random shifts of images), drawing from the training rng.
@@ -98,6 +101,12 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
   const sigmoidLayer = target.kind === 'reconstruct' && target.loss === 'binary-crossentropy' && options.lossFromLogits !== false ? sigmoidOutputLayer(model) : null;
   const pause = eventLoopPause();
   const logs: EpochLog[] = [];
+  // On wasm a chain of Dense layers trains in one fused step per batch, bit-identical to the taped step below.
+  const fused = options.fusedStep === false ? null : createFusedDenseStep({
+    model, x, features, indices, batchSize,
+    loss: sigmoidLayer ? 'sigmoid-logits' : target.kind === 'classes' ? 'softmax' : 'other',
+    groups: groupVariables.map((variables, g) => ({ variables, optimizer: optimizers[g] })),
+  });
   try {
     for (let epoch = firstEpoch; epoch < firstEpoch + epochs; epoch++) {
       const order = epochOrder(indices, rng);
@@ -117,6 +126,10 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
         } else {
           targets = oneHotRows(target.y, target.classCount, order, start, end, targetBuffer);
           options.augment?.(inputs, rows, rng);
+        }
+        if (fused) {
+          fused.step(inputs, targets, rows);
+          continue;
         }
         const [nextLoss, nextCorrect] = tf.tidy(() => {
           const xb = tf.tensor2d(inputs, [rows, features]);
@@ -145,8 +158,9 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
         lossSum = nextLoss;
         correctSum = nextCorrect;
       }
-      const loss = (await lossSum.data())[0] / order.length;
-      const correct = (await correctSum.data())[0];
+      const fusedTotals = fused?.takeEpochTotals();
+      const loss = (fusedTotals?.lossSum ?? (await lossSum.data())[0]) / order.length;
+      const correct = fusedTotals?.correct ?? (await correctSum.data())[0];
       lossSum.dispose();
       correctSum.dispose();
       if (!Number.isFinite(loss)) {
@@ -157,6 +171,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
       options.onEpoch?.(log);
     }
   } finally {
+    fused?.dispose();
     optimizers.forEach((optimizer) => optimizer.dispose());
   }
   return logs;

@@ -3,22 +3,65 @@
 // byte offset into that heap: tensors are read and written where tfjs keeps them, no copies.
 // The module has no data segment and allocates nothing; the caller owns every buffer.
 
-/** C[m,n] = A·B (+ bias[n]) (ReLU if relu), B row-major [k,n] with row stride ldb floats; A(i,p) is at a + 4·(i·aRow + p·aCol). */
-export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usize, m: i32, n: i32, k: i32, bias: usize, relu: i32): void {
+/** gemm epilogue flags (combine with |). */
+/** max(·, 0) on the result. */
+const RELU: i32 = 1;
+/** The bias is added to the finished sum (tfjs's unfused matMul then add) instead of starting it (its fused matMul). */
+const BIAS_AFTER: i32 = 2;
+/** Keep a result only where mask[i,j] > 0, else 0: a ReLU's gradient, with the ReLU's output as the mask. */
+const MASK_POSITIVE: i32 = 4;
+
+// @ts-ignore: decorator
+@inline function finish(acc: v128, biasv: v128, flags: i32, maskAt: usize): v128 {
+  if (flags & BIAS_AFTER) acc = f32x4.add(acc, biasv);
+  if (flags & RELU) acc = f32x4.max(acc, f32x4.splat(0));
+  if (flags & MASK_POSITIVE) acc = v128.and(acc, f32x4.gt(v128.load(maskAt), f32x4.splat(0)));
+  return acc;
+}
+
+// @ts-ignore: decorator
+@inline function finishScalar(s: f32, bias: f32, flags: i32, maskAt: usize): f32 {
+  if (flags & BIAS_AFTER) s += bias;
+  if ((flags & RELU) && s < 0) s = 0;
+  if ((flags & MASK_POSITIVE) && !(load<f32>(maskAt) > 0)) s = 0;
+  return s;
+}
+
+/** Finish and store a 4×8 block of C (rows ldc bytes apart) from its eight accumulators. */
+// @ts-ignore: decorator
+@inline function store4x8(pc: usize, pm: usize, ldc: usize, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, biasLo: v128, biasHi: v128, flags: i32): void {
+  v128.store(pc, finish(c00, biasLo, flags, pm)); v128.store(pc, finish(c01, biasHi, flags, pm + 16), 16);
+  v128.store(pc + ldc, finish(c10, biasLo, flags, pm + ldc)); v128.store(pc + ldc, finish(c11, biasHi, flags, pm + ldc + 16), 16);
+  v128.store(pc + 2 * ldc, finish(c20, biasLo, flags, pm + 2 * ldc)); v128.store(pc + 2 * ldc, finish(c21, biasHi, flags, pm + 2 * ldc + 16), 16);
+  v128.store(pc + 3 * ldc, finish(c30, biasLo, flags, pm + 3 * ldc)); v128.store(pc + 3 * ldc, finish(c31, biasHi, flags, pm + 3 * ldc + 16), 16);
+}
+
+/**
+ * C[m,n] = A·B with a bias and an epilogue (flags above), B row-major [k,n] with row stride ldb
+ * floats; A(i,p) is at a + 4·(i·aRow + p·aCol); mask (for MASK_POSITIVE) is laid out like C.
+ * Every C(i,j) is summed in the order p = 0 … k−1, one multiply and one add per term (no fused
+ * multiply-add), starting from bias[j] (or 0 with BIAS_AFTER or no bias): the rounding the
+ * training results depend on.
+ */
+export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usize, m: i32, n: i32, k: i32, bias: usize, flags: i32, mask: usize): void {
   const aRowBytes = <usize>aRow << 2;
   const aColBytes = <usize>aCol << 2;
   const ldbBytes = <usize>ldb << 2;
   const ldcBytes = <usize>n << 2;
+  const biasFirst = bias != 0 && !(flags & BIAS_AFTER);
   let j = 0;
   for (; j + 8 <= n; j += 8) {
     const bPanel = b + (<usize>j << 2);
     const cPanel = c + (<usize>j << 2);
+    const maskPanel = mask + (<usize>j << 2);
     let biasLo = f32x4.splat(0);
     let biasHi = f32x4.splat(0);
     if (bias != 0) {
       biasLo = v128.load(bias + (<usize>j << 2));
       biasHi = v128.load(bias + (<usize>j << 2), 16);
     }
+    const startLo = biasFirst ? biasLo : f32x4.splat(0);
+    const startHi = biasFirst ? biasHi : f32x4.splat(0);
     let i = 0;
     for (; i + 4 <= m; i += 4) {
       let pa0 = a + <usize>i * aRowBytes;
@@ -26,8 +69,8 @@ export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usiz
       let pa2 = pa1 + aRowBytes;
       let pa3 = pa2 + aRowBytes;
       let pb = bPanel;
-      let c00 = biasLo, c01 = biasHi, c10 = biasLo, c11 = biasHi;
-      let c20 = biasLo, c21 = biasHi, c30 = biasLo, c31 = biasHi;
+      let c00 = startLo, c01 = startHi, c10 = startLo, c11 = startHi;
+      let c20 = startLo, c21 = startHi, c30 = startLo, c31 = startHi;
       for (let p = 0; p < k; p++) {
         const b0 = v128.load(pb);
         const b1 = v128.load(pb, 16);
@@ -46,21 +89,13 @@ export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usiz
         pa0 += aColBytes; pa1 += aColBytes; pa2 += aColBytes; pa3 += aColBytes;
         pb += ldbBytes;
       }
-      if (relu) {
-        const z = f32x4.splat(0);
-        c00 = f32x4.max(c00, z); c01 = f32x4.max(c01, z); c10 = f32x4.max(c10, z); c11 = f32x4.max(c11, z);
-        c20 = f32x4.max(c20, z); c21 = f32x4.max(c21, z); c30 = f32x4.max(c30, z); c31 = f32x4.max(c31, z);
-      }
-      const pc = cPanel + <usize>i * ldcBytes;
-      v128.store(pc, c00); v128.store(pc, c01, 16);
-      v128.store(pc + ldcBytes, c10); v128.store(pc + ldcBytes, c11, 16);
-      v128.store(pc + 2 * ldcBytes, c20); v128.store(pc + 2 * ldcBytes, c21, 16);
-      v128.store(pc + 3 * ldcBytes, c30); v128.store(pc + 3 * ldcBytes, c31, 16);
+      const off = <usize>i * ldcBytes;
+      store4x8(cPanel + off, maskPanel + off, ldcBytes, c00, c01, c10, c11, c20, c21, c30, c31, biasLo, biasHi, flags);
     }
     for (; i < m; i++) {
       let pa = a + <usize>i * aRowBytes;
       let pb = bPanel;
-      let c0 = biasLo, c1 = biasHi;
+      let c0 = startLo, c1 = startHi;
       for (let p = 0; p < k; p++) {
         const av = f32x4.splat(load<f32>(pa));
         c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
@@ -68,24 +103,142 @@ export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usiz
         pa += aColBytes;
         pb += ldbBytes;
       }
-      if (relu) { c0 = f32x4.max(c0, f32x4.splat(0)); c1 = f32x4.max(c1, f32x4.splat(0)); }
-      const pc = cPanel + <usize>i * ldcBytes;
-      v128.store(pc, c0); v128.store(pc, c1, 16);
+      const off = <usize>i * ldcBytes;
+      v128.store(cPanel + off, finish(c0, biasLo, flags, maskPanel + off));
+      v128.store(cPanel + off, finish(c1, biasHi, flags, maskPanel + off + 16), 16);
     }
   }
   // Columns left over (n not a multiple of 8): one at a time.
   for (; j < n; j++) {
+    const biasJ: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
     for (let i = 0; i < m; i++) {
       let pa = a + <usize>i * aRowBytes;
       let pb = b + (<usize>j << 2);
-      let s: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
+      let s: f32 = biasFirst ? biasJ : 0;
       for (let p = 0; p < k; p++) {
         s += load<f32>(pa) * load<f32>(pb);
         pa += aColBytes;
         pb += ldbBytes;
       }
-      if (relu && s < 0) s = 0;
-      store<f32>(c + <usize>i * ldcBytes + (<usize>j << 2), s);
+      const off = <usize>i * ldcBytes + (<usize>j << 2);
+      store<f32>(c + off, finishScalar(s, biasJ, flags, mask + off));
+    }
+  }
+}
+
+/**
+ * The same product as gemm for an A that is mostly zeros (pixels of digits, masked inputs),
+ * with the same result bits: terms whose a value is zero add ±0 to a sum that is never −0, so
+ * they change nothing and are skipped. For each block of 4 rows of A the indices p where any of
+ * the 4 is non-zero are listed first (in `lists`: ⌈m/4⌉·(k+1) i32s of scratch), then only those
+ * terms are summed, in increasing p as gemm does.
+ */
+export function gemmSparseA(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usize, m: i32, n: i32, k: i32, bias: usize, flags: i32, mask: usize, lists: usize): void {
+  const aRowBytes = <usize>aRow << 2;
+  const aColBytes = <usize>aCol << 2;
+  const ldbBytes = <usize>ldb << 2;
+  const ldcBytes = <usize>n << 2;
+  const listBytes = <usize>(k + 1) << 2;
+  const biasFirst = bias != 0 && !(flags & BIAS_AFTER);
+  const blocks = (m + 3) >> 2;
+  for (let r = 0; r < blocks; r++) {
+    const i0 = r << 2;
+    const rows = min(4, m - i0);
+    const list = lists + <usize>r * listBytes + 4;
+    let count = 0;
+    let pa = a + <usize>i0 * aRowBytes;
+    if (rows == 4) {
+      for (let p = 0; p < k; p++) {
+        const any = i32(load<f32>(pa) != 0) | i32(load<f32>(pa + aRowBytes) != 0)
+          | i32(load<f32>(pa + 2 * aRowBytes) != 0) | i32(load<f32>(pa + 3 * aRowBytes) != 0);
+        store<i32>(list + (<usize>count << 2), p);
+        count += any;
+        pa += aColBytes;
+      }
+    } else {
+      for (let p = 0; p < k; p++) {
+        let any = 0;
+        for (let q = 0; q < rows; q++) any |= i32(load<f32>(pa + <usize>q * aRowBytes) != 0);
+        store<i32>(list + (<usize>count << 2), p);
+        count += any;
+        pa += aColBytes;
+      }
+    }
+    store<i32>(list - 4, count);
+  }
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const bPanel = b + (<usize>j << 2);
+    const cPanel = c + (<usize>j << 2);
+    const maskPanel = mask + (<usize>j << 2);
+    let biasLo = f32x4.splat(0);
+    let biasHi = f32x4.splat(0);
+    if (bias != 0) {
+      biasLo = v128.load(bias + (<usize>j << 2));
+      biasHi = v128.load(bias + (<usize>j << 2), 16);
+    }
+    const startLo = biasFirst ? biasLo : f32x4.splat(0);
+    const startHi = biasFirst ? biasHi : f32x4.splat(0);
+    for (let r = 0; r < blocks; r++) {
+      const i0 = r << 2;
+      const list = lists + <usize>r * listBytes + 4;
+      const count = load<i32>(list - 4);
+      const aBlock = a + <usize>i0 * aRowBytes;
+      if (i0 + 4 <= m) {
+        let c00 = startLo, c01 = startHi, c10 = startLo, c11 = startHi;
+        let c20 = startLo, c21 = startHi, c30 = startLo, c31 = startHi;
+        for (let q = 0; q < count; q++) {
+          const p = <usize>load<i32>(list + (<usize>q << 2));
+          const pa = aBlock + p * aColBytes;
+          const pb = bPanel + p * ldbBytes;
+          const b0 = v128.load(pb);
+          const b1 = v128.load(pb, 16);
+          const a0 = f32x4.splat(load<f32>(pa));
+          const a1 = f32x4.splat(load<f32>(pa + aRowBytes));
+          const a2 = f32x4.splat(load<f32>(pa + 2 * aRowBytes));
+          const a3 = f32x4.splat(load<f32>(pa + 3 * aRowBytes));
+          c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+          c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+          c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+          c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+          c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+          c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+          c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+          c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+        }
+        const off = <usize>i0 * ldcBytes;
+        store4x8(cPanel + off, maskPanel + off, ldcBytes, c00, c01, c10, c11, c20, c21, c30, c31, biasLo, biasHi, flags);
+      } else {
+        for (let i = i0; i < m; i++) {
+          const aRowAt = a + <usize>i * aRowBytes;
+          let c0 = startLo, c1 = startHi;
+          for (let q = 0; q < count; q++) {
+            const p = <usize>load<i32>(list + (<usize>q << 2));
+            const av = f32x4.splat(load<f32>(aRowAt + p * aColBytes));
+            const pb = bPanel + p * ldbBytes;
+            c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
+            c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+          }
+          const off = <usize>i * ldcBytes;
+          v128.store(cPanel + off, finish(c0, biasLo, flags, maskPanel + off));
+          v128.store(cPanel + off, finish(c1, biasHi, flags, maskPanel + off + 16), 16);
+        }
+      }
+    }
+  }
+  for (; j < n; j++) {
+    const biasJ: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
+    for (let i = 0; i < m; i++) {
+      const list = lists + <usize>(i >> 2) * listBytes + 4;
+      const count = load<i32>(list - 4);
+      const aRowAt = a + <usize>i * aRowBytes;
+      let s: f32 = biasFirst ? biasJ : 0;
+      for (let q = 0; q < count; q++) {
+        const p = <usize>load<i32>(list + (<usize>q << 2));
+        s += load<f32>(aRowAt + p * aColBytes) * load<f32>(b + p * ldbBytes + (<usize>j << 2));
+      }
+      const off = <usize>i * ldcBytes + (<usize>j << 2);
+      store<f32>(c + off, finishScalar(s, biasJ, flags, mask + off));
     }
   }
 }
