@@ -51,7 +51,7 @@ function run(sparse: boolean, a: Float32Array, aTransposed: boolean, b: Float32A
   const [ta, tb, tc] = [t(a), t(b), tf.zeros([m * n])];
   const tbias = bias ? t(bias) : null;
   const tmask = mask ? t(mask) : null;
-  const lists = tf.zeros([Math.ceil(m / 4) * (k + 1)], 'int32');
+  const lists = tf.zeros([m * (2 * k + 1)], "int32");
   const at = (x: tf.Tensor | null) => (x ? kernels.heapOffset(x) : 0);
   const [aRow, aCol] = aTransposed ? [1, m] : [k, 1];
   if (sparse) kernels.exports.gemmSparseA(at(ta), aRow, aCol, at(tb), n, at(tc), m, n, k, at(tbias), flags, at(tmask), at(lists));

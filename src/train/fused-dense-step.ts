@@ -99,8 +99,8 @@ export class FusedDenseStep {
     this.kernelGradient = this.allocate([largest]);
     this.transposed = this.allocate([largest]);
     this.biasGradient = this.allocate([Math.max(...chain.map((l) => l.units))]);
-    // Row blocks of 4 of the inputs (forward) and of their transpose (the first weight gradient).
-    this.lists = sparseInput ? this.allocate([Math.max(Math.ceil(batchSize / 4) * (features + 1), Math.ceil(features / 4) * (batchSize + 1))]) : null;
+    // Lists of non-zero terms per row of the inputs (forward) and of their transpose (the first weight gradient).
+    this.lists = sparseInput ? this.allocate([Math.max(batchSize * (2 * features + 1), features * (2 * batchSize + 1))]) : null;
   }
 
   /** One step on `rows` rows: inputs (rows × features) and targets (rows × outputs: clean pixels or one-hot classes). */

@@ -126,117 +126,128 @@ export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usiz
   }
 }
 
+/** True when all 16 floats from `at` are zero (±0): a run of blank pixels to skip at once. */
+// @ts-ignore: decorator
+@inline function zero16(at: usize): bool {
+  const z = f32x4.splat(0);
+  const any = v128.or(v128.or(f32x4.ne(v128.load(at), z), f32x4.ne(v128.load(at, 16), z)),
+    v128.or(f32x4.ne(v128.load(at, 32), z), f32x4.ne(v128.load(at, 48), z)));
+  return !v128.any_true(any);
+}
+
 /**
- * The same product as gemm for an A that is mostly zeros (pixels of digits, masked inputs),
- * with the same result bits: terms whose a value is zero add ±0 to a sum that is never −0, so
- * they change nothing and are skipped. For each block of 4 rows of A the indices p where any of
- * the 4 is non-zero are listed first (in `lists`: ⌈m/4⌉·(k+1) i32s of scratch), then only those
- * terms are summed, in increasing p as gemm does.
+ * The same product as gemm for an A that is mostly zeros (pixels of digits, masked inputs), with
+ * the same result bits: a term whose a value is zero adds ±0 to a sum that is never −0, so it
+ * changes nothing and is skipped. First each row of A gets its list of non-zero terms in
+ * increasing p, as (byte offset of B's row p, a value) pairs — `lists` is scratch for
+ * m·(2k+1) 32-bit words; then each row of C sums only its own list, 16 columns per pass (four
+ * accumulators: more would not fit the registers V8 gives a wasm loop), then 4, then single
+ * columns.
  */
 export function gemmSparseA(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usize, m: i32, n: i32, k: i32, bias: usize, flags: i32, mask: usize, lists: usize): void {
-  const aRowBytes = <usize>aRow << 2;
-  const aColBytes = <usize>aCol << 2;
   const ldbBytes = <usize>ldb << 2;
   const ldcBytes = <usize>n << 2;
-  const listBytes = <usize>(k + 1) << 2;
+  const listBytes = <usize>(2 * k + 1) << 2;
   const biasFirst = bias != 0 && !(flags & BIAS_AFTER);
-  const blocks = (m + 3) >> 2;
-  for (let r = 0; r < blocks; r++) {
-    const i0 = r << 2;
-    const rows = min(4, m - i0);
-    const list = lists + <usize>r * listBytes + 4;
-    let count = 0;
-    let pa = a + <usize>i0 * aRowBytes;
-    if (rows == 4) {
-      for (let p = 0; p < k; p++) {
-        const any = i32(load<f32>(pa) != 0) | i32(load<f32>(pa + aRowBytes) != 0)
-          | i32(load<f32>(pa + 2 * aRowBytes) != 0) | i32(load<f32>(pa + 3 * aRowBytes) != 0);
-        store<i32>(list + (<usize>count << 2), p);
-        count += any;
-        pa += aColBytes;
+  // Lists: the count in word 0 of each list, entries from word 1.
+  for (let i = 0; i < m; i++) store<i32>(lists + <usize>i * listBytes, 0);
+  if (aCol == 1) {
+    // Rows of A are contiguous: scan each row, 16 values at a time where they are all zero.
+    for (let i = 0; i < m; i++) {
+      const list = lists + <usize>i * listBytes;
+      let entry = list + 4;
+      const row = a + <usize>i * (<usize>aRow << 2);
+      let p = 0;
+      while (p < k) {
+        if (p + 16 <= k && zero16(row + (<usize>p << 2))) { p += 16; continue; }
+        const end = min(p + 16, k);
+        for (; p < end; p++) {
+          const v = load<f32>(row + (<usize>p << 2));
+          store<u32>(entry, <u32>(<usize>p * ldbBytes));
+          store<f32>(entry, v, 4);
+          entry += select<usize>(8, 0, v != 0);
+        }
       }
-    } else {
-      for (let p = 0; p < k; p++) {
-        let any = 0;
-        for (let q = 0; q < rows; q++) any |= i32(load<f32>(pa + <usize>q * aRowBytes) != 0);
-        store<i32>(list + (<usize>count << 2), p);
-        count += any;
-        pa += aColBytes;
+      store<i32>(list, <i32>((entry - list - 4) >> 3));
+    }
+  } else {
+    // A is stored transposed (its columns contiguous): scan in storage order, appending p to each row's list.
+    const aRowBytes = <usize>aRow << 2;
+    for (let p = 0; p < k; p++) {
+      const column = a + <usize>p * (<usize>aCol << 2);
+      const bOffset = <u32>(<usize>p * ldbBytes);
+      let i = 0;
+      while (i < m) {
+        if (aRow == 1 && i + 16 <= m && zero16(column + (<usize>i << 2))) { i += 16; continue; }
+        const end = min(i + 16, m);
+        for (; i < end; i++) {
+          const v = load<f32>(column + <usize>i * aRowBytes);
+          if (v != 0) {
+            const list = lists + <usize>i * listBytes;
+            const count = load<i32>(list);
+            const entry = list + 4 + (<usize>count << 3);
+            store<u32>(entry, bOffset);
+            store<f32>(entry, v, 4);
+            store<i32>(list, count + 1);
+          }
+        }
       }
     }
-    store<i32>(list - 4, count);
   }
+  const zero = f32x4.splat(0);
   let j = 0;
-  for (; j + 8 <= n; j += 8) {
+  for (; j + 16 <= n; j += 16) {
     const bPanel = b + (<usize>j << 2);
     const cPanel = c + (<usize>j << 2);
     const maskPanel = mask + (<usize>j << 2);
-    let biasLo = f32x4.splat(0);
-    let biasHi = f32x4.splat(0);
-    if (bias != 0) {
-      biasLo = v128.load(bias + (<usize>j << 2));
-      biasHi = v128.load(bias + (<usize>j << 2), 16);
-    }
-    const startLo = biasFirst ? biasLo : f32x4.splat(0);
-    const startHi = biasFirst ? biasHi : f32x4.splat(0);
-    for (let r = 0; r < blocks; r++) {
-      const i0 = r << 2;
-      const list = lists + <usize>r * listBytes + 4;
-      const count = load<i32>(list - 4);
-      const aBlock = a + <usize>i0 * aRowBytes;
-      if (i0 + 4 <= m) {
-        let c00 = startLo, c01 = startHi, c10 = startLo, c11 = startHi;
-        let c20 = startLo, c21 = startHi, c30 = startLo, c31 = startHi;
-        for (let q = 0; q < count; q++) {
-          const p = <usize>load<i32>(list + (<usize>q << 2));
-          const pa = aBlock + p * aColBytes;
-          const pb = bPanel + p * ldbBytes;
-          const b0 = v128.load(pb);
-          const b1 = v128.load(pb, 16);
-          const a0 = f32x4.splat(load<f32>(pa));
-          const a1 = f32x4.splat(load<f32>(pa + aRowBytes));
-          const a2 = f32x4.splat(load<f32>(pa + 2 * aRowBytes));
-          const a3 = f32x4.splat(load<f32>(pa + 3 * aRowBytes));
-          c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-          c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-          c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-          c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-          c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-          c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-          c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-          c31 = f32x4.add(c31, f32x4.mul(a3, b1));
-        }
-        const off = <usize>i0 * ldcBytes;
-        store4x8(cPanel + off, maskPanel + off, ldcBytes, c00, c01, c10, c11, c20, c21, c30, c31, biasLo, biasHi, flags);
-      } else {
-        for (let i = i0; i < m; i++) {
-          const aRowAt = a + <usize>i * aRowBytes;
-          let c0 = startLo, c1 = startHi;
-          for (let q = 0; q < count; q++) {
-            const p = <usize>load<i32>(list + (<usize>q << 2));
-            const av = f32x4.splat(load<f32>(aRowAt + p * aColBytes));
-            const pb = bPanel + p * ldbBytes;
-            c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
-            c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
-          }
-          const off = <usize>i * ldcBytes;
-          v128.store(cPanel + off, finish(c0, biasLo, flags, maskPanel + off));
-          v128.store(cPanel + off, finish(c1, biasHi, flags, maskPanel + off + 16), 16);
-        }
+    const bias0 = bias != 0 ? v128.load(bias + (<usize>j << 2)) : zero;
+    const bias1 = bias != 0 ? v128.load(bias + (<usize>j << 2), 16) : zero;
+    const bias2 = bias != 0 ? v128.load(bias + (<usize>j << 2), 32) : zero;
+    const bias3 = bias != 0 ? v128.load(bias + (<usize>j << 2), 48) : zero;
+    for (let i = 0; i < m; i++) {
+      const list = lists + <usize>i * listBytes;
+      let c0 = biasFirst ? bias0 : zero, c1 = biasFirst ? bias1 : zero;
+      let c2 = biasFirst ? bias2 : zero, c3 = biasFirst ? bias3 : zero;
+      let entry = list + 4;
+      const end = entry + (<usize>load<i32>(list) << 3);
+      for (; entry < end; entry += 8) {
+        const pb = bPanel + <usize>load<u32>(entry);
+        const av = v128.load32_splat(entry, 4);
+        c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
+        c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+        c2 = f32x4.add(c2, f32x4.mul(av, v128.load(pb, 32)));
+        c3 = f32x4.add(c3, f32x4.mul(av, v128.load(pb, 48)));
       }
+      const off = <usize>i * ldcBytes;
+      const pc = cPanel + off;
+      const pm = maskPanel + off;
+      v128.store(pc, finish(c0, bias0, flags, pm));
+      v128.store(pc, finish(c1, bias1, flags, pm + 16), 16);
+      v128.store(pc, finish(c2, bias2, flags, pm + 32), 32);
+      v128.store(pc, finish(c3, bias3, flags, pm + 48), 48);
+    }
+  }
+  for (; j + 4 <= n; j += 4) {
+    const bPanel = b + (<usize>j << 2);
+    const biasv = bias != 0 ? v128.load(bias + (<usize>j << 2)) : zero;
+    for (let i = 0; i < m; i++) {
+      const list = lists + <usize>i * listBytes;
+      let acc = biasFirst ? biasv : zero;
+      let entry = list + 4;
+      const end = entry + (<usize>load<i32>(list) << 3);
+      for (; entry < end; entry += 8) acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(entry, 4), v128.load(bPanel + <usize>load<u32>(entry))));
+      const off = <usize>i * ldcBytes + (<usize>j << 2);
+      v128.store(c + off, finish(acc, biasv, flags, mask + off));
     }
   }
   for (; j < n; j++) {
     const biasJ: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
     for (let i = 0; i < m; i++) {
-      const list = lists + <usize>(i >> 2) * listBytes + 4;
-      const count = load<i32>(list - 4);
-      const aRowAt = a + <usize>i * aRowBytes;
+      const list = lists + <usize>i * listBytes;
       let s: f32 = biasFirst ? biasJ : 0;
-      for (let q = 0; q < count; q++) {
-        const p = <usize>load<i32>(list + (<usize>q << 2));
-        s += load<f32>(aRowAt + p * aColBytes) * load<f32>(b + p * ldbBytes + (<usize>j << 2));
-      }
+      let entry = list + 4;
+      const end = entry + (<usize>load<i32>(list) << 3);
+      for (; entry < end; entry += 8) s += load<f32>(entry, 4) * load<f32>(b + <usize>load<u32>(entry) + (<usize>j << 2));
       const off = <usize>i * ldcBytes + (<usize>j << 2);
       store<f32>(c + off, finishScalar(s, biasJ, flags, mask + off));
     }
@@ -307,12 +318,18 @@ export function adam(w: usize, g: usize, m: usize, v: usize, out: usize, n: i32,
   const step = f32x4.splat(stepSize);
   const scale = f32x4.splat(secondScale);
   const eps = f32x4.splat(epsilon);
+  const inPlace = out == w;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const gv = v128.load(g + o);
-    const mv = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(c1, gv));
-    const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(c2, f32x4.mul(gv, gv)));
+    const m0 = v128.load(m + o);
+    const v0 = v128.load(v + o);
+    // Gradient and moments all +0 (a weight no input has reached yet, e.g. a pixel blank in every
+    // image so far): the step leaves them +0 and the weight exactly as it is.
+    if (inPlace && !v128.any_true(v128.or(gv, v128.or(m0, v0)))) continue;
+    const mv = f32x4.add(f32x4.mul(b1, m0), f32x4.mul(c1, gv));
+    const vv = f32x4.add(f32x4.mul(b2, v0), f32x4.mul(c2, f32x4.mul(gv, gv)));
     v128.store(m + o, mv);
     v128.store(v + o, vv);
     const denominator = f32x4.add(f32x4.sqrt(f32x4.mul(vv, scale)), eps);
