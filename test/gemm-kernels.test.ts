@@ -9,9 +9,10 @@ import { createRng } from '../src/util/rng.ts';
 // The gemm's epilogues and the sparse gemm, called directly on heap buffers. Each result is
 // compared bit for bit with a float32 reference that sums in the kernel's documented order (the
 // rounding training results depend on), and with the cpu backend's matMul within float32 error.
-// Sizes leave rows (m mod 4) and columns (n mod 8) over.
+// Sizes leave rows (m mod 4) and columns (n mod 8) over, and cross the gemm's cache blocks
+// (more than 256 terms, more than 64 rows).
 const rng = createRng(99);
-const SIZES: [number, number, number][] = [[13, 19, 23], [8, 16, 5], [4, 8, 1], [1, 1, 7], [37, 29, 53], [6, 9, 40]];
+const SIZES: [number, number, number][] = [[13, 19, 23], [8, 16, 5], [4, 8, 1], [1, 1, 7], [37, 29, 53], [6, 9, 40], [70, 12, 530], [9, 17, 257]];
 
 let kernels: SimdKernels;
 let backend: BackendWasm;

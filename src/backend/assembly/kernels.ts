@@ -37,11 +37,56 @@ const MASK_POSITIVE: i32 = 4;
 }
 
 /**
+ * A 4×8 block of C: `count` terms from the given running sums (A's four rows from pa, B's
+ * panel from pb), then stored — finished by the epilogue if this is the last block of terms.
+ */
+// @ts-ignore: decorator
+@inline function block4x8(pa: usize, aRowBytes: usize, aColBytes: usize, pb: usize, ldbBytes: usize, count: i32, pc: usize, ldc: usize, pm: usize, last: bool, flags: i32, biasLo: v128, biasHi: v128,
+  c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128): void {
+  let pa0 = pa;
+  let pa1 = pa0 + aRowBytes;
+  let pa2 = pa1 + aRowBytes;
+  let pa3 = pa2 + aRowBytes;
+  for (let p = 0; p < count; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const a0 = f32x4.splat(load<f32>(pa0));
+    const a1 = f32x4.splat(load<f32>(pa1));
+    const a2 = f32x4.splat(load<f32>(pa2));
+    const a3 = f32x4.splat(load<f32>(pa3));
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    pa0 += aColBytes; pa1 += aColBytes; pa2 += aColBytes; pa3 += aColBytes;
+    pb += ldbBytes;
+  }
+  if (last) {
+    store4x8(pc, pm, ldc, c00, c01, c10, c11, c20, c21, c30, c31, biasLo, biasHi, flags);
+  } else {
+    v128.store(pc, c00); v128.store(pc, c01, 16);
+    v128.store(pc + ldc, c10); v128.store(pc + ldc, c11, 16);
+    v128.store(pc + 2 * ldc, c20); v128.store(pc + 2 * ldc, c21, 16);
+    v128.store(pc + 3 * ldc, c30); v128.store(pc + 3 * ldc, c31, 16);
+  }
+}
+
+/** gemm's cache blocks: terms summed per pass over C, and rows of C per pass over B's columns. */
+const K_BLOCK = 256;
+const M_BLOCK = 64;
+
+/**
  * C[m,n] = A·B with a bias and an epilogue (flags above), B row-major [k,n] with row stride ldb
  * floats; A(i,p) is at a + 4·(i·aRow + p·aCol); mask (for MASK_POSITIVE) is laid out like C.
  * Every C(i,j) is summed in the order p = 0 … k−1, one multiply and one add per term (no fused
  * multiply-add), starting from bias[j] (or 0 with BIAS_AFTER or no bias): the rounding the
- * training results depend on.
+ * training results depend on. The work is blocked for the caches — K_BLOCK terms at a time, the
+ * running sums parked in C between blocks (a float32 stored and reloaded is the same float32, so
+ * the blocking changes no bit), and M_BLOCK rows of A at a time across B's column panels.
  */
 export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usize, m: i32, n: i32, k: i32, bias: usize, flags: i32, mask: usize): void {
   const aRowBytes = <usize>aRow << 2;
@@ -49,79 +94,78 @@ export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usiz
   const ldbBytes = <usize>ldb << 2;
   const ldcBytes = <usize>n << 2;
   const biasFirst = bias != 0 && !(flags & BIAS_AFTER);
-  let j = 0;
-  for (; j + 8 <= n; j += 8) {
-    const bPanel = b + (<usize>j << 2);
-    const cPanel = c + (<usize>j << 2);
-    const maskPanel = mask + (<usize>j << 2);
-    let biasLo = f32x4.splat(0);
-    let biasHi = f32x4.splat(0);
-    if (bias != 0) {
-      biasLo = v128.load(bias + (<usize>j << 2));
-      biasHi = v128.load(bias + (<usize>j << 2), 16);
-    }
-    const startLo = biasFirst ? biasLo : f32x4.splat(0);
-    const startHi = biasFirst ? biasHi : f32x4.splat(0);
-    let i = 0;
-    for (; i + 4 <= m; i += 4) {
-      let pa0 = a + <usize>i * aRowBytes;
-      let pa1 = pa0 + aRowBytes;
-      let pa2 = pa1 + aRowBytes;
-      let pa3 = pa2 + aRowBytes;
-      let pb = bPanel;
-      let c00 = startLo, c01 = startHi, c10 = startLo, c11 = startHi;
-      let c20 = startLo, c21 = startHi, c30 = startLo, c31 = startHi;
-      for (let p = 0; p < k; p++) {
-        const b0 = v128.load(pb);
-        const b1 = v128.load(pb, 16);
-        const a0 = f32x4.splat(load<f32>(pa0));
-        const a1 = f32x4.splat(load<f32>(pa1));
-        const a2 = f32x4.splat(load<f32>(pa2));
-        const a3 = f32x4.splat(load<f32>(pa3));
-        c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-        c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-        c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-        c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-        c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-        c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-        c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-        c31 = f32x4.add(c31, f32x4.mul(a3, b1));
-        pa0 += aColBytes; pa1 += aColBytes; pa2 += aColBytes; pa3 += aColBytes;
-        pb += ldbBytes;
+  const zero = f32x4.splat(0);
+  for (let k0 = 0; k0 < k || k0 == 0; k0 += K_BLOCK) {
+    const kEnd = min(k, k0 + K_BLOCK);
+    const first = k0 == 0;
+    const last = kEnd == k;
+    const aK = <usize>k0 * aColBytes;
+    const bK = <usize>k0 * ldbBytes;
+    for (let i0 = 0; i0 < m; i0 += M_BLOCK) {
+      const iEnd = min(m, i0 + M_BLOCK);
+      let j = 0;
+      for (; j + 8 <= n; j += 8) {
+        const bPanel = b + bK + (<usize>j << 2);
+        const cPanel = c + (<usize>j << 2);
+        const maskPanel = mask + (<usize>j << 2);
+        const biasLo = bias != 0 ? v128.load(bias + (<usize>j << 2)) : zero;
+        const biasHi = bias != 0 ? v128.load(bias + (<usize>j << 2), 16) : zero;
+        const startLo = biasFirst ? biasLo : zero;
+        const startHi = biasFirst ? biasHi : zero;
+        let i = i0;
+        for (; i + 4 <= iEnd; i += 4) {
+          const pc = cPanel + <usize>i * ldcBytes;
+          const pa = a + <usize>i * aRowBytes + aK;
+          const pm = maskPanel + <usize>i * ldcBytes;
+          // Two call sites of one inlined loop, so each loop starts from its own values (one loop
+          // with a choice of start values gets register moves in every iteration from V8).
+          if (first) {
+            block4x8(pa, aRowBytes, aColBytes, bPanel, ldbBytes, kEnd - k0, pc, ldcBytes, pm, last, flags, biasLo, biasHi,
+              startLo, startHi, startLo, startHi, startLo, startHi, startLo, startHi);
+          } else {
+            block4x8(pa, aRowBytes, aColBytes, bPanel, ldbBytes, kEnd - k0, pc, ldcBytes, pm, last, flags, biasLo, biasHi,
+              v128.load(pc), v128.load(pc, 16), v128.load(pc + ldcBytes), v128.load(pc + ldcBytes, 16),
+              v128.load(pc + 2 * ldcBytes), v128.load(pc + 2 * ldcBytes, 16), v128.load(pc + 3 * ldcBytes), v128.load(pc + 3 * ldcBytes, 16));
+          }
+        }
+        for (; i < iEnd; i++) {
+          const pc = cPanel + <usize>i * ldcBytes;
+          let c0 = first ? startLo : v128.load(pc);
+          let c1 = first ? startHi : v128.load(pc, 16);
+          let pa = a + <usize>i * aRowBytes + aK;
+          let pb = bPanel;
+          for (let p = k0; p < kEnd; p++) {
+            const av = f32x4.splat(load<f32>(pa));
+            c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
+            c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+            pa += aColBytes;
+            pb += ldbBytes;
+          }
+          if (last) {
+            const pm = maskPanel + <usize>i * ldcBytes;
+            c0 = finish(c0, biasLo, flags, pm);
+            c1 = finish(c1, biasHi, flags, pm + 16);
+          }
+          v128.store(pc, c0);
+          v128.store(pc, c1, 16);
+        }
       }
-      const off = <usize>i * ldcBytes;
-      store4x8(cPanel + off, maskPanel + off, ldcBytes, c00, c01, c10, c11, c20, c21, c30, c31, biasLo, biasHi, flags);
-    }
-    for (; i < m; i++) {
-      let pa = a + <usize>i * aRowBytes;
-      let pb = bPanel;
-      let c0 = startLo, c1 = startHi;
-      for (let p = 0; p < k; p++) {
-        const av = f32x4.splat(load<f32>(pa));
-        c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
-        c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
-        pa += aColBytes;
-        pb += ldbBytes;
+      // Columns left over (n not a multiple of 8): one at a time.
+      for (; j < n; j++) {
+        const biasJ: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
+        for (let i = i0; i < iEnd; i++) {
+          const off = <usize>i * ldcBytes + (<usize>j << 2);
+          let pa = a + <usize>i * aRowBytes + aK;
+          let pb = b + bK + (<usize>j << 2);
+          let s: f32 = first ? (biasFirst ? biasJ : 0) : load<f32>(c + off);
+          for (let p = k0; p < kEnd; p++) {
+            s += load<f32>(pa) * load<f32>(pb);
+            pa += aColBytes;
+            pb += ldbBytes;
+          }
+          store<f32>(c + off, last ? finishScalar(s, biasJ, flags, mask + off) : s);
+        }
       }
-      const off = <usize>i * ldcBytes;
-      v128.store(cPanel + off, finish(c0, biasLo, flags, maskPanel + off));
-      v128.store(cPanel + off, finish(c1, biasHi, flags, maskPanel + off + 16), 16);
-    }
-  }
-  // Columns left over (n not a multiple of 8): one at a time.
-  for (; j < n; j++) {
-    const biasJ: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
-    for (let i = 0; i < m; i++) {
-      let pa = a + <usize>i * aRowBytes;
-      let pb = b + (<usize>j << 2);
-      let s: f32 = biasFirst ? biasJ : 0;
-      for (let p = 0; p < k; p++) {
-        s += load<f32>(pa) * load<f32>(pb);
-        pa += aColBytes;
-        pb += ldbBytes;
-      }
-      const off = <usize>i * ldcBytes + (<usize>j << 2);
-      store<f32>(c + off, finishScalar(s, biasJ, flags, mask + off));
     }
   }
 }
