@@ -71,7 +71,7 @@ test('registerWasmKernelOverrides is idempotent and names its kernels', () => {
   const second = registerWasmKernelOverrides();
   assert.deepEqual(second, first);
   assert.deepEqual(first.sort(), [
-    'BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Sum', '_FusedMatMul',
+    'BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'Identity', 'Sum', '_FusedMatMul',
   ]);
   assert.deepEqual(second.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc), kernelFuncs);
 });
@@ -186,14 +186,48 @@ const CONV_CASES: [[number, number, number, number], [number, number, number, nu
   [[2, 9, 10, 8], [3, 3, 8, 5], 2, 'same'],
   [[2, 7, 7, 8], [1, 1, 8, 4], 2, 'valid'], // trailing inserted zeros exceed the padding: cropped
 ];
-// Conv2DBackpropInput keeps the stock kernel below 8 channels of dX; the 8+ channel cases above
-// exercise the override's stride/padding arithmetic (including odd sizes and 'valid').
 
 function convOutShape(xShape: number[], fShape: number[], stride: number, pad: Pad): number[] {
   const out = (size: number, k: number): number =>
     pad === 'same' ? Math.ceil(size / stride) : Math.ceil((size - k + 1) / stride);
   return [xShape[0], out(xShape[1], fShape[0]), out(xShape[2], fShape[1]), fShape[3]];
 }
+
+test('Conv2D and FusedConv2D (bias; linear or ReLU) match cpu', async () => {
+  const start = tf.memory().numTensors;
+  for (const [xShape, fShape, stride, pad] of CONV_CASES) {
+    const x = randomValues(xShape);
+    const f = randomValues(fShape);
+    const bias = randomValues([fShape[3]]);
+    await assertMatchesCpu(`conv2d x=${xShape} f=${fShape} s=${stride} ${pad}`, () =>
+      tf.conv2d(tf.tensor4d(x, xShape), tf.tensor4d(f, fShape), stride, pad));
+    for (const activation of ['linear', 'relu'] as const) {
+      await assertMatchesCpu(`fused conv2d ${activation} x=${xShape} f=${fShape} s=${stride} ${pad}`, () =>
+        tf.fused.conv2d({ x: tf.tensor4d(x, xShape), filter: tf.tensor4d(f, fShape), strides: stride, pad, bias: tf.tensor1d(bias), activation }));
+    }
+  }
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('a batch too large for one patch matrix is done in chunks: conv, filter and input gradients still match cpu', async () => {
+  const start = tf.memory().numTensors;
+  // 4 images of 64×64×8 with a 3×3 filter: 4,096 rows of 72 patch values each, 3 images per chunk.
+  const xShape: [number, number, number, number] = [4, 64, 64, 8];
+  const fShape: [number, number, number, number] = [3, 3, 8, 4];
+  const x = randomValues(xShape);
+  const f = randomValues(fShape);
+  const dy = randomValues([4, 64, 64, 4]);
+  await assertMatchesCpu('chunked conv2d', () => tf.conv2d(tf.tensor4d(x, xShape), tf.tensor4d(f, fShape), 1, 'same'));
+  await assertMatchesCpu('chunked Conv2DBackpropFilter', () =>
+    tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, xShape), dy: tf.tensor(dy, [4, 64, 64, 4]) }, {
+      strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: fShape,
+    }) as tf.Tensor);
+  await assertMatchesCpu('chunked Conv2DBackpropInput', () =>
+    tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dy, [4, 64, 64, 4]), filter: tf.tensor(f, fShape) }, {
+      strides: [1, 1], pad: 'same', dataFormat: 'NHWC', inputShape: xShape,
+    }) as tf.Tensor);
+  assert.equal(tf.memory().numTensors, start);
+});
 
 test('Conv2DBackpropFilter (added on wasm) matches cpu for strides 1/2, same/valid, 3×3 and 5×5', async () => {
   const start = tf.memory().numTensors;

@@ -27,16 +27,19 @@ export const KERNELS_WASM_PATH = fileURLToPath(new URL('./assembly/kernels.wasm'
 export interface KernelExports {
   gemm(a: number, aRow: number, aCol: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, flags: number, mask: number): void;
   gemmSparseA(a: number, aRow: number, aCol: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, flags: number, mask: number, lists: number): void;
+  im2col(x: number, batch: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number, out: number): void;
+  col2im(cols: number, batch: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number, dx: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   sumRows(src: number, dst: number, rows: number, cols: number): void;
   adam(w: number, g: number, m: number, v: number, out: number, n: number, stepSize: number, secondScale: number, beta1: number, beta2: number, epsilon: number): void;
   sigmoidCrossEntropy(z: number, y: number, grad: number, n: number, gradScale: number): number;
 }
 
-/** gemm's epilogue flags (assembly/kernels.ts): ReLU, bias added after the sum instead of starting it, keep only where a mask is > 0. */
+/** gemm's flags (assembly/kernels.ts): ReLU, bias added after the sum instead of starting it, keep only where a mask is > 0, continue the sums already in C. */
 export const GEMM_RELU = 1;
 export const GEMM_BIAS_AFTER = 2;
 export const GEMM_MASK_POSITIVE = 4;
+export const GEMM_ACCUMULATE = 8;
 
 /** The kernels bound to one wasm backend, taking tensors (TensorInfo) instead of offsets. */
 export interface SimdKernels {

@@ -10,6 +10,8 @@ const RELU: i32 = 1;
 const BIAS_AFTER: i32 = 2;
 /** Keep a result only where mask[i,j] > 0, else 0: a ReLU's gradient, with the ReLU's output as the mask. */
 const MASK_POSITIVE: i32 = 4;
+/** Continue the sums already in C (one product split over several calls, e.g. a filter gradient batch by batch). */
+const ACCUMULATE: i32 = 8;
 
 // @ts-ignore: decorator
 @inline function finish(acc: v128, biasv: v128, flags: i32, maskAt: usize): v128 {
@@ -97,7 +99,7 @@ export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usiz
   const zero = f32x4.splat(0);
   for (let k0 = 0; k0 < k || k0 == 0; k0 += K_BLOCK) {
     const kEnd = min(k, k0 + K_BLOCK);
-    const first = k0 == 0;
+    const first = k0 == 0 && !(flags & ACCUMULATE);
     const last = kEnd == k;
     const aK = <usize>k0 * aColBytes;
     const bK = <usize>k0 * ldbBytes;
@@ -294,6 +296,71 @@ export function gemmSparseA(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, 
       for (; entry < end; entry += 8) s += load<f32>(entry, 4) * load<f32>(b + <usize>load<u32>(entry) + (<usize>j << 2));
       const off = <usize>i * ldcBytes + (<usize>j << 2);
       store<f32>(c + off, finishScalar(s, biasJ, flags, mask + off));
+    }
+  }
+}
+
+/**
+ * im2col for an NHWC convolution: out[row, col] with row = (b·OH + oy)·OW + ox over the images
+ * b in [0, batch) and col = (ky·KW + kx)·C + ci (the order of a [KH, KW, C, CO] filter's rows) is
+ * x[b, oy·sh + ky − padTop, ox·sw + kx − padLeft, ci], or 0 where that falls in the padding.
+ */
+export function im2col(x: usize, batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, out: usize): void {
+  const cBytes = <usize>c << 2;
+  const vectors = (c & 3) == 0;
+  const zero = f32x4.splat(0);
+  let dst = out;
+  for (let b = 0; b < batch; b++) {
+    const image = x + <usize>b * <usize>h * <usize>w * cBytes;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh + ky - padTop;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw + kx - padLeft;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+              if (vectors) for (let q: usize = 0; q < cBytes; q += 16) v128.store(dst + q, zero);
+              else for (let q: usize = 0; q < cBytes; q += 4) store<f32>(dst + q, 0);
+            } else {
+              const src = image + (<usize>iy * <usize>w + <usize>ix) * cBytes;
+              if (vectors) for (let q: usize = 0; q < cBytes; q += 16) v128.store(dst + q, v128.load(src + q));
+              else for (let q: usize = 0; q < cBytes; q += 4) store<f32>(dst + q, load<f32>(src + q));
+            }
+            dst += cBytes;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * col2im, im2col's transpose (a convolution's input gradient): dx = 0 over the images
+ * [0, batch), then every value of cols, laid out as im2col's output, is added to the input
+ * position it was taken from — rows in order, taps in order within a row.
+ */
+export function col2im(cols: usize, batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, dx: usize): void {
+  const cBytes = <usize>c << 2;
+  const vectors = (c & 3) == 0;
+  memory.fill(dx, 0, <usize>batch * <usize>h * <usize>w * cBytes);
+  let src = cols;
+  for (let b = 0; b < batch; b++) {
+    const image = dx + <usize>b * <usize>h * <usize>w * cBytes;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh + ky - padTop;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw + kx - padLeft;
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+              const dst = image + (<usize>iy * <usize>w + <usize>ix) * cBytes;
+              if (vectors) for (let q: usize = 0; q < cBytes; q += 16) v128.store(dst + q, f32x4.add(v128.load(dst + q), v128.load(src + q)));
+              else for (let q: usize = 0; q < cBytes; q += 4) store<f32>(dst + q, load<f32>(dst + q) + load<f32>(src + q));
+            }
+            src += cBytes;
+          }
+        }
+      }
     }
   }
 }
