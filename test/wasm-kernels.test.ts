@@ -71,7 +71,7 @@ test('registerWasmKernelOverrides is idempotent and names its kernels', () => {
   const second = registerWasmKernelOverrides();
   assert.deepEqual(second, first);
   assert.deepEqual(first.sort(), [
-    'BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'Identity', 'Sum', '_FusedMatMul',
+    'BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'Identity', 'Slice', 'Sum', '_FusedMatMul',
   ]);
   assert.deepEqual(second.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc), kernelFuncs);
 });
@@ -167,6 +167,25 @@ test('identity shares the buffer: a clone outlives its source and vice versa', a
   assert.deepEqual(Array.from(tf.tidy(() => tf.add(c, 1).dataSync())), [2, 3, 4]);
   assert.deepEqual(Array.from(c.dataSync()), [1, 2, 3]);
   c.dispose();
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('slice (contiguous runs copied inside the heap, others stock) matches cpu for float32, int32 and bool', async () => {
+  const start = tf.memory().numTensors;
+  const cases: [number[], number[], number[]][] = [
+    [[37, 11], [5, 0], [9, 11]], // rows: contiguous
+    [[37, 11], [5, 2], [9, 4]], // a block inside: not contiguous
+    [[6, 5, 4], [2, 0, 0], [3, 5, 4]],
+    [[6, 5, 4], [2, 3, 0], [1, 2, 4]], // contiguous inside one row
+    [[6, 5, 4], [1, 1, 1], [2, 2, 2]],
+    [[50], [7], [0]], // empty
+  ];
+  for (const [shape, begin, size] of cases) {
+    const x = randomValues(shape);
+    await assertMatchesCpu(`slice float32 ${shape} from ${begin} size ${size}`, () => tf.slice(tf.tensor(x, shape), begin, size));
+    await assertMatchesCpu(`slice int32 ${shape} from ${begin} size ${size}`, () => tf.cast(tf.slice(tf.tensor(x.map((v) => Math.round(v * 1000)), shape, 'int32'), begin, size), 'float32'));
+    await assertMatchesCpu(`slice bool ${shape} from ${begin} size ${size}`, () => tf.cast(tf.slice(tf.greater(tf.tensor(x, shape), 0), begin, size), 'float32'));
+  }
   assert.equal(tf.memory().numTensors, start);
 });
 

@@ -49,6 +49,8 @@ export interface SimdKernels {
   heapOffset(info: tf.TensorInfo): number;
   /** The heap as float32s (index = byte offset / 4); ask again after any allocation, which may grow the memory and replace it. */
   heapF32(): Float32Array;
+  /** The heap as bytes (same caveat). */
+  heapBytes(): Uint8Array;
   /** c = op(a)·b (+ bias) (ReLU if relu) for float32 matrices; a is [m,k], or [k,m] when aTransposed; b is [k,n] row-major; offsets in elements let callers step through batches. */
   gemm(args: { a: tf.TensorInfo; aOffset?: number; aTransposed: boolean; b: tf.TensorInfo; bOffset?: number; c: tf.TensorInfo; cOffset?: number; m: number; n: number; k: number; bias?: tf.TensorInfo; relu: boolean }): void;
   /** dst = the [cols, rows] transpose of the [rows, cols] matrix at element offset srcOffset/dstOffset. */
@@ -98,6 +100,7 @@ export function activeSimdKernels(): { backend: BackendWasm; kernels: SimdKernel
 
 function bindKernels(backend: BackendWasm, memory: WebAssembly.Memory, k: KernelExports): SimdKernels {
   let heap = new Float32Array(memory.buffer);
+  let bytes = new Uint8Array(memory.buffer);
   /** Byte offset of a tensor's data in the heap, plus an element offset. */
   const at = (info: tf.TensorInfo, elements = 0): number => {
     const data = backend.dataIdMap.get(info.dataId);
@@ -110,6 +113,10 @@ function bindKernels(backend: BackendWasm, memory: WebAssembly.Memory, k: Kernel
     heapF32: () => {
       if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
       return heap;
+    },
+    heapBytes: () => {
+      if (bytes.buffer !== memory.buffer) bytes = new Uint8Array(memory.buffer);
+      return bytes;
     },
     gemm: ({ a, aOffset = 0, aTransposed, b, bOffset = 0, c, cOffset = 0, m, n, k: inner, bias, relu }) => {
       // A(i,p) lives at i·aRow + p·aCol: [m,k] row-major, or its transpose stored as [k,m].

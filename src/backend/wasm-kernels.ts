@@ -9,7 +9,9 @@
  *  - `Conv2D` runs in XNNPACK, which likewise packs a new filter on every call;
  *  - there is no `Conv2DBackpropFilter`, so a conv model cannot train at all;
  *  - `Conv2DBackpropInput` (conv backward, conv2dTranspose forward) is correct but a scalar loop;
- *  - `Identity` copies buffers and `Sum` over the batch axis transposes its whole input first.
+ *  - `Identity` copies buffers and `Sum` over the batch axis transposes its whole input first;
+ *  - `Slice` copies its whole input out of the heap for every slice (model.predict slices its
+ *    input into batches of 32: quadratic copying).
  * Matmuls, convolutions (as im2col/col2im and matmuls), transposes and bias-gradient sums run on
  * our own SIMD kernels (simd-kernels.ts), which work in place on the backend's heap. Results
  * equal cpu's up to float32 summation order. All are registered for 'wasm' only; the stock kernels stay
@@ -323,6 +325,26 @@ function conv2DBackpropInputKernel({ inputs, backend, attrs }: { inputs: tf.Name
 }
 
 // ---------------------------------------------------------------------------------------------
+// Slice: the stock kernel first copies its whole input out of the heap into a new JS buffer, then
+// the part it wants back in. model.predict slices its input into batches of 32, so predicting
+// 4,000 rows copied 125 × 12.5 MB (and the garbage collector paid again for the buffers). A
+// slice that is one contiguous run is one copy inside the heap; others keep the stock kernel.
+
+function sliceKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
+  const be = backend as BackendWasm;
+  const x = inputs.x as TensorInfo;
+  const kernels = simdKernelsFor(be);
+  const { begin, size } = attrs as unknown as { begin: number | number[]; size: number | number[] };
+  const [start, extent] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+  if (kernels == null || x.dtype === 'string' || !tf.slice_util.isSliceContinous(x.shape, start, extent)) return runStock(be, 'Slice', inputs, attrs);
+  const out = be.makeOutput(extent, x.dtype);
+  const bytesPerElement = tf.util.bytesPerElement(x.dtype);
+  const from = kernels.heapOffset(x) + tf.slice_util.computeFlatOffset(start, tf.util.computeStrides(x.shape)) * bytesPerElement;
+  kernels.heapBytes().copyWithin(kernels.heapOffset(out), from, from + tf.util.sizeFromShape(extent) * bytesPerElement);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Identity: the stock kernel copies the buffer; the engine calls it for every tf.clone and for
 // each gradient it hands back (~45 copies per dense-AE step). Tensors are immutable (variables
 // change their dataId on assign), so share the buffer by reference count, as the cpu backend does.
@@ -370,6 +392,7 @@ const OVERRIDES: Override[] = [
   { kernelName: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilterKernel as tf.KernelFunc },
   { kernelName: 'Conv2DBackpropInput', kernelFunc: conv2DBackpropInputKernel as tf.KernelFunc },
   { kernelName: 'Identity', kernelFunc: identityKernel as tf.KernelFunc },
+  { kernelName: 'Slice', kernelFunc: sliceKernel as tf.KernelFunc },
   { kernelName: 'Sum', kernelFunc: sumKernel as tf.KernelFunc },
 ];
 for (const o of OVERRIDES) ourKernelFuncs.add(o.kernelFunc);
