@@ -38,9 +38,36 @@ test('the kernels module imports only the backend memory and writes nothing into
   const module = new WebAssembly.Module(bytes);
   assert.deepEqual(WebAssembly.Module.imports(module), [{ module: 'env', name: 'memory', kind: 'memory' }]);
   const functions = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort();
-  assert.deepEqual(functions, ['adam', 'col2im', 'gemm', 'gemmSparseA', 'im2col', 'sigmoidCrossEntropy', 'sumRows', 'transpose']);
+  assert.deepEqual(functions, ['adam', 'col2im', 'gemm', 'gemmSparseA', 'im2col', 'maskPairs', 'sigmoidCrossEntropy', 'sumRows', 'transpose']);
   // No data segment (11) and no start function (8): instantiating must not touch tfjs's heap.
   const ids = sectionIds(bytes);
   assert.ok(ids.includes(10), 'a code section exists (the parser read the sections)');
   assert.ok(!ids.includes(11) && !ids.includes(8), `sections ${ids}`);
+});
+
+test('maskPairs masks exactly what applyMaskingNoise masks, for the same draws (odd lengths and SIMD leftovers too)', async () => {
+  const tf = await import('@tensorflow/tfjs');
+  const { initWasmBackend } = await import('../src/backend/wasm-kernels.ts');
+  const { simdKernelsFor } = await import('../src/backend/simd-kernels.ts');
+  const { applyMaskingNoise, drawMaskingWords, maskingThreshold } = await import('../src/train/batches.ts');
+  const { createRng } = await import('../src/util/rng.ts');
+  tf.enableProdMode();
+  await initWasmBackend();
+  const kernels = simdKernelsFor(tf.backend() as never)!;
+  for (const n of [1, 7, 8, 9, 1001, 4096]) {
+    for (const rate of [0.3, 0.5]) {
+      const source = createRng(n);
+      const values = Float32Array.from({ length: n }, (_, i) => (i % 5 === 4 ? 0 : 0.5 + source.next()));
+      const expected = values.slice();
+      applyMaskingNoise(expected, rate, createRng(42));
+      const x = tf.tensor1d(values);
+      const words = tf.zeros([Math.ceil(n / 2)], 'int32');
+      drawMaskingWords(n, createRng(42), new Int32Array(kernels.heapBytes().buffer, kernels.heapOffset(words), Math.ceil(n / 2)));
+      kernels.exports.maskPairs(kernels.heapOffset(x), kernels.heapOffset(words), n, maskingThreshold(rate));
+      const actual = x.dataSync() as Float32Array;
+      assert.deepEqual(Array.from(new Uint32Array(actual.buffer)), Array.from(new Uint32Array(expected.buffer)), `n=${n} rate=${rate}`);
+      if (n > 8) assert.ok(expected.some((v, i) => v !== values[i]), 'some values were masked');
+      tf.dispose([x, words]);
+    }
+  }
 });

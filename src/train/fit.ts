@@ -122,7 +122,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
           // Denoising: the model sees corrupted pixels and must reproduce the clean ones.
           targets = gatherRows(x, features, order, start, end, cleanBuffer);
           if (target.noiseType === 'gaussian') applyGaussianNoise(inputs, target.noise, rng, target.loss === 'binary-crossentropy');
-          else applyMaskingNoise(inputs, target.noise, rng);
+          else (fused?.maskingNoise ?? applyMaskingNoise)(inputs, target.noise, rng);
         } else {
           targets = oneHotRows(target.y, target.classCount, order, start, end, targetBuffer);
           options.augment?.(inputs, rows, rng);

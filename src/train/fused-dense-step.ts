@@ -21,7 +21,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { activeSimdKernels, GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, type KernelExports, type SimdKernels } from '../backend/simd-kernels.ts';
+import type { Rng } from '../util/rng.ts';
 import { heapAdamOf, type Adam, type HeapAdam } from './adam.ts';
+import { drawMaskingWords, maskingThreshold } from './batches.ts';
 import { softmaxCrossEntropy } from './categorical-crossentropy.ts';
 import { denseChainOf, type DenseLink } from './dense-chain.ts';
 
@@ -62,6 +64,9 @@ export class FusedDenseStep {
   private readonly lowest: number;
   private readonly k: KernelExports;
   private readonly optimizers: HeapAdam[];
+  /** Masking noise drawn for the next step's inputs (see maskingNoise). */
+  private readonly maskWords: tf.TensorInfo | null;
+  private pendingMask: { threshold: number; count: number } | null = null;
   private lossSum = 0;
   private correctSum = 0;
 
@@ -101,7 +106,21 @@ export class FusedDenseStep {
     this.biasGradient = this.allocate([Math.max(...chain.map((l) => l.units))]);
     // Lists of non-zero terms per row of the inputs (forward) and of their transpose (the first weight gradient).
     this.lists = sparseInput ? this.allocate([Math.max(batchSize * (2 * features + 1), features * (2 * batchSize + 1))]) : null;
+    this.maskWords = loss === 'sigmoid-logits' ? this.allocate([Math.ceil((batchSize * features) / 2)]) : null;
   }
+
+  /**
+   * applyMaskingNoise(values, rate, rng) for the next step's inputs: the same draws from rng, at
+   * the same point of its stream, but the mask is applied in the heap when the step copies the
+   * inputs there (one SIMD pass instead of a JS loop); `values` itself is left unmasked.
+   */
+  readonly maskingNoise = (values: Float32Array, rate: number, rng: Rng): void => {
+    if (rate <= 0) return;
+    if (this.maskWords == null) throw new Error('fused step: masking noise is for reconstruction');
+    const words = new Int32Array(this.kernels.heapBytes().buffer, this.at(this.maskWords), Math.ceil(values.length / 2));
+    drawMaskingWords(values.length, rng, words);
+    this.pendingMask = { threshold: maskingThreshold(rate), count: values.length };
+  };
 
   /** One step on `rows` rows: inputs (rows × features) and targets (rows × outputs: clean pixels or one-hot classes). */
   step(inputs: Float32Array, targets: Float32Array, rows: number): void {
@@ -109,6 +128,11 @@ export class FusedDenseStep {
     const features = this.layers[0].link.inputs;
     const outputs = this.layers[this.layers.length - 1].link.units;
     this.heap().set(inputs.subarray(0, rows * features), this.at(this.x) >> 2);
+    if (this.pendingMask) {
+      if (this.pendingMask.count !== rows * features) throw new Error('fused step: masking noise was drawn for another batch');
+      this.k.maskPairs(this.at(this.x), this.at(this.maskWords!), this.pendingMask.count, this.pendingMask.threshold);
+      this.pendingMask = null;
+    }
     this.forward(rows);
     const lastGrad = this.grads[0];
     const { loss, correct } = this.lossAndGradient(targets.subarray(0, rows * outputs), rows, lastGrad);

@@ -365,6 +365,34 @@ export function col2im(cols: usize, batch: i32, h: i32, w: i32, c: i32, kh: i32,
   }
 }
 
+/**
+ * Masking noise, as src/train/batches.ts applies it: value 2j is multiplied by 0 or 1 as the low
+ * 16 bits of words[j] are below `threshold` or not, value 2j+1 by the high 16 bits.
+ */
+export function maskPairs(values: usize, words: usize, n: i32, threshold: i32): void {
+  const t = i32x4.splat(threshold);
+  const low = i32x4.splat(0xffff);
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const w = v128.load(words + (<usize>i << 1));
+    // Unsigned 16-bit halves as int32 lanes: signed compares are exact.
+    const keepLow = i32x4.ge_s(v128.and(w, low), t);
+    const keepHigh = i32x4.ge_s(i32x4.shr_u(w, 16), t);
+    const first = v128.and(one, v128.shuffle<i32>(keepLow, keepHigh, 0, 4, 1, 5));
+    const second = v128.and(one, v128.shuffle<i32>(keepLow, keepHigh, 2, 6, 3, 7));
+    const at = values + (<usize>i << 2);
+    v128.store(at, f32x4.mul(v128.load(at), first));
+    v128.store(at, f32x4.mul(v128.load(at, 16), second), 16);
+  }
+  for (; i < n; i++) {
+    const word = load<i32>(words + (<usize>(i >> 1) << 2));
+    const half = (i & 1) ? <i32>(<u32>word >> 16) : word & 0xffff;
+    const at = values + (<usize>i << 2);
+    store<f32>(at, load<f32>(at) * (half >= threshold ? <f32>1 : <f32>0));
+  }
+}
+
 /** dst[cols,rows] = transpose of src[rows,cols]. */
 export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
