@@ -108,7 +108,8 @@ function bindKernels(backend: BackendWasm, memory: WebAssembly.Memory, k: Kernel
     if (data == null) throw new Error('simd kernel: tensor is not on the wasm backend');
     return data.memoryOffset + elements * 4;
   };
-  return {
+  // The methods call through `bound.exports`, so a profiler may swap in timed exports (src/bench).
+  const bound: SimdKernels = {
     exports: k,
     heapOffset: (info) => at(info),
     heapF32: () => {
@@ -122,11 +123,12 @@ function bindKernels(backend: BackendWasm, memory: WebAssembly.Memory, k: Kernel
     gemm: ({ a, aOffset = 0, aTransposed, b, bOffset = 0, c, cOffset = 0, m, n, k: inner, bias, relu }) => {
       // A(i,p) lives at i·aRow + p·aCol: [m,k] row-major, or its transpose stored as [k,m].
       const [aRow, aCol] = aTransposed ? [1, m] : [inner, 1];
-      k.gemm(at(a, aOffset), aRow, aCol, at(b, bOffset), n, at(c, cOffset), m, n, inner, bias ? at(bias) : 0, relu ? GEMM_RELU : 0, 0);
+      bound.exports.gemm(at(a, aOffset), aRow, aCol, at(b, bOffset), n, at(c, cOffset), m, n, inner, bias ? at(bias) : 0, relu ? GEMM_RELU : 0, 0);
     },
-    transpose: (src, dst, rows, cols, srcOffset = 0, dstOffset = 0) => k.transpose(at(src, srcOffset), at(dst, dstOffset), rows, cols),
-    sumRows: (src, dst, rows, cols) => k.sumRows(at(src), at(dst), rows, cols),
-    adam: (w, g, m, v, out, h) => k.adam(at(w), at(g), at(m), at(v), at(out), w.shape.reduce((p, q) => p * q, 1), h.stepSize, h.secondScale, h.beta1, h.beta2, h.epsilon),
-    sigmoidCrossEntropy: (z, y, grad, gradScale) => k.sigmoidCrossEntropy(at(z), at(y), at(grad), z.shape.reduce((p, q) => p * q, 1), gradScale),
+    transpose: (src, dst, rows, cols, srcOffset = 0, dstOffset = 0) => bound.exports.transpose(at(src, srcOffset), at(dst, dstOffset), rows, cols),
+    sumRows: (src, dst, rows, cols) => bound.exports.sumRows(at(src), at(dst), rows, cols),
+    adam: (w, g, m, v, out, h) => bound.exports.adam(at(w), at(g), at(m), at(v), at(out), w.shape.reduce((p, q) => p * q, 1), h.stepSize, h.secondScale, h.beta1, h.beta2, h.epsilon),
+    sigmoidCrossEntropy: (z, y, grad, gradScale) => bound.exports.sigmoidCrossEntropy(at(z), at(y), at(grad), z.shape.reduce((p, q) => p * q, 1), gradScale),
   };
+  return bound;
 }
