@@ -71,7 +71,7 @@ test('registerWasmKernelOverrides is idempotent and names its kernels', () => {
   const second = registerWasmKernelOverrides();
   assert.deepEqual(second, first);
   assert.deepEqual(first.sort(), [
-    'BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'Identity', 'Slice', 'Sum', '_FusedMatMul',
+    'BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'Identity', 'Slice', 'Step', 'Sum', '_FusedMatMul',
   ]);
   assert.deepEqual(second.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc), kernelFuncs);
 });
@@ -186,6 +186,27 @@ test('slice (contiguous runs copied inside the heap, others stock) matches cpu f
     await assertMatchesCpu(`slice int32 ${shape} from ${begin} size ${size}`, () => tf.cast(tf.slice(tf.tensor(x.map((v) => Math.round(v * 1000)), shape, 'int32'), begin, size), 'float32'));
     await assertMatchesCpu(`slice bool ${shape} from ${begin} size ${size}`, () => tf.cast(tf.slice(tf.greater(tf.tensor(x, shape), 0), begin, size), 'float32'));
   }
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('step (with alpha, NaN kept) and cast match cpu; a cast to the same dtype shares the buffer', async () => {
+  const start = tf.memory().numTensors;
+  const x = randomValues([37]);
+  x[3] = 0;
+  x[5] = Number.NaN;
+  for (const alpha of [0, 0.25]) {
+    const expected = await on('cpu', () => tf.step(tf.tensor1d(x), alpha));
+    const actual = await on('wasm', () => tf.step(tf.tensor1d(x), alpha));
+    assert.deepEqual(Array.from(actual[0]).map(String), Array.from(expected[0]).map(String), `step alpha ${alpha}`);
+  }
+  await assertMatchesCpu('cast int32 → float32', () => tf.cast(tf.tensor1d([1, -2, 3], 'int32'), 'float32'));
+  await assertMatchesCpu('cast float32 → int32 → float32', () => tf.cast(tf.cast(tf.tensor1d(x.slice(6)), 'int32'), 'float32'));
+  await tf.setBackend('wasm');
+  const a = tf.tensor1d([1, 2, 3]);
+  const b = tf.cast(a, 'float32');
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+  b.dispose();
   assert.equal(tf.memory().numTensors, start);
 });
 

@@ -29,6 +29,7 @@ export interface KernelExports {
   gemmSparseA(a: number, aRow: number, aCol: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, flags: number, mask: number, lists: number): void;
   im2col(x: number, batch: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number, out: number): void;
   maskPairs(values: number, words: number, n: number, threshold: number): void;
+  step(x: number, out: number, n: number, alpha: number): void;
   col2im(cols: number, batch: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number, dx: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   sumRows(src: number, dst: number, rows: number, cols: number): void;

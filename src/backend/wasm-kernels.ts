@@ -11,7 +11,8 @@
  *  - `Conv2DBackpropInput` (conv backward, conv2dTranspose forward) is correct but a scalar loop;
  *  - `Identity` copies buffers and `Sum` over the batch axis transposes its whole input first;
  *  - `Slice` copies its whole input out of the heap for every slice (model.predict slices its
- *    input into batches of 32: quadratic copying).
+ *    input into batches of 32: quadratic copying);
+ *  - `Step` (every ReLU's gradient) is a scalar loop, and `Cast` copies even to the same dtype.
  * Matmuls, convolutions (as im2col/col2im and matmuls), transposes and bias-gradient sums run on
  * our own SIMD kernels (simd-kernels.ts), which work in place on the backend's heap. Results
  * equal cpu's up to float32 summation order. All are registered for 'wasm' only; the stock kernels stay
@@ -345,6 +346,29 @@ function sliceKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap
 }
 
 // ---------------------------------------------------------------------------------------------
+// Step (every ReLU's gradient is dy · cast(step(x))): the stock kernel is a scalar loop with a
+// branch per value; ours is one SIMD pass. Cast to the dtype a tensor already has copies the
+// buffer in the stock kernel; like Identity, ours shares it.
+
+function stepKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
+  const be = backend as BackendWasm;
+  const x = inputs.x as TensorInfo;
+  const kernels = simdKernelsFor(be);
+  if (kernels == null || x.dtype !== 'float32') return runStock(be, 'Step', inputs, attrs);
+  const out = be.makeOutput(x.shape, 'float32');
+  kernels.exports.step(kernels.heapOffset(x), kernels.heapOffset(out), tf.util.sizeFromShape(x.shape), (attrs?.alpha as number | undefined) ?? 0);
+  return out;
+}
+
+function castKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
+  const be = backend as BackendWasm;
+  const x = inputs.x as TensorInfo;
+  if (attrs?.dtype !== x.dtype || x.dtype === 'string') return runStock(be, 'Cast', inputs, attrs);
+  be.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Identity: the stock kernel copies the buffer; the engine calls it for every tf.clone and for
 // each gradient it hands back (~45 copies per dense-AE step). Tensors are immutable (variables
 // change their dataId on assign), so share the buffer by reference count, as the cpu backend does.
@@ -393,6 +417,8 @@ const OVERRIDES: Override[] = [
   { kernelName: 'Conv2DBackpropInput', kernelFunc: conv2DBackpropInputKernel as tf.KernelFunc },
   { kernelName: 'Identity', kernelFunc: identityKernel as tf.KernelFunc },
   { kernelName: 'Slice', kernelFunc: sliceKernel as tf.KernelFunc },
+  { kernelName: 'Step', kernelFunc: stepKernel as tf.KernelFunc },
+  { kernelName: 'Cast', kernelFunc: castKernel as tf.KernelFunc },
   { kernelName: 'Sum', kernelFunc: sumKernel as tf.KernelFunc },
 ];
 for (const o of OVERRIDES) ourKernelFuncs.add(o.kernelFunc);

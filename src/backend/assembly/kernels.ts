@@ -393,6 +393,23 @@ export function maskPairs(values: usize, words: usize, n: i32, threshold: i32): 
   }
 }
 
+/** out = 1 where x > 0, NaN where x is NaN, else alpha (tfjs's step: a ReLU's gradient mask). */
+export function step(x: usize, out: usize, n: i32, alpha: f32): void {
+  const one = f32x4.splat(1);
+  const other = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    const s = v128.bitselect(one, other, f32x4.gt(v, zero));
+    v128.store(out + (<usize>i << 2), v128.bitselect(v, s, f32x4.ne(v, v)));
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    store<f32>(out + (<usize>i << 2), v != v ? v : v > 0 ? <f32>1 : alpha);
+  }
+}
+
 /** dst[cols,rows] = transpose of src[rows,cols]. */
 export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
