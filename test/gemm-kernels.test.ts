@@ -1,14 +1,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, simdKernelsFor, type SimdKernels } from '../src/backend/simd-kernels.ts';
+import { kernelBuild, type KernelBuild } from '../src/backend/kernel-build.ts';
+import { GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, instantiateKernels, simdKernelsFor, type KernelExports, type SimdKernels } from '../src/backend/simd-kernels.ts';
 import { initWasmBackend } from '../src/backend/wasm-kernels.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { createRng } from '../src/util/rng.ts';
 
-// The gemm's epilogues and the sparse gemm, called directly on heap buffers. Each result is
-// compared bit for bit with a float32 reference that sums in the kernel's documented order (the
-// rounding training results depend on), and with the cpu backend's matMul within float32 error.
+// The gemm's epilogues and the sparse gemm of both kernel builds, called directly on heap
+// buffers. Each result is compared bit for bit with a float32 reference that sums in the kernel's
+// documented order (the rounding training results depend on): a multiply and an add per term for
+// the baseline build, one correctly rounded fused multiply-add for the relaxed build (where this
+// runtime has it); and with the cpu backend's matMul within float32 error.
 // Sizes leave rows (m mod 4) and columns (n mod 8) over, and cross the gemm's cache blocks
 // (more than 256 terms, more than 64 rows).
 const rng = createRng(99);
@@ -16,11 +19,14 @@ const SIZES: [number, number, number][] = [[13, 19, 23], [8, 16, 5], [4, 8, 1], 
 
 let kernels: SimdKernels;
 let backend: BackendWasm;
+const builds = new Map<KernelBuild, KernelExports>();
 before(async () => {
   tf.enableProdMode();
   await initWasmBackend();
   backend = tf.backend() as BackendWasm;
   kernels = simdKernelsFor(backend)!;
+  builds.set('baseline', instantiateKernels(backend, 'baseline')!);
+  if (kernelBuild() === 'relaxed') builds.set('relaxed', instantiateKernels(backend, 'relaxed')!);
 });
 after(async () => {
   await tf.setBackend('wasm');
@@ -29,14 +35,38 @@ after(async () => {
 const values = (n: number, zeros = 0): Float32Array => Float32Array.from({ length: n }, () => (rng.next() < zeros ? 0 : rng.next() * 2 - 1));
 const bits = (v: Float32Array): number[] => Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
 
-/** C = op(A)·B with the kernel's order: from bias (or 0), p = 0 … k−1, each term rounded, then the epilogue. */
-function reference(a: Float32Array, aTransposed: boolean, b: Float32Array, m: number, n: number, k: number, bias: Float32Array | null, flags: number, mask: Float32Array | null): Float32Array {
-  const f = Math.fround;
+const f = Math.fround;
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
+/** The float32 next to `x` (a float32) towards `direction` (±1; x ≠ 0). */
+function neighbour(x: number, direction: number): number {
+  f32[0] = x;
+  i32[0] += (x > 0) === (direction > 0) ? 1 : -1;
+  return f32[0];
+}
+
+/** a·b + c rounded once to float32 (float32 inputs): the double sum and its exact error (TwoSum) settle the one case double rounding gets wrong, an exact tie. */
+function fusedMultiplyAdd(a: number, b: number, c: number): number {
+  const p = a * b; // exact: 24 × 24 bits fit a double
+  const sum = c + p;
+  const back = sum - c;
+  const error = (c - (sum - back)) + (p - back);
+  const r = f(sum);
+  if (error === 0 || r === sum || r === 0) return r;
+  const other = neighbour(r, sum - r);
+  return sum - r === other - sum ? (error > 0 === other > r ? other : r) : r;
+}
+
+/** C = op(A)·B with the kernel's order: from bias (or 0), p = 0 … k−1, each term rounded (or fused), then the epilogue. */
+function reference(a: Float32Array, aTransposed: boolean, b: Float32Array, m: number, n: number, k: number, bias: Float32Array | null, flags: number, mask: Float32Array | null, build: KernelBuild = 'baseline'): Float32Array {
   const c = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = bias && !(flags & GEMM_BIAS_AFTER) ? bias[j] : 0;
-      for (let p = 0; p < k; p++) s = f(s + f((aTransposed ? a[p * m + i] : a[i * k + p]) * b[p * n + j]));
+      for (let p = 0; p < k; p++) {
+        const x = aTransposed ? a[p * m + i] : a[i * k + p];
+        s = build === 'relaxed' ? fusedMultiplyAdd(x, b[p * n + j], s) : f(s + f(x * b[p * n + j]));
+      }
       if (bias && flags & GEMM_BIAS_AFTER) s = f(s + bias[j]);
       if (flags & GEMM_RELU) s = Math.max(s, 0);
       if (flags & GEMM_MASK_POSITIVE && !(mask![i * n + j] > 0)) s = 0;
@@ -46,8 +76,8 @@ function reference(a: Float32Array, aTransposed: boolean, b: Float32Array, m: nu
   return c;
 }
 
-/** Run the gemm (or the sparse gemm) on heap copies of the operands; returns C. */
-function run(sparse: boolean, a: Float32Array, aTransposed: boolean, b: Float32Array, m: number, n: number, k: number, bias: Float32Array | null, flags: number, mask: Float32Array | null): Float32Array {
+/** Run the gemm (or the sparse gemm) of a build (default: this process's) on heap copies of the operands; returns C. */
+function run(sparse: boolean, a: Float32Array, aTransposed: boolean, b: Float32Array, m: number, n: number, k: number, bias: Float32Array | null, flags: number, mask: Float32Array | null, exports: KernelExports = kernels.exports): Float32Array {
   const t = (v: Float32Array) => tf.tensor1d(v);
   const [ta, tb, tc] = [t(a), t(b), tf.zeros([m * n])];
   const tbias = bias ? t(bias) : null;
@@ -55,8 +85,8 @@ function run(sparse: boolean, a: Float32Array, aTransposed: boolean, b: Float32A
   const lists = tf.zeros([m * (2 * k + 1)], "int32");
   const at = (x: tf.Tensor | null) => (x ? kernels.heapOffset(x) : 0);
   const [aRow, aCol] = aTransposed ? [1, m] : [k, 1];
-  if (sparse) kernels.exports.gemmSparseA(at(ta), aRow, aCol, at(tb), n, at(tc), m, n, k, at(tbias), flags, at(tmask), at(lists));
-  else kernels.exports.gemm(at(ta), aRow, aCol, at(tb), n, at(tc), m, n, k, at(tbias), flags, at(tmask));
+  if (sparse) exports.gemmSparseA(at(ta), aRow, aCol, at(tb), n, at(tc), m, n, k, at(tbias), flags, at(tmask), at(lists));
+  else exports.gemm(at(ta), aRow, aCol, at(tb), n, at(tc), m, n, k, at(tbias), flags, at(tmask));
   const out = tc.dataSync() as Float32Array;
   tf.dispose([ta, tb, tc, lists, ...(tbias ? [tbias] : []), ...(tmask ? [tmask] : [])]);
   return out;
@@ -64,26 +94,35 @@ function run(sparse: boolean, a: Float32Array, aTransposed: boolean, b: Float32A
 
 const FLAG_SETS = [0, GEMM_RELU, GEMM_BIAS_AFTER, GEMM_RELU | GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE];
 
-test('gemm and the sparse gemm equal the float32 reference bit for bit, for every epilogue and both layouts of A', () => {
+test('gemm and the sparse gemm of each build equal its float32 reference bit for bit, for every epilogue and both layouts of A', () => {
   const start = tf.memory().numTensors;
-  for (const [m, n, k] of SIZES) {
-    for (const aTransposed of [false, true]) {
-      for (const zeros of [0, 0.8]) {
-        const a = values(m * k, zeros);
-        const b = values(k * n);
-        for (const flags of FLAG_SETS) {
-          for (const bias of [null, values(n)]) {
-            const mask = flags & GEMM_MASK_POSITIVE ? values(m * n, 0.3) : null;
-            const expected = bits(reference(a, aTransposed, b, m, n, k, bias, flags, mask));
-            const label = `${m}×${k}·${k}×${n} tA=${aTransposed} zeros=${zeros} flags=${flags} bias=${bias != null}`;
-            assert.deepEqual(bits(run(false, a, aTransposed, b, m, n, k, bias, flags, mask)), expected, `gemm ${label}`);
-            assert.deepEqual(bits(run(true, a, aTransposed, b, m, n, k, bias, flags, mask)), expected, `sparse gemm ${label}`);
+  for (const [build, exports] of builds) {
+    for (const [m, n, k] of SIZES) {
+      for (const aTransposed of [false, true]) {
+        for (const zeros of [0, 0.8]) {
+          const a = values(m * k, zeros);
+          const b = values(k * n);
+          for (const flags of FLAG_SETS) {
+            for (const bias of [null, values(n)]) {
+              const mask = flags & GEMM_MASK_POSITIVE ? values(m * n, 0.3) : null;
+              const expected = bits(reference(a, aTransposed, b, m, n, k, bias, flags, mask, build));
+              const label = `${build}: ${m}×${k}·${k}×${n} tA=${aTransposed} zeros=${zeros} flags=${flags} bias=${bias != null}`;
+              assert.deepEqual(bits(run(false, a, aTransposed, b, m, n, k, bias, flags, mask, exports)), expected, `gemm ${label}`);
+              assert.deepEqual(bits(run(true, a, aTransposed, b, m, n, k, bias, flags, mask, exports)), expected, `sparse gemm ${label}`);
+            }
           }
         }
       }
     }
   }
   assert.equal(tf.memory().numTensors, start);
+});
+
+test('the fused multiply-add reference rounds once: it keeps what a multiply and an add lose', () => {
+  const a = 1 + 2 ** -12;
+  assert.equal(fusedMultiplyAdd(a, a, -(1 + 2 ** -11)), 2 ** -24);
+  assert.equal(f(f(a * a) - (1 + 2 ** -11)), 0);
+  assert.equal(fusedMultiplyAdd(3, 5, 7), 22);
 });
 
 test('a sparse A with zero rows, zero columns, or nothing but zeros gives gemm\'s bits', () => {

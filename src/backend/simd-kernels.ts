@@ -10,18 +10,23 @@
  * cheaper. The same holds for the autoencoder's loss: binary cross-entropy from logits and its
  * gradient in one pass (a polynomial exp instead of tfjs's scalar one).
  *
- * The source is AssemblyScript (src/backend/assembly/kernels.ts), compiled to kernels.wasm by
- * `npm run build:kernels`; test/simd-kernels.test.ts checks the committed binary matches it. The
- * module imports the backend's WebAssembly.Memory, so arguments are byte offsets of tensors
- * where tfjs keeps them: no copies in or out.
+ * The source is AssemblyScript (src/backend/assembly/kernels.ts), compiled by `npm run
+ * build:kernels` twice: kernels.wasm (baseline SIMD) and kernels-relaxed.wasm (fused multiply-add
+ * in the matrix products; kernel-build.ts says which one runs); test/simd-kernels.test.ts checks
+ * the committed binaries match the source. The module imports the backend's WebAssembly.Memory,
+ * so arguments are byte offsets of tensors where tfjs keeps them: no copies in or out.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { kernelBuild, type KernelBuild } from './kernel-build.ts';
 
-/** The compiled kernels, beside their source. */
-export const KERNELS_WASM_PATH = fileURLToPath(new URL('./assembly/kernels.wasm', import.meta.url));
+/** The compiled kernels of each build, beside their source. */
+export const KERNELS_WASM_PATHS: Record<KernelBuild, string> = {
+  baseline: fileURLToPath(new URL('./assembly/kernels.wasm', import.meta.url)),
+  relaxed: fileURLToPath(new URL('./assembly/kernels-relaxed.wasm', import.meta.url)),
+};
 
 /** Exports of kernels.wasm; pointers are byte offsets into the backend's heap. See assembly/kernels.ts. */
 export interface KernelExports {
@@ -65,7 +70,7 @@ export interface SimdKernels {
   sigmoidCrossEntropy(z: tf.TensorInfo, y: tf.TensorInfo, grad: tf.TensorInfo, gradScale: number): number;
 }
 
-let compiled: WebAssembly.Module | null = null;
+const compiled = new Map<KernelBuild, WebAssembly.Module>();
 const bound = new WeakMap<BackendWasm, SimdKernels | null>();
 
 /** The heap the backend's Emscripten module exported (not part of tfjs's typed API). */
@@ -74,20 +79,28 @@ function backendMemory(backend: BackendWasm): WebAssembly.Memory | null {
   return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
+/** One build of the kernels instantiated on `backend`'s heap (tests compare the builds). */
+export function instantiateKernels(backend: BackendWasm, build: KernelBuild): KernelExports | null {
+  const memory = backendMemory(backend);
+  if (memory == null) return null;
+  let module = compiled.get(build);
+  if (module == null) {
+    module = new WebAssembly.Module(fs.readFileSync(KERNELS_WASM_PATHS[build]));
+    compiled.set(build, module);
+  }
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+}
+
 /**
- * The kernels for `backend`, instantiated on first use (a 2 KB module: synchronous compile), or
- * null when the backend's memory is not reachable (another tfjs-backend-wasm build): callers then
- * keep the stock kernels.
+ * The kernels for `backend` in this process's build, instantiated on first use (a 10 KB module:
+ * synchronous compile), or null when the backend's memory is not reachable (another
+ * tfjs-backend-wasm build): callers then keep the stock kernels.
  */
 export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   if (bound.has(backend)) return bound.get(backend) ?? null;
   const memory = backendMemory(backend);
-  let kernels: SimdKernels | null = null;
-  if (memory != null) {
-    compiled ??= new WebAssembly.Module(fs.readFileSync(KERNELS_WASM_PATH));
-    const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as KernelExports;
-    kernels = bindKernels(backend, memory, exports);
-  }
+  const exports = memory != null ? instantiateKernels(backend, kernelBuild()) : null;
+  const kernels = memory != null && exports != null ? bindKernels(backend, memory, exports) : null;
   bound.set(backend, kernels);
   return kernels;
 }

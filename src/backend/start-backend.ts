@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../config.ts';
 import { UserError } from '../errors.ts';
+import { kernelBuild } from './kernel-build.ts';
 import { WASM_KERNELS_VERSION } from './wasm-kernels-version.ts';
 
 /** tfjs's own names for the backends, by the CLI's names. */
@@ -108,9 +109,11 @@ export function packageVersions(): Record<string, string> {
 
 /**
  * What, besides the config, decides a backend's numbers: its name, the tfjs version and, on wasm, the
- * version of our kernel overrides. Part of every cache key, so upgrading either recomputes results.
+ * version of our kernel overrides and which build of them runs (fused multiply-add or not; see
+ * kernel-build.ts). Part of every cache key, so upgrading either recomputes results.
  */
 export function engineId(backend: string): string {
   const versions = packageVersions();
-  return `${backend}/tfjs-${versions['@tensorflow/tfjs'] ?? '?'}${backend === 'wasm' ? `/kernels-${WASM_KERNELS_VERSION}` : ''}`;
+  const kernels = backend === 'wasm' ? `/kernels-${WASM_KERNELS_VERSION}${kernelBuild() === 'relaxed' ? '-fma' : ''}` : '';
+  return `${backend}/tfjs-${versions['@tensorflow/tfjs'] ?? '?'}${kernels}`;
 }

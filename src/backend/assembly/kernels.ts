@@ -13,6 +13,24 @@ const MASK_POSITIVE: i32 = 4;
 /** Continue the sums already in C (one product split over several calls, e.g. a filter gradient batch by batch). */
 const ACCUMULATE: i32 = 8;
 
+/**
+ * c + a·b for a gemm's running sums: one fused multiply-add (rounded once) in the build with
+ * relaxed SIMD (kernels-relaxed.wasm), a multiply and an add (rounded twice) in the baseline
+ * build (kernels.wasm). Each build gives the same bits wherever it runs; the two builds differ.
+ */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** madd for one value (the leftover columns), so every sum of a build rounds the same way. */
+// @ts-ignore: decorator
+@inline function maddScalar(a: f32, b: f32, c: f32): f32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.extract_lane(f32x4.relaxed_madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0);
+  return c + a * b;
+}
+
 // @ts-ignore: decorator
 @inline function finish(acc: v128, biasv: v128, flags: i32, maskAt: usize): v128 {
   if (flags & BIAS_AFTER) acc = f32x4.add(acc, biasv);
@@ -56,14 +74,14 @@ const ACCUMULATE: i32 = 8;
     const a1 = f32x4.splat(load<f32>(pa1));
     const a2 = f32x4.splat(load<f32>(pa2));
     const a3 = f32x4.splat(load<f32>(pa3));
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
     pa0 += aColBytes; pa1 += aColBytes; pa2 += aColBytes; pa3 += aColBytes;
     pb += ldbBytes;
   }
@@ -138,8 +156,8 @@ export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usiz
           let pb = bPanel;
           for (let p = k0; p < kEnd; p++) {
             const av = f32x4.splat(load<f32>(pa));
-            c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
-            c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
+            c0 = madd(av, v128.load(pb), c0);
+            c1 = madd(av, v128.load(pb, 16), c1);
             pa += aColBytes;
             pb += ldbBytes;
           }
@@ -161,7 +179,7 @@ export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usiz
           let pb = b + bK + (<usize>j << 2);
           let s: f32 = first ? (biasFirst ? biasJ : 0) : load<f32>(c + off);
           for (let p = k0; p < kEnd; p++) {
-            s += load<f32>(pa) * load<f32>(pb);
+            s = maddScalar(load<f32>(pa), load<f32>(pb), s);
             pa += aColBytes;
             pb += ldbBytes;
           }
@@ -259,10 +277,10 @@ export function gemmSparseA(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, 
       for (; entry < end; entry += 8) {
         const pb = bPanel + <usize>load<u32>(entry);
         const av = v128.load32_splat(entry, 4);
-        c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
-        c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
-        c2 = f32x4.add(c2, f32x4.mul(av, v128.load(pb, 32)));
-        c3 = f32x4.add(c3, f32x4.mul(av, v128.load(pb, 48)));
+        c0 = madd(av, v128.load(pb), c0);
+        c1 = madd(av, v128.load(pb, 16), c1);
+        c2 = madd(av, v128.load(pb, 32), c2);
+        c3 = madd(av, v128.load(pb, 48), c3);
       }
       const off = <usize>i * ldcBytes;
       const pc = cPanel + off;
@@ -281,7 +299,7 @@ export function gemmSparseA(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, 
       let acc = biasFirst ? biasv : zero;
       let entry = list + 4;
       const end = entry + (<usize>load<i32>(list) << 3);
-      for (; entry < end; entry += 8) acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(entry, 4), v128.load(bPanel + <usize>load<u32>(entry))));
+      for (; entry < end; entry += 8) acc = madd(v128.load32_splat(entry, 4), v128.load(bPanel + <usize>load<u32>(entry)), acc);
       const off = <usize>i * ldcBytes + (<usize>j << 2);
       v128.store(c + off, finish(acc, biasv, flags, mask + off));
     }
@@ -293,7 +311,7 @@ export function gemmSparseA(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, 
       let s: f32 = biasFirst ? biasJ : 0;
       let entry = list + 4;
       const end = entry + (<usize>load<i32>(list) << 3);
-      for (; entry < end; entry += 8) s += load<f32>(entry, 4) * load<f32>(b + <usize>load<u32>(entry) + (<usize>j << 2));
+      for (; entry < end; entry += 8) s = maddScalar(load<f32>(entry, 4), load<f32>(b + <usize>load<u32>(entry) + (<usize>j << 2)), s);
       const off = <usize>i * ldcBytes + (<usize>j << 2);
       store<f32>(c + off, finishScalar(s, biasJ, flags, mask + off));
     }

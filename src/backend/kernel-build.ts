@@ -1,0 +1,68 @@
+/**
+ * Which build of semisup's wasm kernels this runtime runs. The 'relaxed' build's matrix products
+ * use fused multiply-add (relaxed SIMD's f32x4.relaxed_madd: one rounding per term instead of
+ * two), 10-20 % faster here; the 'baseline' build uses a multiply and an add. Their numbers
+ * differ in the last bits, so the build is part of the engine id in every cache key.
+ *
+ * Relaxed SIMD is on by default from Node 22; Node 20 and 21 have it behind
+ * --experimental-wasm-relaxed-simd, which is set here (V8 reads wasm feature flags when it
+ * validates a module, so setting it before our kernels are compiled is enough). The 'relaxed'
+ * build is chosen only where a probe shows the multiply-add is really fused (the instruction may
+ * also be two roundings on a CPU without FMA, and then the baseline build gives the same numbers
+ * with a stable id). SEMISUP_WASM_SIMD=baseline forces the baseline build (to reproduce numbers
+ * of a runtime without relaxed SIMD, and in tests).
+ */
+import v8 from 'node:v8';
+
+export type KernelBuild = 'relaxed' | 'baseline';
+
+/** The environment variable that forces the baseline build. */
+export const KERNEL_BUILD_ENV = 'SEMISUP_WASM_SIMD';
+
+/** (func (param f32 f32 f32) (result f32) f32x4.extract_lane 0 (f32x4.relaxed_madd (splat a) (splat b) (splat c))) */
+const PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7d, 0x7d, 0x7d, 0x01, 0x7d, // type: (f32, f32, f32) → f32
+  0x03, 0x02, 0x01, 0x00, // one function of that type
+  0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00, // export it as "f"
+  0x0a, 0x16, 0x01, 0x14, 0x00,
+  0x20, 0x00, 0xfd, 0x13, 0x20, 0x01, 0xfd, 0x13, 0x20, 0x02, 0xfd, 0x13, // local.get, f32x4.splat × 3
+  0xfd, 0x85, 0x02, // f32x4.relaxed_madd
+  0xfd, 0x1f, 0x00, // f32x4.extract_lane 0
+  0x0b,
+]);
+
+let chosen: KernelBuild | null = null;
+
+/** The probe compiled, or null where this runtime has no relaxed SIMD. */
+function compileProbe(): WebAssembly.Module | null {
+  try {
+    return new WebAssembly.Module(PROBE);
+  } catch {
+    return null;
+  }
+}
+
+/** The probe compiled, turning on Node 20/21's flag for relaxed SIMD if needed; null without it. */
+function relaxedSimdProbe(): WebAssembly.Module | null {
+  const probe = compileProbe();
+  if (probe != null || Number(process.versions.node.split('.')[0]) > 21) return probe;
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return compileProbe();
+}
+
+/** (1 + 2⁻¹²)² − (1 + 2⁻¹¹) is 2⁻²⁴ exactly, but 0 when the product is rounded first. */
+function multiplyAddIsFused(probe: WebAssembly.Module): boolean {
+  const f = new WebAssembly.Instance(probe).exports.f as (a: number, b: number, c: number) => number;
+  const a = 1 + 2 ** -12;
+  return f(a, a, -(1 + 2 ** -11)) === 2 ** -24;
+}
+
+/** The build this process uses (decided once). */
+export function kernelBuild(): KernelBuild {
+  if (chosen == null) {
+    const probe = process.env[KERNEL_BUILD_ENV] === 'baseline' ? null : relaxedSimdProbe();
+    chosen = probe != null && multiplyAddIsFused(probe) ? 'relaxed' : 'baseline';
+  }
+  return chosen;
+}
