@@ -156,3 +156,15 @@ test('gemm with a bias after the sum and ReLU matches the cpu backend\'s matMul 
     }
   }
 });
+
+test('transpose (tiled) moves every value where a plain transposition puts it, odd shapes and tile edges too', () => {
+  for (const [rows, cols] of [[37, 53], [64, 70], [256, 33], [5, 3], [1, 9], [96, 128]]) {
+    const src = values(rows * cols);
+    const expected = new Float32Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) expected[j * rows + i] = src[i * cols + j];
+    const [ts, td] = [tf.tensor1d(src), tf.zeros([rows * cols])];
+    kernels.exports.transpose(kernels.heapOffset(ts), kernels.heapOffset(td), rows, cols);
+    assert.deepEqual(bits(td.dataSync() as Float32Array), bits(expected), `${rows}×${cols}`);
+    tf.dispose([ts, td]);
+  }
+});
