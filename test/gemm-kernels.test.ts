@@ -168,3 +168,19 @@ test('transpose (tiled) moves every value where a plain transposition puts it, o
     tf.dispose([ts, td]);
   }
 });
+
+test('sumRows sums each column in row order, bit for bit, for 32-column blocks, 4-column groups and leftovers', () => {
+  for (const [rows, cols] of [[25, 32], [7, 71], [130, 64], [3, 5], [1, 37]]) {
+    const src = values(rows * cols);
+    const expected = new Float32Array(cols);
+    for (let j = 0; j < cols; j++) {
+      let s = 0;
+      for (let i = 0; i < rows; i++) s = f(s + src[i * cols + j]);
+      expected[j] = s;
+    }
+    const [ts, td] = [tf.tensor1d(src), tf.zeros([cols])];
+    kernels.exports.sumRows(kernels.heapOffset(ts), kernels.heapOffset(td), rows, cols);
+    assert.deepEqual(bits(td.dataSync() as Float32Array), bits(expected), `${rows}×${cols}`);
+    tf.dispose([ts, td]);
+  }
+});

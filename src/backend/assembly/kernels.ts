@@ -475,12 +475,31 @@ export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
   }
 }
 
-/** dst[cols] = sum over the rows of src[rows,cols] (a bias gradient). */
+/**
+ * dst[cols] = sum over the rows of src[rows,cols] (a bias gradient), each column summed in row
+ * order. 32 columns per pass over the rows (eight accumulators), so a tall narrow matrix (a conv
+ * layer's [N·H·W, 32] gradient) is read once rather than once per 4 columns.
+ */
 export function sumRows(src: usize, dst: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
+  const zero = f32x4.splat(0);
   let j = 0;
+  for (; j + 32 <= cols; j += 32) {
+    let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+    let p = src + (<usize>j << 2);
+    for (let i = 0; i < rows; i++) {
+      a0 = f32x4.add(a0, v128.load(p)); a1 = f32x4.add(a1, v128.load(p, 16));
+      a2 = f32x4.add(a2, v128.load(p, 32)); a3 = f32x4.add(a3, v128.load(p, 48));
+      a4 = f32x4.add(a4, v128.load(p, 64)); a5 = f32x4.add(a5, v128.load(p, 80));
+      a6 = f32x4.add(a6, v128.load(p, 96)); a7 = f32x4.add(a7, v128.load(p, 112));
+      p += rowBytes;
+    }
+    const d = dst + (<usize>j << 2);
+    v128.store(d, a0); v128.store(d, a1, 16); v128.store(d, a2, 32); v128.store(d, a3, 48);
+    v128.store(d, a4, 64); v128.store(d, a5, 80); v128.store(d, a6, 96); v128.store(d, a7, 112);
+  }
   for (; j + 4 <= cols; j += 4) {
-    let acc = f32x4.splat(0);
+    let acc = zero;
     let p = src + (<usize>j << 2);
     for (let i = 0; i < rows; i++) {
       acc = f32x4.add(acc, v128.load(p));
