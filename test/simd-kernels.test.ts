@@ -49,7 +49,7 @@ test('each kernels module imports only the backend memory and writes nothing int
     const module = new WebAssembly.Module(bytes);
     assert.deepEqual(WebAssembly.Module.imports(module), [{ module: 'env', name: 'memory', kind: 'memory' }]);
     const functions = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort();
-    assert.deepEqual(functions, ['adam', 'col2im', 'gemm', 'gemmSparseA', 'im2col', 'maskPairs', 'sigmoidCrossEntropy', 'step', 'sumRows', 'transpose']);
+    assert.deepEqual(functions, ['adam', 'binary', 'col2im', 'gemm', 'gemmSparseA', 'im2col', 'maskPairs', 'sigmoidCrossEntropy', 'step', 'sumRows', 'transpose']);
     // No data segment (11) and no start function (8): instantiating must not touch tfjs's heap.
     const ids = sectionIds(bytes);
     assert.ok(ids.includes(10), 'a code section exists (the parser read the sections)');

@@ -71,7 +71,7 @@ test('registerWasmKernelOverrides is idempotent and names its kernels', () => {
   const second = registerWasmKernelOverrides();
   assert.deepEqual(second, first);
   assert.deepEqual(first.sort(), [
-    'BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'Identity', 'Slice', 'Step', 'Sum', '_FusedMatMul',
+    'Add', 'BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'Identity', 'Multiply', 'Slice', 'Step', 'Sum', '_FusedMatMul',
   ]);
   assert.deepEqual(second.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc), kernelFuncs);
 });
@@ -207,6 +207,30 @@ test('step (with alpha, NaN kept) and cast match cpu; a cast to the same dtype s
   a.dispose();
   assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
   b.dispose();
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('add and multiply (same shapes, a bias over the last axes, and shapes left to the stock kernels) equal cpu bit for bit', async () => {
+  const start = tf.memory().numTensors;
+  const cases: [number[], number[]][] = [
+    [[6, 5, 4, 7], [6, 5, 4, 7]], // same shape
+    [[6, 5, 4, 8], [8]], // conv bias
+    [[6, 5, 4, 8], [1, 1, 1, 8]], // reshaped bias
+    [[9, 13], [13]], // dense bias, leftover lanes
+    [[9, 13], [1, 13]],
+    [[6, 5, 4, 3], [3]], // bias too short: stock
+    [[9, 13], [9, 1]], // broadcast over the last axis: stock
+    [[9, 13], []], // a scalar: stock
+  ];
+  for (const [aShape, bShape] of cases) {
+    const a = randomValues(aShape);
+    const b = randomValues(bShape);
+    for (const op of ['add', 'mul'] as const) {
+      const expected = await on('cpu', () => tf[op](tf.tensor(a, aShape), tf.tensor(b, bShape)));
+      const actual = await on('wasm', () => tf[op](tf.tensor(a, aShape), tf.tensor(b, bShape)));
+      assert.deepEqual(Array.from(new Uint32Array(actual[0].buffer)), Array.from(new Uint32Array(expected[0].buffer)), `${op} ${aShape} ${bShape}`);
+    }
+  }
   assert.equal(tf.memory().numTensors, start);
 });
 

@@ -35,6 +35,7 @@ export interface KernelExports {
   im2col(x: number, batch: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number, out: number): void;
   maskPairs(values: number, words: number, n: number, threshold: number): void;
   step(x: number, out: number, n: number, alpha: number): void;
+  binary(op: number, a: number, b: number, out: number, n: number, bSize: number): void;
   col2im(cols: number, batch: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number, dx: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   sumRows(src: number, dst: number, rows: number, cols: number): void;

@@ -411,6 +411,26 @@ export function maskPairs(values: usize, words: usize, n: i32, threshold: i32): 
   }
 }
 
+/**
+ * out[i] = a[i] + b[i mod bSize] (op 0) or a[i] · b[i mod bSize] (op 1) over n values, with
+ * bSize = n (same shapes) or the length of a's last axes (a bias over the channels): tfjs's Add
+ * and Multiply for the shapes training uses, each value one IEEE operation.
+ */
+export function binary(op: i32, a: usize, b: usize, out: usize, n: i32, bSize: i32): void {
+  for (let start = 0; start < n; start += bSize) {
+    const pa = a + (<usize>start << 2);
+    const po = out + (<usize>start << 2);
+    let i = 0;
+    if (op == 0) {
+      for (; i + 4 <= bSize; i += 4) v128.store(po + (<usize>i << 2), f32x4.add(v128.load(pa + (<usize>i << 2)), v128.load(b + (<usize>i << 2))));
+      for (; i < bSize; i++) store<f32>(po + (<usize>i << 2), load<f32>(pa + (<usize>i << 2)) + load<f32>(b + (<usize>i << 2)));
+    } else {
+      for (; i + 4 <= bSize; i += 4) v128.store(po + (<usize>i << 2), f32x4.mul(v128.load(pa + (<usize>i << 2)), v128.load(b + (<usize>i << 2))));
+      for (; i < bSize; i++) store<f32>(po + (<usize>i << 2), load<f32>(pa + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2)));
+    }
+  }
+}
+
 /** out = 1 where x > 0, NaN where x is NaN, else alpha (tfjs's step: a ReLU's gradient mask). */
 export function step(x: usize, out: usize, n: i32, alpha: f32): void {
   const one = f32x4.splat(1);
