@@ -4,6 +4,7 @@
  *   npm run bench                          everything, including two cold-cache pipeline runs (minutes)
  *   npm run bench -- --skip-pipeline       model measurements only
  *   npm run bench -- --quick               fewer, shorter repeats (a rough number in under a minute)
+ *   npm run bench -- --images 0            without the image-folder loading benchmark
  *
  * For each backend that loads (native, wasm, cpu) and each encoder in src/bench/encoders.ts, on
  * the embedded digits: pretraining samples/s (the real fit() loop, batch 128), fine-tuning
@@ -12,8 +13,9 @@
  * profile), one training step fused and through tfjs's tape, tensors left after an epoch (must
  * be 0) and peak RSS. Then the default pipeline's wall time on a cold cache with --jobs 1 (split
  * into its parts: start-up, dataset, pretraining, classifier steps, scoring, report) and with all
- * cores. Numbers are medians of --repeats timed repeats after a warm-up. Prints tables and writes
- * reports/bench/<timestamp>.json and reports/bench/latest.json.
+ * cores. Then how fast a folder of 20,000 PNGs loads (--dataset images), with an empty dataset
+ * cache and with the cache filled. Numbers are medians of --repeats timed repeats after a
+ * warm-up. Prints tables and writes reports/bench/<timestamp>.json and reports/bench/latest.json.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +26,7 @@ import { writeFileAtomic } from '../src/artifacts/atomic.ts';
 import { startBackend } from '../src/backend/start-backend.ts';
 import { BENCH_ENCODERS, type BenchEncoder } from '../src/bench/encoders.ts';
 import { trainingFlopsPerSample } from '../src/bench/flops.ts';
+import { timeImageLoading, type ImageLoadTiming } from '../src/bench/image-loading.ts';
 import { machineInfo, peakRssMb, type MachineInfo } from '../src/bench/machine.ts';
 import {
   digitData, measureBatchPrep, measureInference, measureMatmulCeiling, measureStepTimes, measureTraining, MODEL_MATMUL_SHAPES, profileTraining,
@@ -35,7 +38,10 @@ import { formatNumber, formatTable } from '../src/bench/table.ts';
 import type { BackendChoice } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';
 import { runCommand } from '../src/util/command.ts';
-import { isEntryScript } from './stage-main.ts';
+import { isEntryScript } from '../src/util/entry-script.ts';
+import { rejectSwitchValues, switchesOf } from '../src/util/switches.ts';
+import { checkWritableFolder } from '../src/util/folders.ts';
+import { displayPath, userPath } from '../src/util/user-paths.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,7 +54,11 @@ export const PREDICT_BATCH = 1024;
  * The targets on this machine (best backend, batch 128; pipelines on a cold cache). One core:
  * within 1.25 × the 28.0 s the same sweep takes in PyTorch 1.13 on one thread (issue 16).
  */
-export const TARGETS = { mlpPretrainPerSecond: 10_000, convPretrainPerSecond: 2_500, pipelineOneCoreSeconds: 35, pipelineAllCoresSeconds: 180 };
+export const TARGETS = {
+  mlpPretrainPerSecond: 10_000, convPretrainPerSecond: 2_500, pipelineOneCoreSeconds: 35, pipelineAllCoresSeconds: 180,
+  /** Loading 20,000 28×28 PNGs: an empty dataset cache, and a filled one. */
+  imageCount: 20_000, imageColdSeconds: 20, imageWarmSeconds: 1,
+};
 
 export interface BenchOptions {
   repeats: number;
@@ -60,6 +70,8 @@ export interface BenchOptions {
   pipeline: boolean;
   /** Also measure encoders on backends their entry marks as slow (e.g. conv on cpu: many minutes). */
   includeSlow: boolean;
+  /** PNGs in the image-loading benchmark (0: skip it). */
+  images: number;
   outDir: string;
 }
 
@@ -101,6 +113,7 @@ export interface BenchReport {
   options: BenchOptions;
   backends: BackendResult[];
   pipeline: PipelineTiming[];
+  imageLoading?: ImageLoadTiming;
   peakRssMb: number;
   targets: Array<{ what: string; target: string; measured: string; met: boolean }>;
   /** Problems a reader must see: tensors left behind, failed pipeline runs. */
@@ -219,7 +232,7 @@ export function stepTable(backends: BackendResult[]): string | null {
 }
 
 /** Compare the best backend's numbers with the issue's targets. */
-export function checkTargets(backends: BackendResult[], pipeline: PipelineTiming[]): BenchReport['targets'] {
+export function checkTargets(backends: BackendResult[], pipeline: PipelineTiming[], images?: ImageLoadTiming): BenchReport['targets'] {
   const best = (encoder: string): ModelResult | undefined => backends.flatMap((b) => b.models)
     .filter((m) => m.encoder === encoder).sort((p, q) => q.pretrain.perSecond - p.pretrain.perSecond)[0];
   const targets: BenchReport['targets'] = [];
@@ -232,6 +245,11 @@ export function checkTargets(backends: BackendResult[], pipeline: PipelineTiming
   if (oneCore) targets.push({ what: 'default pipeline, cold cache, --jobs 1', target: `≤ ${TARGETS.pipelineOneCoreSeconds} s`, measured: `${formatNumber(oneCore.seconds, 1)} s`, met: oneCore.seconds <= TARGETS.pipelineOneCoreSeconds });
   const allCores = pipeline.filter((p) => p.jobs > 1 && p.exitCode === 0).at(-1);
   if (allCores) targets.push({ what: `default pipeline, cold cache, --jobs ${allCores.jobs}`, target: `≤ ${TARGETS.pipelineAllCoresSeconds} s`, measured: `${formatNumber(allCores.seconds, 1)} s`, met: allCores.seconds <= TARGETS.pipelineAllCoresSeconds });
+  if (images && images.images === TARGETS.imageCount) {
+    const cpu = (seconds: number) => `${formatNumber(seconds, 1)} CPU-s`;
+    targets.push({ what: `load ${formatNumber(images.images)} PNGs, empty cache`, target: `≤ ${TARGETS.imageColdSeconds} s`, measured: `${formatNumber(images.coldSeconds, 1)} s (${cpu(images.coldCpuSeconds)})`, met: images.coldSeconds <= TARGETS.imageColdSeconds });
+    targets.push({ what: `load ${formatNumber(images.images)} PNGs, cached`, target: `≤ ${TARGETS.imageWarmSeconds} s`, measured: `${formatNumber(images.warmSeconds, 2)} s (${cpu(images.warmCpuSeconds)})`, met: images.warmSeconds <= TARGETS.imageWarmSeconds });
+  }
   return targets;
 }
 
@@ -254,6 +272,13 @@ export function formatReport(report: BenchReport): string {
   }
   for (const p of report.pipeline.filter((x) => x.breakdown)) {
     lines.push('', `where the default pipeline's time goes, --jobs ${p.jobs} (its output lines time-stamped as they arrive, and the fit timings in its outputs):`, formatBreakdown(p.breakdown!));
+  }
+  if (report.imageLoading) {
+    const i = report.imageLoading;
+    lines.push('', formatTable(['load 28×28 PNGs (--dataset images)', 'images', 'wall s', 'CPU s'], [
+      ['empty dataset cache (decode all)', formatNumber(i.images), formatNumber(i.coldSeconds, 1), formatNumber(i.coldCpuSeconds, 1)],
+      [`cached (median of ${i.warmRepeats})`, formatNumber(i.images), formatNumber(i.warmSeconds, 2), formatNumber(i.warmCpuSeconds, 2)],
+    ]));
   }
   lines.push('', `peak RSS of the bench process: ${formatNumber(report.peakRssMb)} MB`);
   if (report.targets.length > 0) {
@@ -281,6 +306,11 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       pipeline.push(await timePipeline(PROJECT_ROOT, jobs, [], { breakdown: jobs === 1 }));
     }
   }
+  let imageLoading: ImageLoadTiming | undefined;
+  if (options.images > 0) {
+    log(`image loading: ${options.images} PNGs`);
+    imageLoading = await timeImageLoading(options.images, options.repeats >= 5 ? 5 : 3, (line) => log(`image loading: ${line}`));
+  }
   const problems: string[] = [];
   for (const m of backends.flatMap((b) => b.models)) {
     if (m.pretrain.tensorsLeft !== 0) problems.push(`${m.backend} ${m.encoder}: pretraining epoch left ${m.pretrain.tensorsLeft} tensors`);
@@ -295,8 +325,9 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     options,
     backends,
     pipeline,
+    ...(imageLoading ? { imageLoading } : {}),
     peakRssMb: peakRssMb(),
-    targets: checkTargets(backends, pipeline),
+    targets: checkTargets(backends, pipeline, imageLoading),
     problems,
   };
 }
@@ -312,7 +343,7 @@ export async function writeBenchReport(report: BenchReport, outDir: string): Pro
 }
 
 async function parseOptions(argv: string[]): Promise<BenchOptions> {
-  const args = await yargs(argv)
+  const parser = yargs(argv)
     .scriptName('npm run bench --')
     .usage('$0 [options]\n\nTraining and inference throughput per backend and encoder, the matmul ceiling, and the pipeline\'s cold-cache wall time.')
     .option('repeats', { type: 'number', describe: 'Timed repeats per measurement (the median is reported)', defaultDescription: '5, or 3 with --quick' })
@@ -322,29 +353,48 @@ async function parseOptions(argv: string[]): Promise<BenchOptions> {
     .option('include-slow', { type: 'boolean', default: false, describe: 'Also measure encoders on backends where they take many minutes (conv on cpu)' })
     .option('backends', { type: 'string', default: 'native,wasm,cpu', describe: 'Backends to try, in order (those that do not load are listed as such)' })
     .option('encoders', { type: 'string', default: BENCH_ENCODERS.map((e) => e.name).join(','), describe: 'Encoders to measure' })
+    .option('images', { type: 'number', describe: 'PNGs in the image-folder loading benchmark (0 skips it)', defaultDescription: `${TARGETS.imageCount}, or 2000 with --quick` })
     .option('seconds', { type: 'number', describe: 'Target length of one timed repeat', defaultDescription: '1, or 0.4 with --quick' })
-    .option('out-dir', { type: 'string', default: path.join('reports', 'bench'), describe: 'Folder for <timestamp>.json and latest.json' })
+    .option('out-dir', { type: 'string', describe: 'Folder for <timestamp>.json and latest.json', defaultDescription: 'reports/bench' })
     .example('$0 --skip-pipeline', 'model measurements only (about two minutes)')
     .example('$0 --quick --backends wasm', 'a rough number in well under a minute')
     .strict()
     .help()
-    .fail((message, error) => { throw error ?? new UserError(`${message}. See --help.`); })
-    .parseAsync();
+    .fail((message, error) => { throw error ?? new UserError(`${message}. See --help.`); });
+  rejectSwitchValues(argv, switchesOf(parser));
+  const args = await parser.parseAsync();
   const quick = args.quick;
   const repeats = args.repeats ?? (quick ? 3 : 5);
-  if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`--repeats ${repeats}: give a whole number ≥ 1.`);
-  if (args.seconds !== undefined && !(Number.isFinite(args.seconds) && args.seconds > 0)) throw new UserError(`--seconds ${args.seconds}: give a positive number of seconds, e.g. 1.`);
+  // yargs turns a value that is not a number into NaN: say what was expected rather than echo "NaN".
+  const shown = (value: number) => (Number.isNaN(value) ? 'is not a number' : value);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`--repeats ${shown(repeats)}: give a whole number ≥ 1.`);
+  if (args.seconds !== undefined && !(Number.isFinite(args.seconds) && args.seconds > 0)) throw new UserError(`--seconds ${shown(args.seconds)}: give a positive number of seconds, e.g. 1.`);
+  for (const name of ['backends', 'encoders', 'out-dir', 'repeats', 'seconds'] as const) {
+    if (Array.isArray(args[name])) throw new UserError(`--${name} was given more than once: give it once.`);
+  }
+  const images = args.images ?? (quick ? 2000 : TARGETS.imageCount);
+  if (!Number.isInteger(images) || images < 0) throw new UserError(`--images ${shown(images)}: give a whole number of images (0 skips the image benchmark).`);
   const backends = args.backends.split(',').map((s) => s.trim()).filter(Boolean);
   for (const b of backends) if (!['native', 'wasm', 'cpu'].includes(b)) throw new UserError(`--backends: unknown backend "${b}"; use native, wasm, cpu.`);
+  if (backends.length === 0) throw new UserError('--backends is empty: give one or more of native, wasm, cpu.');
+  const encoders = args.encoders.split(',').map((s) => s.trim()).filter(Boolean);
+  if (encoders.length === 0) throw new UserError(`--encoders is empty: give one or more of ${BENCH_ENCODERS.map((e) => e.name).join(', ')}.`);
+  const typedOut = args['out-dir'];
+  if (typedOut !== undefined && typedOut.trim() === '') throw new UserError('--out-dir is empty: give a folder path.');
+  // The default reports/bench is the project's; a folder the user types is relative to where they typed it.
+  const outDir = typedOut === undefined ? path.join(PROJECT_ROOT, 'reports', 'bench') : userPath(typedOut);
+  // Checked now: the measurements take minutes, and their results must have somewhere to go.
+  checkWritableFolder(typedOut === undefined ? 'the bench folder reports/bench' : `--out-dir ${typedOut}`, outDir);
   return {
     repeats,
     secondsPerRepeat: args.seconds ?? (quick ? 0.4 : 1),
     profileBatches: quick ? 4 : 16,
     backends: backends as BenchOptions['backends'],
-    encoders: args.encoders.split(',').map((s) => s.trim()).filter(Boolean),
+    encoders,
     pipeline: !args['skip-pipeline'] && (args.pipeline ?? !quick),
     includeSlow: args['include-slow'],
-    outDir: args['out-dir'],
+    images,
+    outDir,
   };
 }
 
@@ -356,7 +406,7 @@ export async function main(argv: string[]): Promise<void> {
     const report = await runBench(options, (line) => process.stderr.write(`bench: ${line}\n`));
     process.stdout.write(`${formatReport(report)}\n`);
     const file = await writeBenchReport(report, options.outDir);
-    process.stdout.write(`\nbench written to ${path.relative(process.cwd(), file) || file} (and latest.json beside it)\n`);
+    process.stdout.write(`\nbench written to ${displayPath(file)} (and latest.json beside it)\n`);
     if (report.problems.length > 0) process.exitCode = 1;
   });
 }

@@ -1,76 +1,70 @@
 /**
- * Run the plan's jobs that are not cached: in this process for --jobs 1, or
- * spread over worker processes (pipeline/worker.ts), with per-job progress,
- * a tensor-leak check per job, and a clean stop on Ctrl-C.
+ * Run the plan's jobs that are not cached, on the executor the options ask
+ * for — this process for one job at a time, local worker processes for more —
+ * with per-job progress, a tensor-leak check per job, and a clean stop on
+ * Ctrl-C.
  */
 import { fileURLToPath } from 'node:url';
-import type { ArtifactStore } from '../src/artifacts/store.ts';
 import { backendChoiceOf } from '../src/backend/start-backend.ts';
-import type { Dataset } from '../src/data/dataset.ts';
-import type { DatasetSource } from '../src/data/sources.ts';
+import type { RunControl } from '../src/cli.ts';
+import { publishDataset } from '../src/data/cache.ts';
+import type { Executor, ExecutorEvents } from '../src/jobs/executor.ts';
+import { InProcessExecutor } from '../src/jobs/in-process-executor.ts';
 import type { Job } from '../src/jobs/job.ts';
+import { describePlan, forcedJobs } from '../src/jobs/plan.ts';
 import { jobsToRun, runJobs, type JobRecord } from '../src/jobs/runner.ts';
-import { WorkerPool } from '../src/jobs/worker-pool.ts';
-import type { Logger } from '../src/util/log.ts';
-import { createJobProgress } from '../src/util/progress.ts';
+import { withInputs, type StageDefinition } from '../src/jobs/stage.ts';
+import { WorkerProcessExecutor } from '../src/jobs/worker-process-executor.ts';
+import { createJobProgress } from '../src/jobs/progress.ts';
 import { exitOnSignals } from '../src/util/signals.ts';
-import { executeJobCounted } from './stages.ts';
+import type { StartedRun } from './start-run.ts';
 
-export interface ExecuteOptions {
-  jobs: Job[];
-  store: ArtifactStore;
-  force: Set<string>;
-  /** At most this many jobs at once; more than one means worker processes. */
-  parallel: number;
-  dataset: Dataset;
-  /** How workers load the same dataset (checked by fingerprint). */
-  source: DatasetSource;
-  dataRoot: string;
-  fingerprint: string;
-  backend: string;
-  quiet: boolean;
-  log: Logger;
+/** The worker process every local worker runs (it knows every stage). */
+const WORKER_SCRIPT = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/** The lines --dry-run prints: every job, its key, and whether it is cached or to run. */
+export function describeRunPlan(run: StartedRun, jobs: readonly Job[], stages: readonly StageDefinition[], control: RunControl): string[] {
+  return describePlan(jobs, run.store, forcedJobs(jobs, control.force, withInputs(stages).map((s) => s.name)));
+}
+
+/** The executor for this run: this process when one job runs at a time, else local worker processes. */
+async function createExecutor(run: StartedRun, stages: readonly StageDefinition[], parallel: number, events: ExecutorEvents): Promise<Executor> {
+  if (parallel <= 1) return new InProcessExecutor({ stages, store: run.store, dataset: run.dataset, backend: run.backend }, events);
+  // Workers find the data by content under the cache folder, not by the path it was loaded from.
+  await publishDataset(run.store.root, run.dataset, run.facts.fingerprint);
+  return new WorkerProcessExecutor({
+    size: parallel,
+    script: WORKER_SCRIPT,
+    cacheDir: run.store.root,
+    backend: backendChoiceOf(run.backend),
+    engine: run.engine,
+    dataset: { fingerprint: run.facts.fingerprint, name: run.dataset.name },
+  }, events);
 }
 
 /** Run every job that is not cached; returns the record of what ran and what was cached. */
-export async function executePlan(options: ExecuteOptions): Promise<JobRecord[]> {
-  const { jobs, store, force, log } = options;
-  const progress = createJobProgress(options.quiet);
+export async function executePlan(run: StartedRun, jobs: readonly Job[], stages: readonly StageDefinition[], control: RunControl): Promise<JobRecord[]> {
+  const { store, log } = run;
+  const force = forcedJobs(jobs, control.force, withInputs(stages).map((s) => s.name));
+  const progress = createJobProgress(run.config.quiet);
   const toRun = jobsToRun(jobs, store, force);
-  const workers = Math.min(options.parallel, toRun.size);
-  const pool = workers > 1
-    ? new WorkerPool(workers, fileURLToPath(new URL('./worker.ts', import.meta.url)), {
-      type: 'init',
-      source: options.source,
-      dataRoot: options.dataRoot,
-      storeRoot: store.root,
-      backend: backendChoiceOf(options.backend),
-      fingerprint: options.fingerprint,
-    }, {
-      epoch: (jobId, epochLog, total) => progress.epoch(jobId, epochLog, total),
-      leaked: (jobId, tensors) => log.warn(`${jobId} left ${tensors} tensors behind`),
-    })
-    : undefined;
-  exitOnSignals(() => { progress.stop(); pool?.close(); });
-  log.header(`train (${toRun.size} of ${jobs.length} jobs to run${pool ? `, ${workers} at once in worker processes` : ''})`);
-
+  const events: ExecutorEvents = {
+    epoch: (jobId, epochLog, total) => progress.epoch(jobId, epochLog, total),
+    note: (jobId, text) => progress.line(`${jobId}: ${text}`),
+    leaked: (jobId, tensors) => log.warn(`${jobId} left ${tensors} tensors behind`),
+  };
+  const executor = await createExecutor(run, stages, Math.min(control.jobs, toRun.size), events);
+  const stopHandlingSignals = exitOnSignals(async () => {
+    progress.stop();
+    return executor.cancel();
+  });
+  log.header(`train (${toRun.size} of ${jobs.length} jobs to run, ${executor.description})`);
   try {
     return await runJobs(jobs, {
       store,
       force,
       toRun,
-      concurrency: Math.max(1, workers),
-      execute: async (job) => {
-        if (pool) return pool.run(job, force.has(job.id));
-        const { files, leaked } = await executeJobCounted(job, {
-          store,
-          dataset: options.dataset,
-          backend: options.backend,
-          onEpoch: (epochLog, total) => progress.epoch(job.id, epochLog, total),
-        });
-        if (leaked !== 0) log.warn(`${job.id} left ${leaked} tensors behind`);
-        return files;
-      },
+      executor,
       events: {
         cached: (job) => progress.line(`${job.id}: cached (${job.key})`),
         corrupt: (job, reason) => progress.line(`warning: ${job.id}: cached output is corrupt (${reason}); recomputing`),
@@ -79,7 +73,8 @@ export async function executePlan(options: ExecuteOptions): Promise<JobRecord[]>
       },
     });
   } finally {
+    stopHandlingSignals();
     progress.stop();
-    pool?.close();
+    await executor.close();
   }
 }

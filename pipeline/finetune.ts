@@ -6,37 +6,18 @@
  *  - frozen:     only the head (a linear probe; the encoder's weights never change);
  *  - two-phase:  the head alone for part of the budget, then every layer with
  *                the encoder at a lower learning rate.
- * Every strategy spends the same epoch budget. Score on the held-out test set,
- * and keep the trained classifier (the pseudo-label arm's teacher).
+ * Every strategy spends the same epoch budget on the same batches.
  */
-import type { EntryFiles } from '../src/artifacts/store.ts';
-import { deserialiseModel } from '../src/artifacts/model-io.ts';
-import { datasetForSplit } from '../src/data/prepared.ts';
-import type { StageContext } from '../src/jobs/context.ts';
-import type { ClassifierJob } from '../src/jobs/job.ts';
-import { outcomeFiles, trainAndEvaluate } from '../src/train/train-classifier.ts';
-import { loadSplit } from './prepare.ts';
-import { runStageAlone } from './stage-main.ts';
+import { trainWithStrategy, type Strategy } from '../src/train/strategy.ts';
+import { classifierStage } from './classifier-stage.ts';
+import { runStageAlone } from './stage-alone.ts';
 
-export const FINETUNE_VERSION = 2;
+export const finetuneStage = classifierStage<{ strategy: Strategy }>({
+  name: 'finetune',
+  title: 'fine-tune the pretrained encoder with a softmax head on each labeled subset (pretrained, frozen, two-phase)',
+  // 3: every classifier stores its model, score and curve apart (was: a report row).
+  version: 3,
+  train: async ({ classifier, encoder, job, fitOptions }) => ({ curve: await trainWithStrategy(classifier, encoder, job.params.strategy, fitOptions) }),
+});
 
-export async function finetune(job: ClassifierJob, ctx: StageContext): Promise<EntryFiles> {
-  if (!job.encoderKey) throw new Error(`${job.id}: a finetune job needs the key of its pretrained encoder`);
-  const split = loadSplit(ctx.store, job.splitKey);
-  const encoder = await deserialiseModel(
-    ctx.store.read('pretrain', job.encoderKey, 'model.json').toString('utf8'),
-    ctx.store.read('pretrain', job.encoderKey, 'weights.bin'),
-  );
-  const outcome = await trainAndEvaluate({
-    job,
-    encoder,
-    data: datasetForSplit(ctx.dataset, split),
-    split,
-    backend: ctx.backend,
-    onEpoch: (log) => ctx.onEpoch(log, job.train.epochs),
-    saveModel: true,
-  });
-  return outcomeFiles(outcome);
-}
-
-runStageAlone(import.meta.url, 'finetune');
+runStageAlone(import.meta.url, finetuneStage);

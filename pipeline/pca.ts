@@ -8,48 +8,37 @@
  * rate suit it. Only pool images are used to fit it; labels never.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EntryFiles } from '../src/artifacts/store.ts';
-import { datasetForSplit } from '../src/data/prepared.ts';
 import { fitPca } from '../src/eval/pca.ts';
-import type { StageContext } from '../src/jobs/context.ts';
-import type { ClassifierJob } from '../src/jobs/job.ts';
 import { buildEncoder } from '../src/models/autoencoder.ts';
 import { matchLatentScale } from '../src/models/latent-scale.ts';
 import { buildPcaEncoder } from '../src/models/pca-encoder.ts';
 import { evenlySpaced, gatherRows } from '../src/train/batches.ts';
-import { outcomeFiles, trainAndEvaluate } from '../src/train/train-classifier.ts';
+import { trainWithStrategy } from '../src/train/strategy.ts';
 import { deriveSeed } from '../src/util/rng.ts';
-import { loadSplit } from './prepare.ts';
-import { runStageAlone } from './stage-main.ts';
-
-export const PCA_VERSION = 1;
+import { classifierStage } from './classifier-stage.ts';
+import { runStageAlone } from './stage-alone.ts';
 
 /** Pool samples PCA is fitted on: the top components of 10,000 digits match those of 60,000 closely, at a sixth of the memory. */
 const PCA_SAMPLES = 10000;
 
-export async function pca(job: ClassifierJob, ctx: StageContext): Promise<EntryFiles> {
-  const split = loadSplit(ctx.store, job.splitKey);
-  const data = datasetForSplit(ctx.dataset, split);
-  const features = job.model.features;
-  const sample = evenlySpaced(split.pool, PCA_SAMPLES);
-  const rows = gatherRows(data.x, features, sample, 0, sample.length, new Float32Array(sample.length * features));
-  const encoder = buildPcaEncoder(fitPca(rows, features, job.model.latent, deriveSeed(job.seed, 'pca')));
+export const pcaStage = classifierStage({
+  name: 'pca',
+  title: 'fit PCA on each seed\'s unlabeled pool and train the same head on the frozen projection',
+  version: 2,
+  encoder: async (job, _ctx, data, split) => {
+    const features = job.params.model.features;
+    const sample = evenlySpaced(split.pool, PCA_SAMPLES);
+    const rows = gatherRows(data.x, features, sample, 0, sample.length, new Float32Array(sample.length * features));
+    const encoder = buildPcaEncoder(fitPca(rows, features, job.params.model.latent, deriveSeed(job.seed, 'pca')));
+    const fresh = buildEncoder(job.params.model, job.seed);
+    const rowsTensor = tf.tensor2d(rows, [sample.length, features]);
+    matchLatentScale(encoder, fresh, rowsTensor);
+    rowsTensor.dispose();
+    fresh.dispose();
+    return encoder;
+  },
+  // The projection never trains: only the head does.
+  train: async ({ classifier, encoder, fitOptions }) => ({ curve: await trainWithStrategy(classifier, encoder, { kind: 'frozen' }, fitOptions) }),
+});
 
-  const fresh = buildEncoder(job.model, job.seed);
-  const rowsTensor = tf.tensor2d(rows, [sample.length, features]);
-  matchLatentScale(encoder, fresh, rowsTensor);
-  rowsTensor.dispose();
-  fresh.dispose();
-
-  const outcome = await trainAndEvaluate({
-    job, // strategy 'frozen': the projection never trains
-    encoder,
-    data,
-    split,
-    backend: ctx.backend,
-    onEpoch: (log) => ctx.onEpoch(log, job.train.epochs),
-  });
-  return outcomeFiles(outcome);
-}
-
-runStageAlone(import.meta.url, 'pca');
+runStageAlone(import.meta.url, pcaStage);

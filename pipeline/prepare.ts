@@ -5,23 +5,36 @@
  * prefix of those orders, so subsets are stratified and nested, and a new
  * labeled fraction reuses the stored split.
  */
-import type { ArtifactStore, EntryFiles } from '../src/artifacts/store.ts';
+import type { EntryFiles } from '../src/artifacts/store.ts';
 import { makeSplit, splitFromJson, splitToJson, type Split } from '../src/data/split.ts';
-import type { StageContext } from '../src/jobs/context.ts';
-import type { PrepareJob } from '../src/jobs/job.ts';
-import { runStageAlone } from './stage-main.ts';
+import type { Job } from '../src/jobs/job.ts';
+import type { StageContext, StageDefinition } from '../src/jobs/stage.ts';
+import { runStageAlone } from './stage-alone.ts';
 
-/** Bump when the split's logic changes, so old cached splits are not reused. */
-export const PREPARE_VERSION = 1;
+export interface PrepareParams {
+  /** Share of each class held out as the test set; 0 where the dataset brings its official test set. */
+  testFraction: number;
+}
 
-export async function prepare(job: PrepareJob, ctx: StageContext): Promise<EntryFiles> {
-  const split = makeSplit(ctx.dataset, job.seed, job.testFraction);
+export async function prepare(job: Job<PrepareParams>, ctx: StageContext): Promise<EntryFiles> {
+  const split = makeSplit(ctx.dataset, job.seed, job.params.testFraction);
   return { 'split.json': splitToJson(split) };
 }
 
-/** Read a stored split. */
-export function loadSplit(store: ArtifactStore, key: string): Split {
-  return splitFromJson(store.read('prepare', key, 'split.json').toString('utf8'));
+export const prepareStage: StageDefinition<PrepareParams> = {
+  name: 'prepare',
+  title: 'split each seed into a test set, the unlabeled pool and nested labeled subsets',
+  version: 1,
+  grain: 'seed',
+  inputs: [],
+  usesBackend: false,
+  params: ({ config, facts }) => ({ testFraction: facts.hasOfficialTest ? 0 : config.testFraction }),
+  run: prepare,
+};
+
+/** The split a job reads: the output of its seed's prepare job. */
+export function readSplit(ctx: Pick<StageContext, 'store'>, job: Job): Split {
+  return splitFromJson(ctx.store.read(prepareStage.name, job.inputs[prepareStage.name], 'split.json').toString('utf8'));
 }
 
-runStageAlone(import.meta.url, 'prepare');
+runStageAlone(import.meta.url, prepareStage);

@@ -1,103 +1,105 @@
 /**
- * The full pipeline: options → plan → stages → report.
+ * The full pipeline: options → plan → jobs → report.
  *
  *   npm run pipeline -- [options]        (npm run pipeline -- --help)
  *
- * Read the options into a config, start the best tfjs backend, load the
- * dataset and check the label budgets before anything is written. Plan every
- * job with the content key of its output; run those not already cached
- * (prepare → pretrain → finetune, and baseline), in parallel worker processes
- * when there are several. Then write the report and say where it is.
+ * Read the options into a config, check the folders it writes to, start the
+ * best tfjs backend, load the dataset and check the split, the label budgets
+ * and the model's size before anything is written. Plan every
+ * job of every stage with the content key of its output; run those not
+ * already cached (prepare → pretrain → the arms, and the pictures), in
+ * parallel worker processes when there are several. Then export one arm's
+ * classifier to <out>/model/ (see export-model.ts), write the report
+ * (warning about training that went wrong) and say where it is.
  */
 import path from 'node:path';
-import { ArtifactStore } from '../src/artifacts/store.ts';
-import { engineId, startBackend } from '../src/backend/start-backend.ts';
-import { configFromArgs, parseArgs, runControlFromArgs, type RunControl } from '../src/cli.ts';
-import type { PipelineConfig } from '../src/config.ts';
-import { loadDatasetSource, sourceFromConfig } from '../src/data/sources.ts';
-import { createDownloadProgress } from '../src/data/download-progress.ts';
-import { budgetsOf, validateSplitPlan } from '../src/data/split.ts';
-import type { StageName } from '../src/jobs/job.ts';
-import type { RunParams } from '../src/report/run-record.ts';
+import { writeFileAtomic } from '../src/artifacts/atomic.ts';
+import { configFromArgs, parseArgs, runControlFromArgs, settingSources, type RunControl, type SettingSources } from '../src/cli.ts';
+import { PRESETS, type PipelineConfig } from '../src/config.ts';
+import type { Job } from '../src/jobs/job.ts';
+import type { JobRecord } from '../src/jobs/runner.ts';
+import type { RunParams, TuningRecord } from '../src/report/run-record.ts';
+import { splitCounts } from '../src/data/split.ts';
 import { claimRunDir, newRunId } from '../src/report/run-folder.ts';
 import { runCommand } from '../src/util/command.ts';
+import { isEntryScript } from '../src/util/entry-script.ts';
 import { describeEnvironment } from '../src/util/environment.ts';
-import { createLogger } from '../src/util/log.ts';
-import { executePlan } from './execute.ts';
-import { buildPlan, datasetFactsOf, describePlan, planUpTo, reportedJobs } from './plan.ts';
-import { loadSplit } from './prepare.ts';
+import { checkWritableFolder } from '../src/util/folders.ts';
+import { displayPath } from '../src/util/user-paths.ts';
+import { describeRunPlan, executePlan } from './execute.ts';
+import { exportModel } from './export-model.ts';
+import { readSplit } from './prepare.ts';
+import { PIPELINE_STAGES } from './registry.ts';
 import { collectRunFiles, writeRunReport } from './report.ts';
-import { isEntryScript } from './stage-main.ts';
-
-export interface MainOptions {
-  /** Run only the jobs of this stage and those it needs (a stage file run alone); no report. */
-  untilStage?: StageName;
-  scriptName?: string;
-}
+import { planJobs, startRun, type StartedRun } from './start-run.ts';
 
 /** Parse argv, run, and exit with the CLI's codes: 0 done, 2 bad input, 1 a bug. */
-export async function main(argv: string[], options: MainOptions = {}): Promise<void> {
+export async function main(argv: string[]): Promise<void> {
   await runCommand(async () => {
-    const args = await parseArgs(argv, options.scriptName ?? 'npm run pipeline --');
+    const args = await parseArgs(argv, 'npm run pipeline --');
     if (args === null) return;
-    await runPipeline(configFromArgs(args), runControlFromArgs(args), options);
+    await runPipeline(configFromArgs(args), runControlFromArgs(args), settingSources(args));
   });
 }
 
-export async function runPipeline(config: PipelineConfig, control: RunControl, options: MainOptions = {}): Promise<void> {
+export async function runPipeline(config: PipelineConfig, control: RunControl, sources: SettingSources): Promise<void> {
   const startedAt = new Date();
-  const log = createLogger(config.quiet);
-  const backend = await startBackend(config.backend);
-  log.info(`backend: ${backend.name}${backend.skipped.length ? ` (passed over: ${backend.skipped.join('; ')})` : ''}`);
-
-  log.header('prepare');
-  const loadStarted = Date.now();
-  const source = sourceFromConfig(config);
-  const { dataset } = await loadDatasetSource(source, {
-    dataRoot: config.cacheDir,
-    onProgress: config.quiet ? undefined : createDownloadProgress(),
-    onNote: (note) => log.info(note),
-  });
-  validateSplitPlan(dataset, config.testFraction, budgetsOf(config));
-  const facts = datasetFactsOf(dataset);
-  log.info(`dataset: ${dataset.name}, ${dataset.y.length} samples, ${facts.features} features, ${facts.classCount} classes (${((Date.now() - loadStarted) / 1000).toFixed(1)} s)`);
-
-  const store = new ArtifactStore(path.resolve(config.cacheDir));
-  let jobs = buildPlan(config, facts, engineId(backend.name));
-  if (options.untilStage) jobs = planUpTo(jobs, options.untilStage);
-  const force = new Set(jobs.filter((job) => control.force.includes(job.stage)).map((job) => job.id));
+  if (!control.dryRun) checkReportFolder(config);
+  const run = await startRun(config, control);
+  const jobs = planJobs(run, PIPELINE_STAGES);
   if (control.dryRun) {
-    describePlan(jobs, store, force).forEach((line) => log.always(line));
+    describeRunPlan(run, jobs, PIPELINE_STAGES, control).forEach((line) => run.log.always(line));
     return;
   }
+  const records = await executePlan(run, jobs, PIPELINE_STAGES, control);
+  await reportRun(run, jobs, records, { startedAt, sources });
+}
 
-  const records = await executePlan({
-    jobs, store, force, parallel: control.jobs, dataset, source, dataRoot: config.cacheDir,
-    fingerprint: facts.fingerprint, backend: backend.name, quiet: config.quiet, log,
-  });
-  if (options.untilStage) {
-    log.always(`${options.untilStage}: ${records.filter((r) => r.stage === options.untilStage).length} jobs done; outputs in ${store.root}`);
-    return;
-  }
+/** What a run's report records besides its jobs: when it started, how its settings were chosen, and what tuning kept. */
+export interface RunRecordExtras {
+  startedAt: Date;
+  sources: SettingSources;
+  tuning?: TuningRecord;
+  /** Files to write into the run folder before the report is built (tuning.csv). */
+  files?: Record<string, string>;
+}
 
+/** The default reports/ is checked before any training, not after it (an explicit --out was checked with the options). */
+export function checkReportFolder(config: PipelineConfig): void {
+  if (!config.out) checkWritableFolder('the report folder reports/ (the default of --out)', path.resolve('reports'));
+}
+
+/** Write the run's files and report into its folder, say where it is, and warn about training that went wrong. */
+export async function reportRun(run: StartedRun, jobs: readonly Job[], records: JobRecord[], extras: RunRecordExtras): Promise<void> {
+  const { config, log, dataset } = run;
   log.header('report');
-  const runId = newRunId(startedAt);
+  const runId = newRunId(extras.startedAt);
   const runDir = config.out || claimRunDir(path.resolve('reports'), runId);
-  const split = loadSplit(store, jobs.find((job) => job.stage === 'prepare')!.key);
+  const split = readSplit(run, jobs.find((job) => job.arm !== undefined)!);
   const stageSeconds: Record<string, number> = {};
   for (const record of records) stageSeconds[record.stage] = (stageSeconds[record.stage] ?? 0) + record.seconds;
+  const { preset, selection } = extras.sources;
   const params: RunParams = {
     runId,
-    createdAt: startedAt.toISOString(),
+    createdAt: extras.startedAt.toISOString(),
     config: { ...config } as unknown as Record<string, unknown>,
-    environment: describeEnvironment(backend.name),
-    dataset: { name: dataset.name, inputShape: dataset.inputShape, classNames: dataset.classNames, poolSize: split.pool.length, testSize: split.test.length, fingerprint: facts.fingerprint },
+    preset: preset === null ? null : { name: preset, chosenOn: PRESETS[preset].chosenOn },
+    selection,
+    ...(extras.tuning ? { tuning: extras.tuning } : {}),
+    environment: describeEnvironment(run.backend),
+    dataset: { name: dataset.name, inputShape: dataset.inputShape, classNames: dataset.classNames, poolSize: split.pool.length, testSize: split.test.length, ...splitCounts(dataset, split), fingerprint: run.facts.fingerprint },
     stageSeconds,
-    totalSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    totalSeconds: (Date.now() - extras.startedAt.getTime()) / 1000,
   };
-  const built = await writeRunReport(runDir, collectRunFiles(store, jobs, reportedJobs(jobs, config), params), records);
+  const built = await writeRunReport(runDir, () => collectRunFiles(run.store, jobs, params), records, async (staging) => {
+    params.exportedModel = await exportModel(run, jobs, staging);
+    for (const [name, text] of Object.entries(extras.files ?? {})) await writeFileAtomic(path.join(staging, name), text);
+  });
+  const exported = params.exportedModel!;
+  log.info(`model: the ${exported.arm} classifier (seed ${exported.seed}, ${exported.labeled} labels, test accuracy ${(100 * exported.testAccuracy).toFixed(1)} %) exported to ${displayPath(path.join(runDir, exported.folder))}`);
   log.info(`\n${built.table}\n\n${built.headline}`);
-  log.always(`report written to ${path.relative(process.cwd(), built.htmlPath) || built.htmlPath} (and report.md beside it)`);
+  for (const warning of built.warnings) log.warn(warning);
+  log.always(`report written to ${displayPath(built.htmlPath)} (and report.md beside it)`);
 }
 
 if (isEntryScript(import.meta.url)) void main(process.argv.slice(2));

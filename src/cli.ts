@@ -5,35 +5,63 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import yargs from 'yargs';
-import { ARM_CHOICES, BACKEND_CHOICES, DATASET_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type DatasetChoice, type PipelineConfig } from './config.ts';
+import { ARM_CHOICES, REFERENCE_ARM } from './arms/index.ts';
+import { BACKEND_CHOICES, DATASET_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type DatasetChoice, type PipelineConfig } from './config.ts';
+import { readConfigFile, type KnownOptions } from './config-file.ts';
 import { UserError } from './errors.ts';
-import { ENCODER_FAMILIES } from './models/autoencoder.ts';
-import { STAGES, type StageName } from './jobs/job.ts';
+import { ENCODER_FAMILIES, ENCODER_NAMES } from './models/encoders/index.ts';
+import { checkRunFolderTarget } from './report/run-folder.ts';
+import { checkWritableFolder } from './util/folders.ts';
+import { rejectSwitchValues, switchesOf } from './util/switches.ts';
+import { userPath } from './util/user-paths.ts';
 
 export const EPILOG = 'Docs: README.md. Reports go to reports/<run>/report.md; reports/LATEST names the newest run.';
 
 /** The options every stage understands; stage scripts add their own on top. */
 export function pipelineOptions(argv: string[], scriptName: string) {
   const d = DEFAULT_CONFIG;
-  return yargs(argv)
+  const parser = yargs(argv);
+  // Read when parsing, so the options a stage script adds on top are known to config files too.
+  const knownOptions = (): KnownOptions => {
+    // getOptions() is yargs' own (v17) but missing from @types/yargs.
+    const defined = (parser as unknown as { getOptions(): { key: Record<string, unknown>; boolean: string[] } }).getOptions();
+    return { names: Object.keys(defined.key), booleans: defined.boolean, fields: CONFIG_OPTIONS };
+  };
+  // yargs rethrows a config error as its own error type with only the message: keep ours.
+  let configProblem: UserError | undefined;
+  const readConfig = (file: string) => {
+    try {
+      return readConfigFile(file, argv, knownOptions());
+    } catch (error) {
+      if (error instanceof UserError) configProblem = error;
+      throw error;
+    }
+  };
+  return parser
+    .config('config', 'Read options from a YAML or JSON file (a run\'s params.json reruns that run); options given here override it', readConfig)
     .scriptName(scriptName)
     .usage('$0 [options]')
     .usage('Compare autoencoder-pretrained classifiers with a baseline trained from scratch, at several amounts of labels.')
-    .option('labeled', { type: 'string', describe: 'Labeled fractions of the training pool, comma-separated', defaultDescription: d.labeled.join(',') })
+    .option('labeled', { type: 'string', describe: 'Labeled fractions of the labeled examples in the training pool, comma-separated (all or 1: every one)', defaultDescription: d.labeled.join(',') })
     .option('labels-per-class', { type: 'string', describe: 'Labeled examples per class, comma-separated (instead of --labeled)' })
+    .option('validation', { type: 'string', describe: 'Labeled examples per class held out for validation (never trained on; 0 = none)', defaultDescription: String(d.validation) })
+    .option('select-epoch', { type: 'string', describe: 'Weights scored on test, the same rule for every arm: last | best-val (the epoch with the best validation accuracy)', defaultDescription: d.selectEpoch })
     .option('seeds', { type: 'string', describe: 'Number of seeds (e.g. 3 → seeds 1,2,3) or a comma-separated list (e.g. 7,8 or 7,)', defaultDescription: String(d.seeds.length) })
     .option('dataset', { type: 'string', describe: `Dataset: ${DATASET_CHOICES.join(' | ')}`, defaultDescription: d.dataset })
-    .option('data-dir', { type: 'string', describe: 'Folder with the four IDX files (train/t10k images/labels, .gz or not) for --dataset idx' })
+    .option('data-dir', { type: 'string', describe: '--dataset idx: folder with the four IDX files (train/t10k images/labels, .gz or not); --dataset images: folder with one subfolder of images per class' })
+    .option('unlabeled-dir', { type: 'string', describe: '--dataset images: folder of unlabeled images (any subfolders); they join the pool only' })
+    .option('test-dir', { type: 'string', describe: '--dataset images: test images, one subfolder per class (instead of --test-fraction)' })
+    .option('image-size', { type: 'string', describe: '--dataset images: resize every image to N×N pixels', defaultDescription: 'their own size when all agree, else 28' })
+    .option('channels', { type: 'string', describe: '--dataset images: 1 (greyscale) or 3 (RGB)', defaultDescription: '1 when every image is grey, else 3' })
     .option('csv', { type: 'string', describe: 'CSV file for --dataset csv' })
     .option('label-column', { type: 'string', describe: 'Name of the CSV column holding the class' })
     .option('drop-columns', { type: 'string', describe: 'CSV columns to ignore, comma-separated' })
     .option('impute', { type: 'string', describe: 'Missing CSV values: none (error) | mean (pool mean)', defaultDescription: d.impute })
     .option('download', { type: 'boolean', describe: 'Download a named dataset (mnist, fashion-mnist, kmnist) when its files are missing' })
     .option('cache-dir', { type: 'string', describe: 'Folder for cached stage outputs and datasets', defaultDescription: d.cacheDir })
-    .option('test-fraction', { type: 'string', describe: 'Share of samples held out for testing', defaultDescription: String(d.testFraction) })
-    .option('encoder', { type: 'string', describe: `Encoder family: mlp (ReLU layers, linear code) | classic (one sigmoid code layer) | conv (CNN, images only)`, defaultDescription: d.encoder })
+    .option('test-fraction', { type: 'string', describe: 'Share of each class\'s labeled samples held out for testing', defaultDescription: String(d.testFraction) })
+    .option('encoder', { type: 'string', describe: `Encoder family: ${ENCODER_FAMILIES.map((f) => `${f.name} (${f.description})`).join(' | ')}`, defaultDescription: d.encoder })
     .option('hidden', { type: 'string', describe: 'Width of the mlp encoder\'s last hidden layer', defaultDescription: String(d.hidden) })
     .option('depth', { type: 'string', describe: 'Hidden layers of the mlp encoder (2 → 512-256 with --hidden 256)', defaultDescription: String(d.depth) })
     .option('latent', { type: 'string', describe: 'Size of the latent code z', defaultDescription: String(d.latent) })
@@ -60,11 +88,12 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('pretrain-learning-rate', { type: 'string', describe: 'Adam learning rate of autoencoder pretraining', defaultDescription: String(d.pretrainLearningRate) })
     .option('backend', { type: 'string', describe: `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`, defaultDescription: d.backend })
     .option('out', { type: 'string', describe: 'Report folder', defaultDescription: 'reports/<run id>' })
+    .option('export-arm', { type: 'string', describe: 'The arm whose classifier goes to <out>/model/ (trained on the most labels, first seed)', defaultDescription: 'the best on validation (without validation: pretrained, or the first of --arms)' })
     .option('preset', { type: 'string', describe: `Named configuration: ${Object.keys(PRESETS).join(', ')}` })
     .option('quick', { type: 'boolean', describe: 'Tiny smoke-test configuration (same as --preset quick)' })
     .option('jobs', { type: 'string', describe: 'Jobs run at once, each in its own process (results are identical to --jobs 1)', defaultDescription: 'number of cores' })
     .option('dry-run', { type: 'boolean', describe: 'Print the plan (every job, its key, cached or to run) and stop' })
-    .option('force', { type: 'string', describe: 'Rerun cached jobs: all (--force) or one stage and what depends on it (--force pretrain)' })
+    .option('force', { type: 'string', describe: 'Rerun cached jobs: all (--force) or one stage and every job that reads it (--force pretrain)' })
     .option('quiet', { type: 'boolean', describe: 'Print only errors and the final report path' })
     .example('$0', 'Default run: fractions 0.01,0.05,0.1 × 3 seeds on the embedded digits')
     .example('$0 --labeled 0.02 --seeds 2 --out /tmp/x', 'One fraction, two seeds, report in /tmp/x')
@@ -72,6 +101,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .example('$0 --quick', 'Smoke test in seconds')
     .example('$0 --arms pretrained,frozen,two-phase,pca,pseudo-label', 'Every arm against the same baseline')
     .example('$0 --encoder conv --noise-type gaussian --noise 0.3', 'Convolutional denoising autoencoder')
+    .example('$0 --config reports/<run>/params.json', 'Rerun a run (options given here override the file)')
     .epilog(EPILOG)
     .strict()
     .version()
@@ -80,16 +110,17 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .wrap(Math.min(120, process.stdout.columns || 120))
     .exitProcess(false)
     .fail((message, error) => {
-      throw error ?? new UserError(`${message}. See --help.`);
+      throw configProblem ?? error ?? new UserError(`${message}. See --help.`);
     });
 }
 
 export type ParsedArgs = Record<string, unknown>;
 
-/** Parse argv; returns null when yargs handled --help or --version (it has printed them). */
-export async function parseArgs(argv: string[], scriptName: string): Promise<ParsedArgs | null> {
+/** Parse argv (with a command's own options added by `extend`); returns null when yargs handled --help or --version (it has printed them). */
+export async function parseArgs(argv: string[], scriptName: string, extend: (options: ReturnType<typeof pipelineOptions>) => ReturnType<typeof pipelineOptions> = (o) => o): Promise<ParsedArgs | null> {
   let handled = false;
-  const parser = pipelineOptions(argv, scriptName);
+  const parser = extend(pipelineOptions(argv, scriptName));
+  rejectSwitchValues(argv, switchesOf(parser));
   const args = (await parser.parseAsync(argv, {}, (error, _argv, output) => {
     if (output && !error) {
       handled = true;
@@ -102,40 +133,66 @@ export async function parseArgs(argv: string[], scriptName: string): Promise<Par
 /** How to run (not what to compute): these never change results, so they are not part of the config. */
 export interface RunControl {
   dryRun: boolean;
-  /** Stages to rerun even when cached; empty: reuse everything valid. */
-  force: StageName[];
+  /** Stages to rerun even when cached, with everything that reads them ('all': every job); empty: reuse everything valid. */
+  force: string[] | 'all';
   /** How many jobs run at once (worker processes when more than 1). */
   jobs: number;
 }
 
-/** Read --dry-run and --force. */
+/** Read --dry-run, --force and --jobs (stage names given to --force are checked against the plan's stages). */
 export function runControlFromArgs(args: ParsedArgs): RunControl {
   const force = args.force;
-  let stages: StageName[] = [];
   if (Array.isArray(force)) throw new UserError('--force was given more than once: give it once.');
-  if (force !== undefined) {
-    const value = String(force).trim();
-    if (value === '' || value === 'all') stages = [...STAGES];
-    else if ((STAGES as string[]).includes(value)) stages = forcedStages(value as StageName);
-    else throw new UserError(`--force ${value} is not a stage: use --force alone (everything) or one of ${STAGES.join(', ')}.`);
-  }
+  const value = force === undefined ? undefined : String(force).trim();
+  if (Array.isArray(args.jobs)) throw new UserError('--jobs was given more than once: give it once.');
   const jobsText = args.jobs === undefined ? undefined : String(args.jobs);
   const jobs = jobsText === undefined ? os.cpus().length : parseInteger('jobs', jobsText, 1);
   if (jobs > 64) throw new UserError(`--jobs ${jobs} is more than 64: give at most the number of cores (${os.cpus().length}).`);
-  return { dryRun: Boolean(args['dry-run']), force: stages, jobs };
+  return { dryRun: Boolean(args['dry-run']), force: value === undefined ? [] : value === '' || value === 'all' ? 'all' : [value], jobs };
 }
 
-/** A stage and every stage that reads its outputs. */
-export function forcedStages(stage: StageName): StageName[] {
-  const dependents: Record<StageName, StageName[]> = {
-    prepare: [...STAGES],
-    pretrain: ['pretrain', 'finetune', 'pseudo-label'],
-    finetune: ['finetune'],
-    baseline: ['baseline'],
-    pca: ['pca'],
-    'pseudo-label': ['pseudo-label'],
-  };
-  return dependents[stage];
+/** The command-line option that sets each setting of the config. */
+export const CONFIG_OPTIONS: Record<keyof PipelineConfig, string> = {
+  dataset: 'dataset', dataDir: 'data-dir', csv: 'csv', labelColumn: 'label-column', dropColumns: 'drop-columns', impute: 'impute',
+  download: 'download', cacheDir: 'cache-dir', testFraction: 'test-fraction', labeled: 'labeled', labelsPerClass: 'labels-per-class',
+  validation: 'validation', selectEpoch: 'select-epoch', seeds: 'seeds', encoder: 'encoder', hidden: 'hidden', depth: 'depth',
+  latent: 'latent', noise: 'noise', noiseType: 'noise-type', latentStd: 'latent-std', arms: 'arms', headEpochShare: 'head-epoch-share',
+  encoderLearningRateFactor: 'encoder-lr-factor', pseudoSteps: 'pseudo-steps', pseudoBatchSize: 'pseudo-batch-size',
+  pseudoThreshold: 'pseudo-threshold', pseudoWeight: 'pseudo-weight', pseudoRamp: 'pseudo-ramp', pseudoNoise: 'pseudo-noise',
+  pseudoShift: 'pseudo-shift', pseudoDecay: 'pseudo-decay', pretrainEpochs: 'pretrain-epochs', finetuneEpochs: 'finetune-epochs',
+  batchSize: 'batch-size', augmentShift: 'augment-shift', pretrainBatchSize: 'pretrain-batch-size', learningRate: 'learning-rate',
+  pretrainLearningRate: 'pretrain-learning-rate', backend: 'backend', out: 'out', quiet: 'quiet',
+  unlabeledDir: 'unlabeled-dir', testDir: 'test-dir', imageSize: 'image-size', channels: 'channels', exportArm: 'export-arm',
+};
+
+/** How a setting got its value: the built-in default, a preset, the user's options, or tuning on the validation set. */
+export type SettingSource = 'default' | 'preset' | 'user' | 'validation';
+
+/** The preset a run used (if any) and where each of its settings came from, for params.json and the report. */
+export interface SettingSources {
+  preset: string | null;
+  selection: Record<keyof PipelineConfig, SettingSource>;
+}
+
+export function settingSources(args: ParsedArgs): SettingSources {
+  const preset = args.quick ? 'quick' : typeof args.preset === 'string' ? args.preset : null;
+  const fromPreset = preset !== null && preset in PRESETS ? PRESETS[preset].settings : {};
+  const perClassGiven = args['labels-per-class'] !== undefined || args.labeled !== undefined;
+  const selection = Object.fromEntries((Object.keys(CONFIG_OPTIONS) as (keyof PipelineConfig)[]).map((key) => {
+    const given = args[CONFIG_OPTIONS[key]] !== undefined || ((key === 'labeled' || key === 'labelsPerClass') && perClassGiven);
+    return [key, given ? 'user' : key in fromPreset ? 'preset' : 'default'];
+  })) as Record<keyof PipelineConfig, SettingSource>;
+  return { preset, selection };
+}
+
+/** Parsed options with `settings` (config keys) given as their options, so tuned values pass the options' own checks. */
+export function withSettings(args: ParsedArgs, settings: Record<string, number | string>): ParsedArgs {
+  const options = Object.entries(settings).map(([key, value]) => {
+    const flag = CONFIG_OPTIONS[key as keyof PipelineConfig];
+    if (!flag) throw new Error(`no option sets "${key}"`);
+    return [flag, String(value)];
+  });
+  return { ...args, ...Object.fromEntries(options) };
 }
 
 /** Resolve parsed options into a validated PipelineConfig: defaults ← preset ← explicit options. */
@@ -149,7 +206,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
     if (!(presetName in PRESETS)) {
       throw new UserError(`--preset ${presetName} is unknown: use one of ${Object.keys(PRESETS).join(', ')}.`);
     }
-    preset = PRESETS[presetName];
+    preset = PRESETS[presetName].settings;
   }
   const config: PipelineConfig = { ...DEFAULT_CONFIG, ...preset };
   const given = (name: string): string | undefined => {
@@ -157,6 +214,13 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
     if (value === undefined) return undefined;
     if (Array.isArray(value)) throw new UserError(`--${name} was given more than once: give it once.`);
     return String(value);
+  };
+  // A path the user typed, resolved against the folder they typed the command in (user-paths.ts).
+  const givenPath = (name: string): string | undefined => {
+    const value = given(name);
+    if (value === undefined) return undefined;
+    if (value.trim() === '') throw new UserError(`--${name} is empty: give a path.`);
+    return userPath(value);
   };
 
   const labeled = given('labeled');
@@ -172,27 +236,40 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
     config.labelsPerClass = parseIntegerList('labels-per-class', perClass, 1);
     config.labeled = [];
   }
+  const validation = given('validation');
+  if (validation !== undefined) config.validation = parseInteger('validation', validation, 0, 100_000);
+  const selectEpoch = given('select-epoch');
+  if (selectEpoch !== undefined) config.selectEpoch = parseChoice('select-epoch', selectEpoch, ['last', 'best-val'] as const);
+  if (config.selectEpoch === 'best-val' && config.validation === 0) {
+    throw new UserError('--select-epoch best-val needs a validation set: give --validation K (K > 0 labeled examples per class) or use --select-epoch last.');
+  }
   const seeds = given('seeds');
   if (seeds !== undefined) config.seeds = parseSeeds(seeds);
   const dataset = given('dataset');
   if (dataset !== undefined) config.dataset = parseDatasetName(dataset);
-  const dataDir = given('data-dir');
-  const csv = given('csv');
+  const dataDir = givenPath('data-dir');
+  const csv = givenPath('csv');
   const labelColumn = given('label-column');
   const dropColumns = given('drop-columns');
   const impute = given('impute');
   if (config.dataset === 'idx') {
     if (dataDir === undefined) throw new UserError('--dataset idx needs --data-dir DIR: the folder holding train-images-idx3-ubyte(.gz) and the other three IDX files.');
-    if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) throw new UserError(`--data-dir ${dataDir} is not a folder: give the folder holding the four IDX files.`);
-    config.dataDir = path.resolve(dataDir);
+    if (!isFolder(dataDir)) throw new UserError(`--data-dir ${given('data-dir')} is not a folder: give the folder holding the four IDX files.`);
+    config.dataDir = dataDir;
+  } else if (config.dataset === 'images') {
+    if (dataDir === undefined) throw new UserError('--dataset images needs --data-dir DIR: a folder with one subfolder of images per class (DIR/<class>/*.png).');
+    if (!isFolder(dataDir)) throw new UserError(`--data-dir ${given('data-dir')} is not a folder: give the folder that holds one subfolder of images per class.`);
+    config.dataDir = dataDir;
   } else if (dataDir !== undefined) {
-    throw new UserError(`--data-dir is only used with --dataset idx (the dataset is ${config.dataset}): add --dataset idx or drop --data-dir.`);
+    throw new UserError(`--data-dir is only used with --dataset idx or images (the dataset is ${config.dataset}): add --dataset idx or images, or drop --data-dir.`);
   }
+  readImageOptions(config, given, givenPath);
   if (config.dataset === 'csv') {
     if (csv === undefined) throw new UserError('--dataset csv needs --csv FILE and --label-column NAME.');
-    if (!fs.existsSync(csv) || !fs.statSync(csv).isFile()) throw new UserError(`--csv ${csv} does not exist: give the path of a CSV file.`);
+    if (!fs.existsSync(csv)) throw new UserError(`--csv ${given('csv')} does not exist: give the path of a CSV file.`);
+    if (!fs.statSync(csv).isFile()) throw new UserError(`--csv ${given('csv')} is not a regular file: give the path of a CSV file.`);
     if (labelColumn === undefined || labelColumn.trim() === '') throw new UserError('--dataset csv needs --label-column NAME: the column holding each row\'s class.');
-    config.csv = path.resolve(csv);
+    config.csv = csv;
     config.labelColumn = labelColumn;
     if (dropColumns !== undefined) config.dropColumns = splitList('drop-columns', dropColumns);
     if (impute !== undefined) {
@@ -205,12 +282,12 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
     }
   }
   config.download = Boolean(args.download);
-  const cacheDir = given('cache-dir');
-  if (cacheDir !== undefined) {
-    checkWritableFolder('cache-dir', cacheDir);
-    config.cacheDir = cacheDir;
-  }
+  const cacheDir = givenPath('cache-dir');
+  if (cacheDir !== undefined) config.cacheDir = cacheDir;
+  // The default data/ too: a read-only one would otherwise fail only after the training.
+  checkWritableFolder(cacheDir === undefined ? `the cache folder ${config.cacheDir}/ (the default of --cache-dir)` : `--cache-dir ${given('cache-dir')}`, config.cacheDir);
   const testFraction = given('test-fraction');
+  if (testFraction !== undefined && config.testDir !== '') throw new UserError('--test-fraction and --test-dir both given: the test set comes from one of them, so give one.');
   if (testFraction !== undefined) config.testFraction = parseNumber('test-fraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
   // Upper bounds keep typos (an extra zero, a depth of 30) from becoming out-of-memory crashes.
   const int = (name: string, key: 'hidden' | 'depth' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pretrainBatchSize' | 'pseudoSteps' | 'pseudoBatchSize' | 'pseudoShift', min: number, max: number) => {
@@ -228,7 +305,7 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   int('pseudo-batch-size', 'pseudoBatchSize', 1, 65_536);
   int('pseudo-shift', 'pseudoShift', 0, 8);
   const encoder = given('encoder');
-  if (encoder !== undefined) config.encoder = parseChoice('encoder', encoder, ENCODER_FAMILIES);
+  if (encoder !== undefined) config.encoder = parseChoice('encoder', encoder, ENCODER_NAMES);
   const noiseType = given('noise-type');
   if (noiseType !== undefined) config.noiseType = parseChoice('noise-type', noiseType, ['mask', 'gaussian'] as const);
   const noise = given('noise');
@@ -238,6 +315,12 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   if (latentStd !== undefined) config.latentStd = parseNumber('latent-std', latentStd, { min: 0, max: 100 });
   const arms = given('arms');
   if (arms !== undefined) config.arms = parseArms(arms);
+  const exportArm = given('export-arm');
+  if (exportArm !== undefined) {
+    const running = [REFERENCE_ARM.name, ...config.arms];
+    if (!running.includes(exportArm.trim())) throw new UserError(`--export-arm ${exportArm} is not an arm of this run: give one of ${running.join(', ')} (or add it to --arms).`);
+    config.exportArm = exportArm.trim();
+  }
   const headShare = given('head-epoch-share');
   if (headShare !== undefined) config.headEpochShare = parseNumber('head-epoch-share', headShare, { min: 0, max: 1 });
   const lrFactor = given('encoder-lr-factor');
@@ -265,13 +348,40 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
     }
     config.backend = backend as BackendChoice;
   }
-  const out = given('out');
+  const out = givenPath('out');
   if (out !== undefined) {
-    checkWritableFolder('out', out);
-    config.out = path.resolve(out);
+    checkRunFolderTarget(`--out ${given('out')}`, out);
+    checkWritableFolder(`--out ${given('out')}`, out, { beside: true });
+    config.out = out;
   }
   config.quiet = Boolean(args.quiet);
   return config;
+}
+
+function isFolder(dir: string): boolean {
+  return fs.existsSync(dir) && fs.statSync(dir).isDirectory();
+}
+
+/** --unlabeled-dir, --test-dir, --image-size and --channels: only for --dataset images. */
+function readImageOptions(config: PipelineConfig, given: (name: string) => string | undefined, givenPath: (name: string) => string | undefined): void {
+  const options = { 'unlabeled-dir': given('unlabeled-dir'), 'test-dir': given('test-dir'), 'image-size': given('image-size'), channels: given('channels') };
+  if (config.dataset !== 'images') {
+    for (const [name, value] of Object.entries(options)) {
+      if (value !== undefined) throw new UserError(`--${name} is only used with --dataset images (the dataset is ${config.dataset}): add --dataset images or drop --${name}.`);
+    }
+    return;
+  }
+  for (const [name, key] of [['unlabeled-dir', 'unlabeledDir'], ['test-dir', 'testDir']] as const) {
+    const dir = givenPath(name);
+    if (dir === undefined) continue;
+    if (!isFolder(dir)) throw new UserError(`--${name} ${options[name]} is not a folder: give the folder that holds the ${name === 'test-dir' ? 'test images, one subfolder per class' : 'unlabeled images'}.`);
+    config[key] = dir;
+  }
+  if (options['image-size'] !== undefined) config.imageSize = parseInteger('image-size', options['image-size'], 1, 1024);
+  if (options.channels !== undefined) {
+    if (options.channels.trim() !== '1' && options.channels.trim() !== '3') throw new UserError(`--channels ${options.channels} is not 1 or 3: give 1 (greyscale) or 3 (RGB).`);
+    config.channels = Number(options.channels);
+  }
 }
 
 /** One of a fixed list of names. */
@@ -282,7 +392,7 @@ function parseChoice<T extends string>(name: string, value: string, choices: rea
 
 /** A comma list of arms (the baseline always runs, so naming it is allowed and ignored). */
 export function parseArms(text: string): PipelineConfig['arms'] {
-  const names = splitList('arms', text).filter((name) => name !== 'baseline');
+  const names = splitList('arms', text).filter((name) => name !== REFERENCE_ARM.name);
   const arms = names.map((name) => parseChoice('arms', name, ARM_CHOICES));
   if (new Set(arms).size !== arms.length) throw new UserError('--arms lists an arm twice: give each arm once.');
   if (arms.length === 0) throw new UserError(`--arms names no arm besides the baseline: give one or more of ${ARM_CHOICES.join(', ')}.`);
@@ -294,13 +404,24 @@ function parseDatasetName(value: string): DatasetChoice {
   return value as DatasetChoice;
 }
 
+/**
+ * A number written in decimal (1, 0.5, .5, 1e-3); NaN for anything else. Number() alone also reads
+ * 0x10, 0b101 and 0o7, so a typo like --labeled 0x1 would silently mean the whole pool.
+ */
+function decimal(text: string): number {
+  const trimmed = text.trim();
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed) ? Number(trimmed) : NaN;
+}
+
 function parseNumber(name: string, text: string, range: { min: number; max: number; exclusiveMin?: boolean; exclusiveMax?: boolean }): number {
-  const value = Number(text.trim());
+  const value = decimal(text);
   const low = range.exclusiveMin ? value <= range.min : value < range.min;
   const high = range.exclusiveMax ? value >= range.max : value > range.max;
   const bounds = `${range.exclusiveMin ? '>' : '≥'} ${range.min} and ${range.exclusiveMax ? '<' : '≤'} ${range.max}`;
   if (text.trim() === '' || !Number.isFinite(value)) throw new UserError(`--${name} "${text}" is not a number: give a number ${bounds}.`);
   if (low || high) throw new UserError(`--${name} ${text} is out of range: give a number ${bounds}.`);
+  // Training computes in float32, where a number this small is 0: a learning rate of 1e-50 would train nothing.
+  if (value !== 0 && Math.fround(value) === 0) throw new UserError(`--${name} ${text} is 0 in float32, which training computes in: give a number of at least 1e-38.`);
   return value;
 }
 
@@ -314,7 +435,7 @@ function parseRamp(text: string): [number, number] {
 }
 
 function parseInteger(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const value = Number(text.trim());
+  const value = decimal(text);
   if (text.trim() === '' || !Number.isInteger(value) || value < min) {
     throw new UserError(`--${name} "${text}" is not a whole number ≥ ${min}: give one like ${Math.max(min, 1) * 10}.`);
   }
@@ -334,11 +455,11 @@ function ascendingUnique(name: string, values: number[]): number[] {
   return sorted;
 }
 
-/** Labeled fractions: each in (0, 1]. */
+/** Labeled fractions: each in (0, 1]; "all" is 1 (every labeled example). */
 export function parseFractionList(text: string): number[] {
   const values = splitList('labeled', text).map((item) => {
-    const value = Number(item);
-    if (!Number.isFinite(value)) throw new UserError(`--labeled "${item}" is not a number: give fractions of the pool in (0, 1], e.g. 0.01,0.05,0.1.`);
+    const value = item.toLowerCase() === 'all' ? 1 : decimal(item);
+    if (!Number.isFinite(value)) throw new UserError(`--labeled "${item}" is not a number: give fractions of the labeled examples in (0, 1], e.g. 0.01,0.05,0.1, or all.`);
     if (value <= 0 || value > 1) throw new UserError(`--labeled ${item} is not a fraction in (0, 1]: give e.g. 0.01,0.05,0.1 (for label counts use --labels-per-class).`);
     return value;
   });
@@ -356,29 +477,6 @@ export function parseSeeds(text: string): number[] {
     if (count > 100) throw new UserError(`--seeds ${text} is more than 100 seeds: give a smaller count or a list like 1,2,3.`);
     return Array.from({ length: count }, (_, i) => i + 1);
   }
-  return ascendingUnique('seeds', splitList('seeds', text).map((item) => parseInteger('seeds', item, 0)));
-}
-
-/**
- * The report and cache folders must be creatable and writable before anything runs.
- * Probing by creating (and removing) the folder and a file is the only check
- * that also holds for root and for read-only mounts.
- */
-function checkWritableFolder(option: string, out: string): void {
-  const target = path.resolve(out);
-  if (fs.existsSync(target) && !fs.statSync(target).isDirectory()) {
-    throw new UserError(`--${option} ${out} is a file, not a folder: give a folder path.`);
-  }
-  let firstCreated: string | undefined;
-  try {
-    firstCreated = fs.mkdirSync(target, { recursive: true });
-    const probe = path.join(target, `.write-probe-${process.pid}`);
-    fs.writeFileSync(probe, '');
-    fs.rmSync(probe);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new UserError(`--${option} ${out} is not writable (${reason}): give a folder you can write to.`);
-  } finally {
-    if (firstCreated) fs.rmSync(firstCreated, { recursive: true, force: true });
-  }
+  // Seeds feed 32-bit generators (rng.ts): a larger one would silently repeat a smaller seed's run.
+  return ascendingUnique('seeds', splitList('seeds', text).map((item) => parseInteger('seeds', item, 0, 2 ** 32 - 1)));
 }

@@ -1,28 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../src/backend/wasm-kernels.ts';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { baseline } from '../pipeline/baseline.ts';
-import { finetune } from '../pipeline/finetune.ts';
-import { pca } from '../pipeline/pca.ts';
-import { buildPlan, reportedJobs } from '../pipeline/plan.ts';
-import { loadSplit, prepare } from '../pipeline/prepare.ts';
-import { pretrain } from '../pipeline/pretrain.ts';
-import { pseudoLabel } from '../pipeline/pseudo-label.ts';
-import { deserialiseModel } from '../src/artifacts/model-io.ts';
+import type { ClassifierParams, ClassifierScore } from '../pipeline/classifier-stage.ts';
+import { readSplit } from '../pipeline/prepare.ts';
+import { PIPELINE_STAGES } from '../pipeline/registry.ts';
+import { readStoredModel } from '../src/artifacts/model-io.ts';
 import { DEFAULT_CONFIG, type PipelineConfig } from '../src/config.ts';
 import { labeledSubset } from '../src/data/split.ts';
 import { fitPca } from '../src/eval/pca.ts';
-import type { StageContext } from '../src/jobs/context.ts';
-import type { ClassifierJob, Job } from '../src/jobs/job.ts';
+import type { Job } from '../src/jobs/job.ts';
+import { buildPlan as buildPlanFor } from '../src/jobs/plan.ts';
+import type { StageContext } from '../src/jobs/stage.ts';
+import type { EpochLog } from '../src/train/curves.ts';
 import { buildEncoder } from '../src/models/autoencoder.ts';
 import { buildClassifier, HEAD_LAYER } from '../src/models/classifier.ts';
 import { buildPcaEncoder } from '../src/models/pca-encoder.ts';
 import { rampWeight, selfTrain, unlabeledPool } from '../src/train/pseudo-labels.ts';
-import type { ClassifierOutcome } from '../src/train/train-classifier.ts';
 import { createRng } from '../src/util/rng.ts';
-import { factsOf, tinyContext, tinyImages } from './fixtures/tiny-images.ts';
+import { factsOf, runHere, tinyContext, tinyImages } from './fixtures/tiny-images.ts';
+
+const fsExists = (dir: string, file: string) => existsSync(join(dir, file));
 
 const ALL_ARMS: PipelineConfig['arms'] = ['pretrained', 'frozen', 'two-phase', 'pca', 'pseudo-label'];
 
@@ -33,22 +34,25 @@ function tinyConfig(overrides: Partial<PipelineConfig> = {}): PipelineConfig {
   };
 }
 
-async function execute(job: Job, ctx: StageContext): Promise<void> {
-  const run = { prepare, pretrain, finetune, baseline, pca, 'pseudo-label': pseudoLabel }[job.stage] as (j: Job, c: StageContext) => ReturnType<typeof prepare>;
-  ctx.store.write(job.stage, job.key, await run(job, ctx));
+function buildPlan(config: PipelineConfig, facts: ReturnType<typeof factsOf>, engine: string): Job[] {
+  return buildPlanFor({ stages: PIPELINE_STAGES, config, facts, engine });
 }
+
+/** The jobs of the arms (the classifier jobs the report shows). */
+const armJobs = (jobs: Job[]) => jobs.filter((job) => job.arm !== undefined);
+const paramsOf = (job: Job) => job.params as ClassifierParams;
 
 /** Run a whole tiny plan on the cpu backend; returns the jobs and their context. */
 async function runTinyPlan(config: PipelineConfig): Promise<{ jobs: Job[]; ctx: StageContext }> {
   await tf.setBackend('cpu');
   const ctx = tinyContext(tinyImages());
   const jobs = buildPlan(config, factsOf(ctx.dataset), 'cpu');
-  for (const job of jobs) await execute(job, ctx);
+  await runHere(jobs, ctx);
   return { jobs, ctx };
 }
 
 async function loadModel(ctx: StageContext, stage: string, key: string): Promise<tf.LayersModel> {
-  return deserialiseModel(ctx.store.read(stage, key, 'model.json').toString('utf8'), ctx.store.read(stage, key, 'weights.bin'));
+  return readStoredModel(ctx.store, stage, key);
 }
 
 function layerValues(model: tf.LayersModel, name: string): Float32Array[] {
@@ -60,43 +64,42 @@ test('every arm runs as its own cached job; each leaves no tensors behind', asyn
   const ctx = tinyContext(tinyImages());
   const config = tinyConfig();
   const jobs = buildPlan(config, factsOf(ctx.dataset), 'cpu');
-  for (const job of jobs) {
-    const before = tf.memory().numTensors;
-    await execute(job, ctx);
-    assert.equal(tf.memory().numTensors, before, `${job.id} left tensors behind`);
-  }
-  const arms = reportedJobs(jobs, config).map((job) => job.arm);
-  assert.deepEqual([...new Set(arms)].sort(), ['baseline', ...ALL_ARMS].sort());
+  const leaked = await runHere(jobs, ctx);
+  for (const job of jobs) assert.equal(leaked.get(job.id), 0, `${job.id} left tensors behind`);
+  const arms = armJobs(jobs).map((job) => job.arm);
+  assert.deepEqual([...new Set(arms)].sort(), ['baseline', ...ALL_ARMS, 'step-matched'].sort(), 'pseudo-label brings its step-matched control');
   const keys = jobs.map((job) => job.key);
   assert.equal(new Set(keys).size, keys.length, 'every job has its own key');
 });
 
-test('all arms of a seed and budget share the split and the labeled subset', () => {
+test('all arms of a seed and budget are planned on the same split, label budget, architecture and training settings', () => {
   const dataset = tinyImages();
-  const jobs = buildPlan(tinyConfig({ seeds: [1, 2] }), factsOf(dataset), 'cpu').filter((j): j is ClassifierJob => 'arm' in j);
+  const jobs = armJobs(buildPlan(tinyConfig({ seeds: [1, 2] }), factsOf(dataset), 'cpu'));
   for (const seed of [1, 2]) {
     for (const value of [3, 6]) {
-      const group = jobs.filter((j) => j.seed === seed && j.budget.value === value);
-      assert.equal(group.length, 6, 'baseline + five arms');
-      assert.equal(new Set(group.map((j) => j.splitKey)).size, 1);
+      const group = jobs.filter((j) => j.seed === seed && j.budget?.value === value);
+      assert.equal(group.length, 7, 'baseline + five arms + the step-matched control');
+      assert.equal(new Set(group.map((j) => j.inputs.prepare)).size, 1);
       assert.equal(new Set(group.map((j) => JSON.stringify(j.budget))).size, 1);
-      assert.equal(new Set(group.map((j) => JSON.stringify(j.model))).size, 1, 'same architecture');
-      assert.equal(new Set(group.map((j) => JSON.stringify(j.train))).size, 1, 'same optimiser settings and epoch budget');
+      assert.equal(new Set(group.map((j) => JSON.stringify(paramsOf(j).model))).size, 1, 'same architecture');
+      assert.equal(new Set(group.map((j) => JSON.stringify(paramsOf(j).train))).size, 1, 'same learning rate, batch size and epoch budget');
     }
   }
 });
 
-test('result rows of every arm report the same labeled count and the full epoch budget', async () => {
+test('the scores of every arm report the same labeled count and the full epoch budget', async () => {
   const config = tinyConfig({ encoder: 'conv', labelsPerClass: [3] });
   const { jobs, ctx } = await runTinyPlan(config);
-  const outcomes = reportedJobs(jobs, config).map((job) => ctx.store.readJson<ClassifierOutcome>(job.stage, job.key, 'result.json'));
-  assert.equal(outcomes.length, 6);
-  for (const o of outcomes) {
-    assert.equal(o.row.labeled, 12, o.row.arm);
+  const arms = armJobs(jobs);
+  assert.equal(arms.length, 7);
+  for (const job of arms) {
+    const score = ctx.store.readJson<ClassifierScore>(job.stage, job.key, 'score.json');
+    const curve = ctx.store.readJson<EpochLog[]>(job.stage, job.key, 'curve.json');
+    assert.equal(score.labeled, 12, job.arm);
     // The pseudo-label arm has its own step budget; its curve has one point per step here (12 steps ≤ 50 points).
-    const points = o.row.arm === 'pseudo-label' ? config.pseudoSteps : config.finetuneEpochs;
-    assert.equal(o.row.epochs, points, o.row.arm);
-    assert.deepEqual(o.curve.epochs.map((e) => e.epoch), Array.from({ length: points }, (_, i) => i + 1), o.row.arm);
+    const points = job.stage === 'pseudo-label' ? config.pseudoSteps : config.finetuneEpochs;
+    assert.equal(score.epochs, points, job.arm);
+    assert.deepEqual(curve.map((e) => e.epoch), Array.from({ length: points }, (_, i) => i + 1), job.arm);
   }
 });
 
@@ -160,20 +163,21 @@ test('pseudo-labelling trains only on the labeled subset and unlabeled pool rows
   await tf.setBackend('cpu');
   const ctx = tinyContext(tinyImages());
   const jobs = buildPlan(config, factsOf(ctx.dataset), 'cpu');
-  // No teacher any more: the arm starts from the pretrained encoder, like the pretrained arm.
-  assert.deepEqual(jobs.map((j) => j.stage), ['prepare', 'pretrain', 'baseline', 'pseudo-label']);
-  for (const job of jobs.filter((j) => j.stage !== 'pseudo-label')) await execute(job, ctx);
-  const job = jobs.find((j): j is ClassifierJob => j.stage === 'pseudo-label')!;
-  const split = loadSplit(ctx.store, job.splitKey);
-  const labeled = labeledSubset(split, job.budget, ctx.dataset.classNames);
+  // The arm starts from the pretrained encoder, like the pretrained arm; the pictures come last, from the first seed.
+  assert.deepEqual(jobs.map((j) => j.stage), ['prepare', 'baseline', 'pretrain', 'pseudo-label', 'pseudo-label', 'pictures']);
+  const job = jobs.find((j) => j.arm === 'pseudo-label')!;
+  await runHere(jobs.filter((j) => j.deps.length === 0 || j.stage === 'pretrain'), ctx);
+  const split = readSplit(ctx, job);
+  const labeled = labeledSubset(split, job.budget!, ctx.dataset.classNames);
   // Any test row in a training batch would make the loss NaN, and training stops with an error.
   for (const i of split.test) ctx.dataset.x.fill(Number.NaN, i * 64, (i + 1) * 64);
-  await execute(job, ctx);
-  const outcome = ctx.store.readJson<ClassifierOutcome>('pseudo-label', job.key, 'result.json');
-  assert.ok(outcome.curve.epochs.every((e) => Number.isFinite(e.loss)));
+  // Scored on validation only, like a tuning trial: scoring the poisoned test rows would (rightly) fail.
+  await runHere([{ ...job, params: { ...(job.params as object), scoreTest: false } }], ctx);
+  const curve = ctx.store.readJson<EpochLog[]>('pseudo-label', job.key, 'curve.json');
+  assert.ok(curve.length > 0 && curve.every((e) => Number.isFinite(e.loss)));
   const record = ctx.store.readJson<{ unlabeled: number }>('pseudo-label', job.key, 'pseudo-labels.json');
   assert.equal(record.unlabeled, split.pool.length - labeled.length);
-  assert.deepEqual(reportedJobs(jobs, { arms: ['pseudo-label'] }).map((j) => j.arm).sort(), ['baseline', 'pseudo-label']);
+  assert.deepEqual(armJobs(jobs).map((j) => j.arm).sort(), ['baseline', 'pseudo-label', 'step-matched']);
 });
 
 test('selfTrain reads only the labeled and unlabeled rows it is given; the same seeds give the same weights', async () => {
@@ -184,12 +188,12 @@ test('selfTrain reads only the labeled and unlabeled rows it is given; the same 
   const x = Float32Array.from(data.x);
   const used = new Set([...labeled, ...unlabeled]);
   for (let i = 0; i < data.y.length; i++) if (!used.has(i)) x.fill(Number.NaN, i * 64, (i + 1) * 64);
-  const run = async (decay: 'none' | 'cosine' = 'none', labeledShift = 0) => {
+  const run = async (decay: 'none' | 'cosine' = 'none', labeledShift = 0, noiseSeed = 3, rampStart = 0) => {
     const model = buildClassifier(buildEncoder({ inputKind: 'image', features: 64, inputShape: [8, 8, 1], hidden: 8, latent: 4 }, 5), 4, 5);
     const logs = await selfTrain({
       model, x, features: 64, labeled, y: data.y, classCount: 4, unlabeled, steps: 10, batchSize: 4, unlabeledBatchSize: 8, learningRate: 0.01,
-      threshold: 0, weight: 1, rampStart: 0, rampEnd: 2, noise: 0.3, shift: 1, imageShape: [8, 8, 1], decay, labeledShift,
-      labeledRng: createRng(1), unlabeledRng: createRng(2), noiseRng: createRng(3), logEvery: 5,
+      threshold: 0, weight: 1, rampStart, rampEnd: Math.max(rampStart, 2), noise: 0.3, shift: 1, imageShape: [8, 8, 1], decay, labeledShift,
+      labeledRng: createRng(1), unlabeledRng: createRng(2), noiseRng: createRng(noiseSeed), logEvery: 5,
     });
     const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
     model.dispose();
@@ -207,6 +211,9 @@ test('selfTrain reads only the labeled and unlabeled rows it is given; the same 
   // The cosine schedule does change the steps Adam takes, and --augment-shift reaches the labeled batches.
   assert.notDeepEqual((await run('cosine')).weights, a.weights);
   assert.notDeepEqual((await run('none', 1)).weights, a.weights);
+  // The labeled images' shifts come from the labeled stream (the one every arm shares), not the corruption stream:
+  // with the unlabeled loss off for all 10 steps, another corruption seed leaves the weights bit-identical.
+  assert.deepEqual((await run('none', 1, 4, 10)).weights, (await run('none', 1, 3, 10)).weights);
   // On wasm (fused Adam) too: the schedule reaches the optimiser, and nothing is left behind.
   await initWasmBackend();
   const wasmBefore = tf.memory().numTensors;
@@ -221,11 +228,29 @@ test('the pseudo-label arm is deterministic for a seed', async () => {
   const rows = [];
   for (let k = 0; k < 2; k++) {
     const { jobs, ctx } = await runTinyPlan(config);
-    const job = jobs.find((j) => j.stage === 'pseudo-label')!;
-    const { row, curve } = ctx.store.readJson<ClassifierOutcome>('pseudo-label', job.key, 'result.json');
-    rows.push({ accuracy: row.accuracy, curve: curve.epochs, record: ctx.store.read('pseudo-label', job.key, 'pseudo-labels.json').toString('utf8') });
+    const job = jobs.find((j) => j.arm === 'pseudo-label')!;
+    const read = (file: string) => ctx.store.read('pseudo-label', job.key, file).toString('utf8');
+    rows.push({ accuracy: JSON.parse(read('score.json')).accuracy, curve: read('curve.json'), weights: [...ctx.store.read('pseudo-label', job.key, 'weights.bin')], record: read('pseudo-labels.json') });
   }
   assert.deepEqual(rows[0], rows[1]);
+});
+
+test('the pseudo-label arm brings its step-matched control: the baseline\'s encoder, the same steps, no unlabeled data, keyed only by what it uses', async () => {
+  const facts = factsOf(tinyImages());
+  const jobs = buildPlan(tinyConfig({ labelsPerClass: [3], arms: ['pseudo-label'] }), facts, 'cpu');
+  const control = jobs.find((j) => j.arm === 'step-matched')!;
+  assert.equal(control.stage, 'pseudo-label');
+  assert.equal(control.inputs.pretrain, undefined, 'the control starts from the random initialisation, not the pretrained encoder');
+  assert.ok(jobs.find((j) => j.arm === 'pseudo-label')!.inputs.pretrain);
+  const keyOf = (overrides: Partial<PipelineConfig>) => buildPlan(tinyConfig({ labelsPerClass: [3], arms: ['pseudo-label'], ...overrides }), facts, 'cpu').find((j) => j.arm === 'step-matched')!.key;
+  assert.equal(keyOf({ pseudoThreshold: 0.7, pseudoWeight: 2, pseudoNoise: 0.1 }), control.key, 'settings of the unlabeled loss do not key the control');
+  assert.notEqual(keyOf({ pseudoSteps: 24 }), control.key, 'the step budget does');
+  // It trains: a curve over its steps, a score, and no pseudo-label record.
+  const { ctx } = await runTinyPlan(tinyConfig({ labelsPerClass: [3], arms: ['pseudo-label'] }));
+  const curve = ctx.store.readJson<EpochLog[]>('pseudo-label', control.key, 'curve.json');
+  assert.equal(curve.length, 12);
+  assert.ok(ctx.store.check('pseudo-label', control.key).ok);
+  assert.ok(!fsExists(ctx.store.entryDir('pseudo-label', control.key), 'pseudo-labels.json'));
 });
 
 test('pseudo-label helpers: the unlabeled pool, Lee\'s ramp', () => {

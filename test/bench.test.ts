@@ -14,6 +14,7 @@ import { breakdownOf, formatBreakdown, readRunOutputs, type TimedLine } from '..
 import { median, samplesForDuration } from '../src/bench/stats.ts';
 import { formatNumber, formatTable } from '../src/bench/table.ts';
 import { benchBackend, checkTargets, formatReport, type BenchReport } from '../pipeline/bench.ts';
+import { timeImageLoading } from '../src/bench/image-loading.ts';
 
 await startBackend('auto');
 
@@ -113,7 +114,7 @@ test('benchBackend measures an encoder on a backend and the report prints it wit
   const report: BenchReport = {
     createdAt: new Date(0).toISOString(), command: 'test', loadAverageAtEnd: [0, 0, 0], peakRssMb: 1, problems: [],
     machine: { cpuModel: 'test cpu', cores: 2, memoryGb: 1, platform: 'test', node: 'v20', versions: {}, loadAverage: [0, 0, 0] },
-    options: { repeats: 1, secondsPerRepeat: 0.01, profileBatches: 2, backends: ['cpu'], encoders: ['tiny'], pipeline: false, includeSlow: false, outDir: '' },
+    options: { repeats: 1, secondsPerRepeat: 0.01, profileBatches: 2, backends: ['cpu'], encoders: ['tiny'], pipeline: false, includeSlow: false, images: 0, outDir: '' },
     backends: [result, missing], pipeline: [{ jobs: 2, args: [], seconds: 100, exitCode: 0 }],
     targets: checkTargets([result], [{ jobs: 2, args: [], seconds: 100, exitCode: 0 }]),
   };
@@ -185,8 +186,8 @@ test('readRunOutputs finds fit timings in a run\'s cache and its report\'s param
     fs.writeFileSync(file, JSON.stringify(value));
   };
   write(path.join(root, 'cache', 'pretrain', 'k1', 'summary.json'), { trainSeconds: 3.5 });
-  write(path.join(root, 'cache', 'finetune', 'k2', 'result.json'), { row: { trainSeconds: 0.5, labeled: 80, epochs: 50 } });
-  write(path.join(root, 'cache', 'baseline', 'k3', 'result.json'), { row: { trainSeconds: 0.25, labeled: 400, epochs: 50 } });
+  write(path.join(root, 'cache', 'finetune', 'k2', 'score.json'), { trainSeconds: 0.5, labeled: 80, epochs: 50 });
+  write(path.join(root, 'cache', 'baseline', 'k3', 'score.json'), { trainSeconds: 0.25, labeled: 400, epochs: 50 });
   write(path.join(root, 'report', 'params.json'), { config: { pretrainEpochs: 20, batchSize: 32, pretrainBatchSize: 128 }, dataset: { poolSize: 8000 } });
   const outputs = readRunOutputs(path.join(root, 'cache'), path.join(root, 'report'));
   assert.deepEqual(outputs.pretrainFits, [3.5]);
@@ -194,4 +195,14 @@ test('readRunOutputs finds fit timings in a run\'s cache and its report\'s param
   assert.equal(outputs.poolSize, 8000);
   assert.equal(outputs.batchSize, 32);
   fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('the image-loading benchmark decodes a folder of PNGs cold, then hits the dataset cache; its targets apply at 20,000 images', async () => {
+  const timing = await timeImageLoading(60, 2);
+  assert.equal(timing.images, 60);
+  assert.equal(timing.warmRepeats, 2);
+  for (const value of [timing.coldSeconds, timing.coldCpuSeconds, timing.warmSeconds, timing.warmCpuSeconds]) assert.ok(Number.isFinite(value) && value > 0);
+  assert.deepEqual(checkTargets([], [], timing), [], 'targets are for 20,000 images only');
+  const full = { ...timing, images: 20_000, coldSeconds: 12, warmSeconds: 1.5 };
+  assert.deepEqual(checkTargets([], [], full).map((t) => [t.what, t.met]), [['load 20,000 PNGs, empty cache', true], ['load 20,000 PNGs, cached', false]]);
 });

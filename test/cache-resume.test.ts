@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { JobRecord } from '../src/jobs/runner.ts';
 import { cleanStore, parseCutoff } from '../pipeline/clean.ts';
-import { runCli, tempFolder } from './fixtures/cli.ts';
+import { copyOfCache, once, runCli, tempFolder } from './fixtures/cli.ts';
 
 const BASE = ['--quick', '--pretrain-epochs', '6'];
 const ARGS = [...BASE, '--labeled', '0.01,0.05'];
@@ -12,15 +12,15 @@ const stripTimes = (csv: string) => csv.trim().split('\n').map((line) => line.sp
 const jobsOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'jobs.json'), 'utf8')) as JobRecord[];
 
 const reference = tempFolder('reference');
-let referenceCsv = '';
-
-test('an uninterrupted run (reference)', async () => {
+/** An uninterrupted run every test compares with; tests that change a cache work on a copy of its data/. */
+const referenceRun = once(async () => {
   const result = await runCli('run.ts', [...ARGS, '--jobs', '1', '--out', 'r'], reference);
   assert.equal(result.code, 0, result.stderr);
-  referenceCsv = stripTimes(fs.readFileSync(path.join(reference, 'r', 'results.csv'), 'utf8'));
+  return stripTimes(fs.readFileSync(path.join(reference, 'r', 'results.csv'), 'utf8'));
 });
 
 test('Ctrl-C during pretraining exits 130 and leaves nothing trusted; the rerun resumes and matches the reference', async () => {
+  const referenceCsv = await referenceRun();
   const cwd = tempFolder('interrupted');
   let sent = false;
   const interrupted = await runCli('run.ts', [...ARGS, '--jobs', '1', '--out', 'r'], cwd, {
@@ -48,24 +48,27 @@ test('Ctrl-C during pretraining exits 130 and leaves nothing trusted; the rerun 
 });
 
 test('a corrupt cache entry is reported in one line and recomputed, giving the same numbers', async () => {
-  const pretrainDir = path.join(reference, 'data', 'pretrain');
+  const referenceCsv = await referenceRun();
+  const cwd = copyOfCache(reference, 'corrupt');
+  const pretrainDir = path.join(cwd, 'data', 'pretrain');
   const [key] = fs.readdirSync(pretrainDir);
   const weights = path.join(pretrainDir, key, 'weights.bin');
   fs.truncateSync(weights, 100);
-  const finetuneDir = path.join(reference, 'data', 'finetune');
-  const [resultKey] = fs.readdirSync(finetuneDir);
-  fs.writeFileSync(path.join(finetuneDir, resultKey, 'result.json'), '{ not json');
+  const finetuneDir = path.join(cwd, 'data', 'finetune');
+  const [scoreKey] = fs.readdirSync(finetuneDir);
+  fs.writeFileSync(path.join(finetuneDir, scoreKey, 'score.json'), '{ not json');
 
-  const result = await runCli('run.ts', [...ARGS, '--jobs', '1', '--out', 'r2'], reference);
+  const result = await runCli('run.ts', [...ARGS, '--jobs', '1', '--out', 'r2'], cwd);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^warning: pretrain seed 1: cached output is corrupt \(weights\.bin is 100 bytes, expected \d+\); recomputing$/m);
-  assert.match(result.stdout, /cached output is corrupt \(result\.json (is \d+ bytes|does not match its hash)/);
-  const jobs = jobsOf(path.join(reference, 'r2'));
+  assert.match(result.stdout, /cached output is corrupt \(score\.json (is \d+ bytes|does not match its hash)/);
+  const jobs = jobsOf(path.join(cwd, 'r2'));
   assert.equal(jobs.find((job) => job.id === 'pretrain seed 1')?.status, 'ran');
-  assert.equal(stripTimes(fs.readFileSync(path.join(reference, 'r2', 'results.csv'), 'utf8')), referenceCsv);
+  assert.equal(stripTimes(fs.readFileSync(path.join(cwd, 'r2', 'results.csv'), 'utf8')), referenceCsv);
 });
 
 test('--jobs 2 (worker processes) gives the same results as --jobs 1', async () => {
+  const referenceCsv = await referenceRun();
   const cwd = tempFolder('parallel');
   const result = await runCli('run.ts', [...ARGS, '--jobs', '2', '--out', 'r'], cwd);
   assert.equal(result.code, 0, result.stderr);
@@ -74,19 +77,25 @@ test('--jobs 2 (worker processes) gives the same results as --jobs 1', async () 
 });
 
 test('--dry-run prints every job with its key and status and trains nothing; --force reruns a stage and its dependents', async () => {
-  const dry = await runCli('run.ts', [...ARGS, '--dry-run'], reference);
+  await referenceRun();
+  const cwd = copyOfCache(reference, 'force');
+  const dry = await runCli('run.ts', [...ARGS, '--dry-run'], cwd);
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /pretrain seed 1\s+[0-9a-f]{16}\s+cached/);
-  const more = await runCli('run.ts', [...BASE, '--labeled', '0.01,0.02', '--dry-run'], reference);
-  assert.match(more.stdout, /finetune seed 1 fraction 0\.02\s+[0-9a-f]{16}\s+to run/);
-  const forced = await runCli('run.ts', [...ARGS, '--force', 'finetune', '--out', 'r3'], reference);
+  const more = await runCli('run.ts', [...BASE, '--labeled', '0.01,0.02', '--dry-run'], cwd);
+  assert.match(more.stdout, /pretrained seed 1 fraction 0\.02\s+[0-9a-f]{16}\s+to run/);
+  const forced = await runCli('run.ts', [...ARGS, '--force', 'finetune', '--out', 'r3'], cwd);
   assert.equal(forced.code, 0, forced.stderr);
-  const jobs = jobsOf(path.join(reference, 'r3'));
+  const jobs = jobsOf(path.join(cwd, 'r3'));
   assert.deepEqual(jobs.filter((job) => job.status === 'ran').map((job) => job.stage).sort(), ['finetune', 'finetune']);
+  const encoder = await runCli('run.ts', [...ARGS, '--force', 'pretrain', '--dry-run'], cwd);
+  const forcedIds = encoder.stdout.split('\n').filter((line) => line.endsWith('forced')).map((line) => line.trim().split(/\s{2,}/)[0]);
+  assert.deepEqual(forcedIds.sort(), ['pictures seed 1', 'pretrain seed 1', 'pretrained seed 1 fraction 0.01', 'pretrained seed 1 fraction 0.05']);
 });
 
-test('clean removes cached entries (all, or older than a cut-off)', () => {
-  const root = path.join(reference, 'data');
+test('clean removes cached entries (all, or older than a cut-off)', async () => {
+  await referenceRun();
+  const root = path.join(copyOfCache(reference, 'clean'), 'data');
   assert.deepEqual(cleanStore(root, { olderThan: parseCutoff('1d') }), [], 'fresh entries are not older than a day');
   const wouldRemove = cleanStore(root, { dryRun: true });
   assert.ok(wouldRemove.length >= 6);
@@ -99,6 +108,7 @@ test('clean removes cached entries (all, or older than a cut-off)', () => {
 });
 
 test('two pipelines started at once on the same data/ both succeed with the same numbers', async () => {
+  const referenceCsv = await referenceRun();
   const cwd = tempFolder('concurrent');
   const [a, b] = await Promise.all([
     runCli('run.ts', [...ARGS, '--jobs', '1', '--out', 'a'], cwd),

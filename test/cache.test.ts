@@ -11,18 +11,19 @@ import { makeIdxFolder } from './fixtures/idx-fixture.ts';
 const image: Dataset = {
   name: 'img',
   x: Float32Array.from({ length: 3 * 4 }, (_, i) => (i * 37) % 256 / 255),
-  y: Int32Array.from([0, 1, 1]),
+  y: Int32Array.from([0, -1, 1]),
   inputShape: [2, 2, 1],
   classNames: ['a', 'b'],
   officialTrainCount: 2,
+  warnings: ['b.png: skipped'],
 };
-const table: Dataset = { name: 'tab', x: Float32Array.from([0.1, -2, NaN, 3.25]), y: Int32Array.from([1, 0]), inputShape: [2], classNames: ['n', 'y'] };
+const table: Dataset = { name: 'tab', x: Float32Array.from([0.1, -2, NaN, 3.25]), y: Int32Array.from([1, 0]), inputShape: [2], classNames: ['n', 'y'], featureNames: ['h', 'w'] };
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'semisup-cache-'));
 }
 
-test('cache round-trip: images as bytes, tables as float32 (NaN kept), fields intact', async () => {
+test('cache round-trip: images as bytes, tables as float32 (NaN kept), fields intact (unlabeled rows, warnings, feature names)', async () => {
   const root = tempDir();
   try {
     for (const ds of [image, table]) {

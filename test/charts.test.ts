@@ -111,3 +111,16 @@ test('reconstruction grid: originals on top, reconstructions below, scaled ×2 w
   assert.equal(px(1 + 28, top + 1 + 28), Math.round(255 * pics.reconstruction.reconstructed[14 * 28 + 14]));
   assert.throws(() => reconstructionGridPng({ ...pics, inputShape: [784] }), /not an image/);
 });
+
+test('reconstruction grid of RGB images keeps each pixel\'s colour', () => {
+  // Two 2×2 RGB images: every pixel of the first pure red, of the second pure blue.
+  const red = [1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0];
+  const blue = [0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1];
+  const pics = { inputShape: [2, 2, 3], reconstruction: { originals: [...red, ...blue], reconstructed: [...blue, ...red], count: 2 } };
+  const png = PNG.sync.read(reconstructionGridPng(pics, { scale: 1 }));
+  const rgb = (x: number, y: number) => Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
+  assert.deepEqual(rgb(1, 1), [255, 0, 0]);
+  assert.deepEqual(rgb(1 + 3, 1), [0, 0, 255]);
+  const top = gridLayout(pics, { scale: 1 }).cellHeight + 1 + 6;
+  assert.deepEqual(rgb(1, top + 1), [0, 0, 255]);
+});

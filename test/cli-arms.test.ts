@@ -1,9 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPlan } from '../pipeline/plan.ts';
+import { PIPELINE_STAGES } from '../pipeline/registry.ts';
+import { ARM_CHOICES } from '../src/arms/index.ts';
 import { configFromArgs, parseArgs } from '../src/cli.ts';
-import { ARM_CHOICES, PRESETS } from '../src/config.ts';
+import { PRESETS, type PipelineConfig } from '../src/config.ts';
+import type { DatasetFacts } from '../src/data/facts.ts';
 import { UserError } from '../src/errors.ts';
+import { buildPlan as buildPlanFor } from '../src/jobs/plan.ts';
+
+const buildPlan = (config: PipelineConfig, facts: DatasetFacts, engine: string) => buildPlanFor({ stages: PIPELINE_STAGES, config, facts, engine });
 
 async function config(...argv: string[]) {
   const args = await parseArgs(argv, 'test');
@@ -24,7 +29,7 @@ test('--encoder, --arms, --noise-type, --depth resolve into the config', async (
 test('bad --encoder and --arms values are one-line UserErrors naming the option and the choices', async () => {
   const cases: [string[], RegExp][] = [
     [['--encoder', 'lstm'], /^--encoder lstm is unknown: use one of mlp, classic, conv\.$/],
-    [['--arms', 'pretrained,magic'], /^--arms magic is unknown: use one of pretrained, frozen, two-phase, pca, pseudo-label\.$/],
+    [['--arms', 'pretrained,magic'], /^--arms magic is unknown: use one of pretrained, frozen, two-phase, pca, pseudo-label, step-matched\.$/],
     [['--arms', 'frozen,frozen'], /^--arms lists an arm twice/],
     [['--arms', 'baseline'], /^--arms names no arm besides the baseline/],
     [['--arms', ''], /^--arms is empty/],
@@ -73,7 +78,7 @@ test('the paper preset exists and names only valid arms', async () => {
   assert.ok(PRESETS.paper);
   const c = await config('--preset', 'paper');
   assert.ok(c.arms.length >= 1);
-  for (const arm of c.arms) assert.ok(ARM_CHOICES.includes(arm), `unknown arm ${arm}`);
+  for (const arm of c.arms) assert.ok((ARM_CHOICES as string[]).includes(arm), `unknown arm ${arm}`);
   assert.deepEqual(c.labelsPerClass, [10, 100]);
 });
 
@@ -94,9 +99,8 @@ test('--augment-shift keys every classifier job (not pretraining) when set, and 
   const plain = new Map(keys(await config('--arms', 'pretrained,frozen')));
   const shifted = await config('--arms', 'pretrained,frozen', '--augment-shift', '2');
   assert.equal(shifted.augmentShift, 2);
-  for (const [id, key] of keys(shifted)) {
-    const classifier = !id.startsWith('prepare') && !id.startsWith('pretrain');
-    assert.equal(key !== plain.get(id), classifier, id);
+  for (const job of buildPlan(shifted, images, 'cpu')) {
+    assert.equal(job.key !== plain.get(job.id), job.arm !== undefined, job.id);
   }
   assert.deepEqual(keys(await config('--arms', 'pretrained,frozen', '--augment-shift', '0')), [...plain]);
   const table = { ...images, inputKind: 'table' as const, inputShape: [16] };

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { configFromArgs, parseSeeds, parseFractionList, runControlFromArgs } from '../src/cli.ts';
+import { fileURLToPath } from 'node:url';
+import { configFromArgs, parseArgs, parseSeeds, parseFractionList, runControlFromArgs } from '../src/cli.ts';
 import { DEFAULT_CONFIG } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';
 import { runCli, tempFolder } from './fixtures/cli.ts';
@@ -49,8 +50,10 @@ test('bad values name the option and what would work', () => {
   userError(() => configFromArgs({ dataset: 'cifar' }), /--dataset cifar is unknown/);
   userError(() => configFromArgs({ dataset: 'idx' }), /needs --data-dir/);
   userError(() => configFromArgs({ preset: 'huge' }), /--preset huge is unknown/);
-  userError(() => runControlFromArgs({ force: 'train' }), /--force train is not a stage/);
-  assert.deepEqual(runControlFromArgs({ force: 'pretrain' }).force, ['pretrain', 'finetune', 'pseudo-label']);
+  // --force names a stage; the plan checks it against its stages and adds every job that reads it (runner.test.ts).
+  assert.deepEqual(runControlFromArgs({ force: 'pretrain' }).force, ['pretrain']);
+  assert.equal(runControlFromArgs({ force: '' }).force, 'all');
+  assert.deepEqual(runControlFromArgs({}).force, []);
 });
 
 test('an unwritable --out is refused before anything runs, leaving nothing behind', () => {
@@ -85,4 +88,52 @@ test('--help lists the options with examples; --version prints the version', asy
   const version = await runCli('run.ts', ['--version'], cwd);
   assert.equal(version.code, 0);
   assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+});
+
+test('odd spellings that used to run another experiment than asked for are refused', async () => {
+  // Number() reads hexadecimal, binary and octal: --labeled 0x1 was the whole pool, --hidden 0b1000 was 8
+  userError(() => parseFractionList('0x1'), /--labeled "0x1" is not a number/);
+  userError(() => configFromArgs({ hidden: '0b1000' }), /--hidden "0b1000" is not a whole number/);
+  userError(() => parseSeeds('0x3'), /--seeds "0x3"/);
+  assert.deepEqual(parseFractionList('.5,1e-2'), [0.01, 0.5]);
+  // seeds feed 32-bit generators: 4294967296 was seed 0 again
+  userError(() => parseSeeds('4294967296,'), /--seeds 4294967296 is too large: give at most 4294967295/);
+  // yargs reads any value of a switch but "true" as off: --quick=yes ran the full configuration
+  for (const argv of [['--quick=yes'], ['--download=1'], ['--no-quiet=0']]) {
+    await assert.rejects(parseArgs(argv, 'x'), (e: Error) => e instanceof UserError && /is a switch and takes no value/.test(e.message));
+  }
+  assert.equal((await parseArgs(['--quick=true'], 'x'))?.quick, true);
+  // a path option given without a value resolved to the current folder
+  for (const option of ['out', 'cache-dir', 'csv', 'data-dir']) userError(() => configFromArgs({ [option]: '' }), new RegExp(`--${option} is empty`));
+  userError(() => runControlFromArgs({ jobs: ['1', '2'] }), /--jobs was given more than once/);
+  // float32 holds no 1e-50: that learning rate was 0, and nothing trained
+  userError(() => configFromArgs({ 'learning-rate': '1e-50' }), /--learning-rate 1e-50 is 0 in float32/);
+});
+
+test('--labeled all (or 1) is every labeled example', () => {
+  assert.deepEqual(configFromArgs({ labeled: 'all' }).labeled, [1]);
+  assert.deepEqual(configFromArgs({ labeled: '0.1,ALL' }).labeled, [0.1, 1]);
+  assert.deepEqual(configFromArgs({ labeled: '1' }).labeled, [1]);
+  userError(() => parseFractionList('some'), /--labeled "some" is not a number: give fractions of the labeled examples in \(0, 1\], e\.g\. 0\.01,0\.05,0\.1, or all/);
+});
+
+test('--dataset images: its folders must exist; its options belong to it alone', () => {
+  const dir = tempFolder('images-cli');
+  for (const sub of ['labeled', 'unlabeled', 'test']) fs.mkdirSync(path.join(dir, sub));
+  const config = configFromArgs({ dataset: 'images', 'data-dir': path.join(dir, 'labeled'), 'unlabeled-dir': path.join(dir, 'unlabeled'), 'test-dir': path.join(dir, 'test'), 'image-size': '32', channels: '3' });
+  assert.equal(config.dataDir, path.join(dir, 'labeled'));
+  assert.equal(config.unlabeledDir, path.join(dir, 'unlabeled'));
+  assert.equal(config.testDir, path.join(dir, 'test'));
+  assert.equal(config.imageSize, 32);
+  assert.equal(config.channels, 3);
+  const defaults = configFromArgs({ dataset: 'images', 'data-dir': path.join(dir, 'labeled') });
+  assert.deepEqual([defaults.unlabeledDir, defaults.testDir, defaults.imageSize, defaults.channels], ['', '', 0, 0]);
+  userError(() => configFromArgs({ dataset: 'images' }), /--dataset images needs --data-dir DIR: a folder with one subfolder of images per class/);
+  userError(() => configFromArgs({ dataset: 'images', 'data-dir': path.join(dir, 'nope') }), /--data-dir \S+nope is not a folder/);
+  userError(() => configFromArgs({ dataset: 'images', 'data-dir': dir, 'unlabeled-dir': path.join(dir, 'nope') }), /--unlabeled-dir \S+nope is not a folder: give the folder that holds the unlabeled images/);
+  userError(() => configFromArgs({ dataset: 'images', 'data-dir': dir, channels: '2' }), /--channels 2 is not 1 or 3/);
+  userError(() => configFromArgs({ dataset: 'images', 'data-dir': dir, 'image-size': '0' }), /--image-size "0" is not a whole number ≥ 1/);
+  userError(() => configFromArgs({ dataset: 'images', 'data-dir': dir, 'test-dir': path.join(dir, 'test'), 'test-fraction': '0.3' }), /--test-fraction and --test-dir both given/);
+  userError(() => configFromArgs({ 'unlabeled-dir': dir }), /--unlabeled-dir is only used with --dataset images \(the dataset is embedded\)/);
+  userError(() => configFromArgs({ dataset: 'csv', csv: fileURLToPath(import.meta.url), 'label-column': 'x', channels: '1' }), /--channels is only used with --dataset images/);
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCsvDataset, type CsvLoadOptions } from '../src/data/csv.ts';
+import { labelCounts, UNLABELED } from '../src/data/dataset.ts';
 import { UserError } from '../src/errors.ts';
 
 let dir = '';
@@ -71,10 +72,32 @@ test('CSV: label column missing lists the available columns', async () => {
   await rejectsWith(file, { labelColumn: 'target' }, /no label column "target"; available columns: "f", "g" \(choose one with --label-column\)/);
 });
 
-test('CSV: one class only, missing label, no rows, missing file', async () => {
+test('CSV: a row with an empty label cell is unlabeled; its features are still required', async () => {
+  const file = csv('partly.csv', 'f,g,c\n1,2,x\n3,4,\n5,6,y\n7,8,  \n9,10,x\n');
+  const ds = await loadCsvDataset(file, { labelColumn: 'c' });
+  assert.deepEqual(ds.classNames, ['x', 'y']);
+  assert.deepEqual(Array.from(ds.y), [0, UNLABELED, 1, UNLABELED, 0]);
+  assert.deepEqual(labelCounts(ds), { labeled: 3, unlabeled: 2 });
+  assert.deepEqual(Array.from(ds.x.subarray(2, 4)), [3, 4]);
+  // Numeric labels too (danfojs reads the empty cell as null).
+  assert.deepEqual(Array.from((await loadCsvDataset(csv('numeric.csv', 'f,c\n1,0\n2,\n3,1\n'), { labelColumn: 'c' })).y), [0, UNLABELED, 1]);
+  // Without --impute mean an empty feature cell stays an error, in an unlabeled row as anywhere.
+  await rejectsWith(csv('gap.csv', 'f,g,c\n1,2,x\n3,,\n5,6,y\n'), { labelColumn: 'c' }, /missing value in data row 2, column "g"; fill the gaps or pass --impute mean/);
+});
+
+test('CSV: one class only, no label at all, a label that reads as missing, no rows, missing file', async () => {
   await rejectsWith(csv('one.csv', 'f,c\n1,x\n2,x\n'), { labelColumn: 'c' }, /only one class \("x"\); a classifier needs at least two/);
-  await rejectsWith(csv('nolab.csv', 'f,c\n1,x\n2,\n3,y\n'), { labelColumn: 'c' }, /data row 2 has no value in the label column "c"/);
+  await rejectsWith(csv('one-and-unlabeled.csv', 'f,c\n1,x\n2,\n'), { labelColumn: 'c' }, /only one class \("x"\)/);
+  await rejectsWith(csv('nolabels.csv', 'f,c\n1,\n2,\n'), { labelColumn: 'c' }, /no row has a label in the column "c"/);
+  await rejectsWith(csv('na.csv', 'f,c\n1,x\n2,NA\n3,y\n'), { labelColumn: 'c' }, /data row 2 has "NA" in the label column "c", which reads as a missing value: leave the cell empty to mark the row unlabeled/);
   await rejectsWith(csv('empty.csv', 'f,c\n'), { labelColumn: 'c' }, /no data rows/);
   await rejectsWith(join(dir, 'absent.csv'), { labelColumn: 'c' }, /not found/);
   await rejectsWith(csv('ragged.csv', 'f,g,c\n1,2,x\n3,y\n'), { labelColumn: 'c' }, /cannot parse as CSV/);
+});
+
+test('CSV: a value beyond float32 is refused by cell instead of training on Infinity', async () => {
+  const file = csv('huge.csv', 'a,b,y\n1,2,x\n1e39,3,y\n2,3e38,x\n');
+  await rejectsWith(file, { labelColumn: 'y' }, /column "a" data row 2 holds "?1e\+?39"?, beyond what a float32 holds/);
+  const fits = await loadCsvDataset(csv('fits.csv', 'a,b,y\n1,2,x\n-3e38,3,y\n2,3e38,x\n'), { labelColumn: 'y' });
+  assert.ok(Array.from(fits.x).every(Number.isFinite));
 });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../src/errors.ts';
-import { buildDecoder, buildEncoder, joinAutoencoder, LATENT_LAYER, mlpWidths, type AutoencoderSpec } from '../src/models/autoencoder.ts';
+import { buildDecoder, buildEncoder, joinAutoencoder, LATENT_LAYER, type AutoencoderSpec } from '../src/models/autoencoder.ts';
+import { mlpWidths } from '../src/models/encoders/mlp.ts';
 import { hasLinearLatent, matchLatentScale } from '../src/models/latent-scale.ts';
 import { applyGaussianNoise } from '../src/train/batches.ts';
 import { createRng } from '../src/util/rng.ts';
@@ -31,6 +32,16 @@ test('every encoder family maps flat rows to the latent and its decoder back to 
   ]) {
     assert.deepEqual(shapes(spec), { code: [3, 8], decoded: [3, 784], reconstructed: [3, 784] }, JSON.stringify(spec));
   }
+});
+
+test('RGB images (3 channels): every family maps their flat rows to the latent and back; conv convolves all three channels', () => {
+  const rgb: AutoencoderSpec = { inputKind: 'image', features: 8 * 8 * 3, inputShape: [8, 8, 3], hidden: 16, latent: 4 };
+  for (const encoder of ['mlp', 'classic', 'conv'] as const) {
+    assert.deepEqual(shapes({ ...rgb, encoder }), { code: [3, 4], decoded: [3, 192], reconstructed: [3, 192] }, encoder);
+  }
+  const conv = buildEncoder({ ...rgb, encoder: 'conv' }, 1);
+  assert.deepEqual(conv.getLayer('encoder_conv_1').getWeights()[0].shape, [3, 3, 3, 32]);
+  tf.dispose(conv.getWeights());
 });
 
 test('mlp depth: layer widths double towards the input; classic has one sigmoid code layer; conv two stride-2 convolutions', () => {

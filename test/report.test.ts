@@ -8,7 +8,8 @@ import { buildReport } from '../src/report/build-report.ts';
 import { escapeHtml } from '../src/report/html.ts';
 import { latestRunDir, listRuns, writeReportsIndex } from '../src/report/index-page.ts';
 import { markdownLinkTargets } from '../src/report/markdown.ts';
-import { writeFakeRun } from './fixtures/fake-run.ts';
+import { makeFakeRun, writeFakeRun } from './fixtures/fake-run.ts';
+import { writeRunFiles } from '../src/report/run-files.ts';
 import { CITATIONS, FULL_MNIST_FINGERPRINT } from '../src/report/published-results.ts';
 
 async function tempRoot(): Promise<string> {
@@ -106,11 +107,12 @@ test('a table run has no pictures or latent map and says why; user strings are e
   }
 });
 
-test('full MNIST at 100/600/1000/3000 labels shows the published errors with citations', async () => {
+test('full MNIST at 100/600/1000/3000 labels per the published protocol shows the published errors with citations', async () => {
   const root = await tempRoot();
   try {
     const runDir = join(root, 'run-m');
-    await writeFakeRun(runDir, { datasetName: 'mnist', fingerprint: FULL_MNIST_FINGERPRINT, poolSize: 60000, testSize: 10000, fractions: [100 / 60000, 600 / 60000, 1000 / 60000, 3000 / 60000], seeds: [1, 2] });
+    const protocol = { datasetName: 'mnist', fingerprint: FULL_MNIST_FINGERPRINT, poolSize: 60000, testSize: 10000, fractions: [100 / 60000, 600 / 60000, 1000 / 60000, 3000 / 60000], seeds: [1, 2, 3], config: { labelsPerClass: [10, 60, 100, 300], augmentShift: 0, encoder: 'mlp' } };
+    await writeFakeRun(runDir, protocol);
     const built = await buildReport(runDir, { reportsRoot: false });
     const html = await readFile(built.htmlPath, 'utf8');
     assert.match(html, /<section id="published">/);
@@ -131,6 +133,41 @@ test('full MNIST at 100/600/1000/3000 labels shows the published errors with cit
     await writeFakeRun(fashionDir, { datasetName: 'fashion-mnist', fingerprint: '0123456789abcdef', poolSize: 60000, testSize: 10000, fractions: [100 / 60000, 1000 / 60000], seeds: [1, 2] });
     const fashion = await readFile((await buildReport(fashionDir, { reportsRoot: false })).htmlPath, 'utf8');
     assert.doesNotMatch(fashion, /<section id="published">/);
+    // Off the published protocol: one line saying why, no numbers.
+    const cases: [Partial<typeof protocol>, RegExp][] = [
+      [{ config: { ...protocol.config, augmentShift: 2 } }, /--augment-shift 2 uses image structure/],
+      [{ config: { ...protocol.config, encoder: 'conv' } }, /the conv encoder uses image structure/],
+      [{ config: { ...protocol.config, labelsPerClass: [] } }, /fractions of the pool, not a fixed number per class/],
+      [{ seeds: [1, 2] }, /2 seeds \(give at least 3\)/],
+    ];
+    for (const [i, [change, why]] of cases.entries()) {
+      const dir = join(root, `off-${i}`);
+      await writeFakeRun(dir, { ...protocol, ...change });
+      const html = await readFile((await buildReport(dir, { reportsRoot: false })).htmlPath, 'utf8');
+      assert.match(html, /Published results on full MNIST are not shown beside this run/);
+      assert.match(html, why);
+      assert.doesNotMatch(html, /this run: baseline|Pseudo-label \+ DAE/, 'published numbers were shown');
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('a run whose settings were chosen on test scores carries a visible caveat; settings show how they were chosen', async () => {
+  const root = await tempRoot();
+  try {
+    const peeked = makeFakeRun();
+    peeked.params.preset = { name: 'paper', chosenOn: 'test' };
+    peeked.params.selection = { learningRate: 'preset', pretrainEpochs: 'user' };
+    await writeRunFiles(join(root, 'peeked'), peeked);
+    const html = await readFile((await buildReport(join(root, 'peeked'), { reportsRoot: false })).htmlPath, 'utf8');
+    assert.match(html, /Caveat: the settings of the paper preset were chosen by comparing test accuracies/);
+    assert.match(html, /0\.001 \(preset\)/);
+    assert.match(html, /12 \(user\)/);
+    const honest = makeFakeRun();
+    honest.params.preset = { name: 'quick', chosenOn: 'none' };
+    await writeRunFiles(join(root, 'honest'), honest);
+    assert.doesNotMatch(await readFile((await buildReport(join(root, 'honest'), { reportsRoot: false })).htmlPath, 'utf8'), /Caveat/);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -148,7 +185,7 @@ test('reports index lists runs newest first, LATEST points at the newest, broken
     assert.deepEqual(list.runs.map((r) => r.folder), ['new', 'old']);
     assert.deepEqual(list.incomplete.map((r) => r.folder), ['broken']);
     assert.match(list.runs[0].delta, /points \(pretrained\) at 80 labels, p = /);
-    const index = await readFile(await writeReportsIndex(root), 'utf8');
+    const index = await readFile((await writeReportsIndex(root))!, 'utf8');
     assert.ok(index.indexOf('>new<') < index.indexOf('>old<') || index.indexOf('new') < index.indexOf('old'));
     assert.ok(index.includes('a&lt;b') && !index.includes('a<b'));
     assert.match(index, /Incomplete folders/);

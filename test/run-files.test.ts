@@ -17,7 +17,8 @@ test('results.csv round-trips every row and keeps RESULT_COLUMNS order', async (
   try {
     const { rows } = makeFakeRun();
     const odd: ResultRow = { ...rows[0], dataset: 'my "odd", data.csv', seed: 99, backend: '2024' };
-    const all = [...rows, odd];
+    // Its pair: a results.csv holds one paired experiment.
+    const all = [...rows, odd, { ...odd, arm: 'pretrained' as const }];
     const file = join(dir, 'results.csv');
     await writeResultsCsv(file, all);
     const text = await readFile(file, 'utf8');
@@ -41,12 +42,29 @@ test('readResultsCsv: missing file, missing column, bad number and unknown arm a
     await writeFile(file, 'dataset,seed\nx,1\n');
     await assert.rejects(readResultsCsv(file), (e: Error) => e instanceof UserError && /missing column\(s\) fraction/.test(e.message));
     const header = RESULT_COLUMNS.join(',');
-    await writeFile(file, `${header}\nx,1,0.01,80,baseline,abc,0.7,10,1,cpu\n`);
+    await writeFile(file, `${header}\nx,1,0.01,80,baseline,abc,0.7,10,1,cpu,0.5\n`);
     await assert.rejects(readResultsCsv(file), (e: Error) => e instanceof UserError && /line 2 has accuracy = "abc"/.test(e.message));
-    await writeFile(file, `${header}\nx,1,0.01,80,magic,0.5,0.7,10,1,cpu\n`);
+    await writeFile(file, `${header}\nx,1,0.01,80,magic,0.5,0.7,10,1,cpu,0.5\n`);
     await assert.rejects(readResultsCsv(file), (e: Error) => e instanceof UserError && /unknown arm "magic"/.test(e.message) && !e.message.includes('\n'));
     await writeFile(file, `${header}\n`);
     await assert.rejects(readResultsCsv(file), (e: Error) => e instanceof UserError && /no result rows/.test(e.message));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('valAccuracy may be empty (no validation set) or missing (a results.csv from before it existed): it reads as NaN', async () => {
+  const dir = await tempDir();
+  try {
+    const file = join(dir, 'results.csv');
+    const { rows } = makeFakeRun({ seeds: [1], fractions: [0.01] });
+    await writeResultsCsv(file, rows.map((r) => ({ ...r, valAccuracy: NaN })));
+    assert.ok((await readResultsCsv(file)).every((r) => Number.isNaN(r.valAccuracy)));
+    const old = RESULT_COLUMNS.filter((c) => c !== 'valAccuracy');
+    await writeFile(file, `${old.join(',')}\n${rows.map((r) => old.map((c) => r[c]).join(',')).join('\n')}\n`);
+    const back = await readResultsCsv(file);
+    assert.deepEqual(back.map((r) => r.accuracy), rows.map((r) => r.accuracy));
+    assert.ok(back.every((r) => Number.isNaN(r.valAccuracy)));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -65,10 +83,9 @@ test('writeRunFiles then readRunFiles gives back the same run', async () => {
   }
 });
 
-test('a NaN loss survives as NaN; a table run has no pictures and removes a stale pictures.json', async () => {
+test('a NaN loss survives as NaN; a table run has no pictures', async () => {
   const dir = await tempDir();
   try {
-    await writeRunFiles(dir, makeFakeRun());
     const table = makeFakeRun({ image: false });
     table.curves[0].epochs[3].loss = NaN;
     await writeRunFiles(dir, table);
@@ -109,6 +126,37 @@ test('writers reject pipeline bugs (NaN accuracy, duplicate rows, wrong picture 
     await assert.rejects(writeResultsCsv(join(dir, 'r.csv'), [files.rows[0], files.rows[0]]), /two rows for seed/);
     files.pictures!.reconstruction.count = 17;
     await assert.rejects(writeRunFiles(dir, files), /pictures\.json: reconstruction\.originals\.length/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a results.csv with an unpaired row is refused instead of mixing unpaired means with the paired Δ (issue 15, case 3)', async () => {
+  const dir = await tempDir();
+  try {
+    const files = makeFakeRun();
+    const file = join(dir, 'results.csv');
+    // seed 3's pretrained row at the smallest fraction is missing (a hand-edited or truncated file)
+    await writeResultsCsv(file, files.rows);
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    await writeFile(file, lines.filter((line) => !line.includes(',3,0.01,80,pretrained,')).join('\n'));
+    await assert.rejects(readResultsCsv(file), (e: Error) => e instanceof UserError &&
+      /at fraction 0\.01 \(80 labels\) seed 3 has a baseline row but no pretrained row, so the comparison would not be paired/.test(e.message) && !e.message.includes('\n'));
+    // a row of an arm for a seed the baseline lacks is just as unpaired
+    await assert.rejects(writeResultsCsv(file, [...files.rows, { ...files.rows[1], seed: 9 }]), /seed 9 has a pretrained row but no baseline row/);
+    // no baseline at all: nothing to compare with
+    await assert.rejects(writeResultsCsv(file, files.rows.filter((r) => r.arm !== 'baseline')), /no baseline rows/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a results.csv with two fractions of the same label count is refused (issue 15, case 10)', async () => {
+  const dir = await tempDir();
+  try {
+    const rows = makeFakeRun({ fractions: [0.01, 0.01001], seeds: [1, 2] }).rows;
+    const file = join(dir, 'results.csv');
+    await assert.rejects(writeResultsCsv(file, rows), /fractions 0\.01 and 0\.01001 both have 80 labels/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mean, pairedComparison, std } from '../src/eval/stats.ts';
+import { holmAdjust, mean, pairedComparison, std } from '../src/eval/stats.ts';
 
 test('mean and sample standard deviation of known values', () => {
   assert.equal(mean([2, 4, 4, 4, 5, 5, 7, 9]), 5);
@@ -31,4 +31,13 @@ test('a symmetric difference has p = 1 and a CI around zero; one pair gives no t
   assert.ok(Number.isNaN(single.pValue));
   assert.ok(Math.abs(single.meanDiff - 0.1) < 1e-12);
   assert.throws(() => pairedComparison([1, 2], [1]), /2 treatment values but 1 control/);
+});
+
+test('Holm–Bonferroni: known adjusted p-values, monotone, capped at 1, NaN left out of the count', () => {
+  // m = 4: sorted 0.01, 0.02, 0.03, 0.5 → 0.04, 0.06, 0.06 (made monotone from 0.06), 0.5
+  const adjusted = holmAdjust([0.03, 0.5, 0.01, NaN, 0.02]);
+  const expected = [0.06, 0.5, 0.04, NaN, 0.06];
+  adjusted.forEach((p, i) => (Number.isNaN(expected[i]) ? assert.ok(Number.isNaN(p)) : assert.ok(Math.abs(p - expected[i]) < 1e-12, `${i}: ${p}`)));
+  assert.deepEqual(holmAdjust([0.6, 0.7]), [1, 1]);
+  assert.deepEqual(holmAdjust([]), []);
 });

@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sha256 } from './hash.ts';
 import { temporarySibling } from './atomic.ts';
+import { removeStaleTemporaries } from './stale.ts';
+import { withPath } from '../util/folders.ts';
 
 const MANIFEST = 'manifest.json';
 
@@ -92,6 +94,8 @@ export class ArtifactStore {
         if ((code === 'ENOTEMPTY' || code === 'EEXIST') && this.check(stage, key).ok) return;
         throw error;
       }
+    } catch (error) {
+      throw withPath(error, tmp);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
@@ -100,6 +104,22 @@ export class ArtifactStore {
   /** Remove an entry (used when it is corrupt or forced to rerun). */
   remove(stage: string, key: string): void {
     fs.rmSync(this.entryDir(stage, key), { recursive: true, force: true });
+  }
+
+  /**
+   * Remove what killed processes left mid-write: temporaries in the stage
+   * folders, the dataset cache and the download folders whose process is
+   * gone (stale.ts). Returns the removed paths.
+   */
+  removeStaleTemporaries(): string[] {
+    const subfolders = (dir: string): string[] => {
+      try {
+        return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.tmp-')).map((e) => path.join(dir, e.name));
+      } catch {
+        return [];
+      }
+    };
+    return removeStaleTemporaries([...subfolders(this.root), ...subfolders(path.join(this.root, 'datasets'))]);
   }
 
   /** Every entry with its manifest time, for cleaning. Leftover temporary folders are reported too. */

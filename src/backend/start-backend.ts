@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { kernelBuild } from './kernel-build.ts';
-import { WASM_KERNELS_VERSION } from './wasm-kernels-version.ts';
+import { wasmKernelsVersion } from './wasm-kernels-version.ts';
 
 /** tfjs's own names for the backends, by the CLI's names. */
 const TFJS_NAME: Record<Exclude<BackendChoice, 'auto'>, string> = { native: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
@@ -109,11 +109,11 @@ export function packageVersions(): Record<string, string> {
 
 /**
  * What, besides the config, decides a backend's numbers: its name, the tfjs version and, on wasm, the
- * version of our kernel overrides and which build of them runs (fused multiply-add or not; see
- * kernel-build.ts). Part of every cache key, so upgrading either recomputes results.
+ * content hash of our kernel overrides (wasm-kernels-version.ts) and which build of them runs (fused
+ * multiply-add or not; see kernel-build.ts). Part of every cache key, so upgrading either recomputes results.
  */
 export function engineId(backend: string): string {
   const versions = packageVersions();
-  const kernels = backend === 'wasm' ? `/kernels-${WASM_KERNELS_VERSION}${kernelBuild() === 'relaxed' ? '-fma' : ''}` : '';
+  const kernels = backend === 'wasm' ? `/kernels-${wasmKernelsVersion()}${kernelBuild() === 'relaxed' ? '-fma' : ''}` : '';
   return `${backend}/tfjs-${versions['@tensorflow/tfjs'] ?? '?'}${kernels}`;
 }

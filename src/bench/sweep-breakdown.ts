@@ -18,7 +18,7 @@ export interface TimedLine {
 export interface RunOutputs {
   /** Seconds inside fit() of each pretraining job. */
   pretrainFits: number[];
-  /** Each classifier job's seconds inside training, with its labeled rows and epochs. */
+  /** Each classifier job's seconds inside training (its steps and the validation check after each epoch), with its labeled rows and epochs. */
   classifierFits: Array<{ seconds: number; labeled: number; epochs: number }>;
   poolSize?: number;
   pretrainEpochs?: number;
@@ -61,9 +61,9 @@ export function readRunOutputs(cacheDir: string, reportDir: string): RunOutputs 
     .filter((s): s is number => typeof s === 'number');
   const classifierFits: RunOutputs['classifierFits'] = [];
   for (const stage of fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : []) {
-    for (const file of entryFiles(path.join(cacheDir, stage), 'result.json')) {
-      const row = (readJson(file) as { row?: { trainSeconds?: number; labeled?: number; epochs?: number } } | undefined)?.row;
-      if (row && typeof row.trainSeconds === 'number') classifierFits.push({ seconds: row.trainSeconds, labeled: row.labeled ?? 0, epochs: row.epochs ?? 0 });
+    for (const file of entryFiles(path.join(cacheDir, stage), 'score.json')) {
+      const score = readJson(file) as { trainSeconds?: number; labeled?: number; epochs?: number } | undefined;
+      if (score && typeof score.trainSeconds === 'number') classifierFits.push({ seconds: score.trainSeconds, labeled: score.labeled ?? 0, epochs: score.epochs ?? 0 });
     }
   }
   const params = readJson(path.join(reportDir, 'params.json')) as { config?: Record<string, unknown>; dataset?: { poolSize?: number } } | undefined;

@@ -7,18 +7,39 @@ export interface Dataset {
   name: string;
   /** N × features, row-major; image values in [0, 1]. */
   x: Float32Array;
-  /** N class indices in [0, classNames.length). */
+  /**
+   * N class indices in [0, classNames.length), or UNLABELED (−1) for a row whose class is not known
+   * (an empty CSV label cell, an image from --unlabeled-dir). Unlabeled rows only ever join the
+   * unlabeled pool: never the test set or a labeled subset.
+   */
   y: Int32Array;
   /** Shape of one sample: [28, 28, 1] for images or [D] for tables. */
   inputShape: number[];
   /** Human-readable name per class index. */
   classNames: string[];
+  /** Tables: the name of each feature column, in feature order (predicting on a CSV finds them by name). */
+  featureNames?: string[];
   /**
    * Where the dataset comes with an official test set (IDX files), the number
    * of leading samples that form the training pool; the rest are the test set.
    * Undefined means the split carves a stratified test set out of all samples.
    */
   officialTrainCount?: number;
+  /**
+   * What the loader skipped or doubted (e.g. unreadable image files), one line each; kept in the
+   * dataset cache so a cached load says it again.
+   */
+  warnings?: string[];
+}
+
+/** The y of a row without a label. */
+export const UNLABELED = -1;
+
+/** How many rows have a label and how many do not. */
+export function labelCounts(dataset: Pick<Dataset, 'y'>): { labeled: number; unlabeled: number } {
+  let unlabeled = 0;
+  for (const label of dataset.y) if (label === UNLABELED) unlabeled++;
+  return { labeled: dataset.y.length - unlabeled, unlabeled };
 }
 
 /** Number of features per sample (the product of inputShape). */
@@ -26,8 +47,20 @@ export function featureCount(dataset: Pick<Dataset, 'inputShape'>): number {
   return dataset.inputShape.reduce((a, b) => a * b, 1);
 }
 
+/** "28×28 greyscale images", "32×32 RGB images" or "12 features", for log lines. */
+export function describeShape(dataset: Pick<Dataset, 'inputShape'>): string {
+  if (!isImageDataset(dataset)) return `${featureCount(dataset)} features`;
+  const [height, width, channels] = dataset.inputShape;
+  return `${width}×${height} ${channels === 1 ? 'greyscale' : channels === 3 ? 'RGB' : `${channels}-channel`} images`;
+}
 
 /** True when samples are images (height × width × channels), which enables the image-only report parts. */
 export function isImageDataset(dataset: Pick<Dataset, 'inputShape'>): boolean {
   return dataset.inputShape.length === 3;
+}
+
+/** Class names in numeric order when every name is a number (so "10" follows "9"), else in plain string order. */
+export function sortClassNames(names: string[]): string[] {
+  const allNumeric = names.every((s) => s !== '' && Number.isFinite(Number(s)));
+  return allNumeric ? names.sort((a, b) => Number(a) - Number(b)) : names.sort();
 }

@@ -7,9 +7,10 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { temporarySibling } from '../artifacts/atomic.ts';
 import { UserError } from '../errors.ts';
 import { findIdxFile } from './idx.ts';
 import { NAMED_DATASETS, namedDatasetDir, type NamedDatasetName, type NamedDatasetSpec } from './registry.ts';
@@ -45,12 +46,11 @@ export class DownloadError extends UserError {
 class Failure extends Error {}
 
 const MAX_REDIRECTS = 5;
-let tempCounter = 0;
 
 /** Download url to dest through a temp file beside it, verifying the checksum before the rename, so dest is whole or absent. */
 export async function downloadFile(url: string, dest: string, options: DownloadOptions = {}): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
-  const temp = join(dirname(dest), `.tmp-${basename(dest)}-${process.pid}-${tempCounter++}`);
+  const temp = temporarySibling(dest);
   let received = 0;
   let total: number | undefined;
   let started = false;

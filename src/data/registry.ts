@@ -81,11 +81,6 @@ export const NAMED_DATASETS: Readonly<Record<NamedDatasetName, NamedDatasetSpec>
 /** Names accepted by `--dataset` for downloadable IDX datasets. */
 export const NAMED_DATASET_NAMES = Object.keys(NAMED_DATASETS) as NamedDatasetName[];
 
-/** True when name is one of the named datasets, so the CLI can route it to the IDX loader. */
-export function isNamedDataset(name: string): name is NamedDatasetName {
-  return Object.hasOwn(NAMED_DATASETS, name);
-}
-
 /** Folder of a named dataset under the data root (`<dataRoot>/datasets/<name>`), so every stage finds the same files. */
 export function namedDatasetDir(name: NamedDatasetName, dataRoot: string): string {
   return join(dataRoot, 'datasets', name);

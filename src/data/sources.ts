@@ -1,16 +1,18 @@
 /**
  * One entry point from "which data" to a Dataset: the embedded digits, a named IDX dataset
- * (found or downloaded), any IDX folder, or a CSV file, with the decoded-dataset cache in front.
+ * (found or downloaded), any IDX folder, a CSV file, or folders of images, with the
+ * decoded-dataset cache in front.
  */
 import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { PipelineConfig } from '../config.ts';
 import type { Dataset } from './dataset.ts';
 import { loadCsvDataset } from './csv.ts';
-import { loadWithCache } from './cache.ts';
+import { loadWithCache, namedFilesDigest } from './cache.ts';
 import { ensureNamedDataset, type DownloadProgress } from './download.ts';
 import { loadEmbeddedMnist } from './embedded.ts';
 import { loadIdxDataset, resolveIdxFiles } from './idx.ts';
+import { decodeImageFolders, listImageFolders } from './images.ts';
 import { NAMED_DATASETS, type NamedDatasetName } from './registry.ts';
 
 /** What to load; mirrors the CLI's --dataset and its companion options. */
@@ -18,7 +20,8 @@ export type DatasetSource =
   | { kind: 'embedded' }
   | { kind: 'named'; name: NamedDatasetName; download?: boolean; baseUrl?: string }
   | { kind: 'idx'; dir: string; name?: string; classNames?: string[] }
-  | { kind: 'csv'; file: string; labelColumn: string; dropColumns?: string[]; impute?: 'mean' };
+  | { kind: 'csv'; file: string; labelColumn: string; dropColumns?: string[]; impute?: 'mean' }
+  | { kind: 'images'; dir: string; unlabeledDir?: string; testDir?: string; imageSize?: number; channels?: 1 | 3 };
 
 export interface LoadSourceOptions {
   /** Root of caches and named datasets (`<dataRoot>/datasets/<name>`, `<dataRoot>/cache`). */
@@ -31,8 +34,15 @@ export interface LoadSourceOptions {
 }
 
 /** What --dataset and its companion options ask to load. */
-export function sourceFromConfig(config: Pick<PipelineConfig, 'dataset' | 'dataDir' | 'csv' | 'labelColumn' | 'dropColumns' | 'impute' | 'download'>): DatasetSource {
+export function sourceFromConfig(config: Pick<PipelineConfig, 'dataset' | 'dataDir' | 'csv' | 'labelColumn' | 'dropColumns' | 'impute' | 'download' | 'unlabeledDir' | 'testDir' | 'imageSize' | 'channels'>): DatasetSource {
   switch (config.dataset) {
+    case 'images': return {
+      kind: 'images', dir: config.dataDir,
+      ...(config.unlabeledDir ? { unlabeledDir: config.unlabeledDir } : {}),
+      ...(config.testDir ? { testDir: config.testDir } : {}),
+      ...(config.imageSize > 0 ? { imageSize: config.imageSize } : {}),
+      ...(config.channels > 0 ? { channels: config.channels as 1 | 3 } : {}),
+    };
     case 'embedded': return { kind: 'embedded' };
     case 'idx': return { kind: 'idx', dir: config.dataDir };
     case 'csv': return { kind: 'csv', file: config.csv, labelColumn: config.labelColumn, dropColumns: config.dropColumns, impute: config.impute === 'mean' ? 'mean' : undefined };
@@ -74,6 +84,18 @@ export async function loadDatasetSource(source: DatasetSource, options: LoadSour
       // A missing file surfaces as the loader's UserError rather than as a hashing failure.
       if (!existsSync(source.file)) return { dataset: await decode(), fromCache: false };
       return cached(basename(source.file), [source.file], params, decode);
+    }
+    case 'images': {
+      const listing = listImageFolders(source);
+      const name = basename(resolve(source.dir));
+      const decode = () => {
+        options.onNote?.(`decoding ${listing.train.length + listing.test.length} images (kept in the dataset cache for the next run)`);
+        return decodeImageFolders(listing, source);
+      };
+      if (!useCache) return { dataset: await decode(), fromCache: false };
+      // The files are keyed by where they sit (class, unlabeled or test, and path), so moving an image to another class is a new dataset.
+      const files = namedFilesDigest([...listing.train, ...listing.test].map((file) => ({ name: file.key, path: file.path })));
+      return cached(name, [], { loader: 'images', files, imageSize: source.imageSize ?? 'auto', channels: source.channels ?? 'auto' }, decode);
     }
   }
 }

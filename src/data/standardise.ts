@@ -45,8 +45,8 @@ export function standardiseFromPool(x: Float32Array, features: number, poolIndic
   return { x: out, mean, std };
 }
 
-/** Fill NaN cells of every row with the column's mean over the pool rows that have a value, so imputation never peeks at the test set. */
-export function imputeMeanFromPool(x: Float32Array, features: number, poolIndices: ArrayLike<number>): Float32Array {
+/** Each column's mean over the pool rows that have a value (as float32, the value a gap is filled with). */
+function poolFillValues(x: Float32Array, features: number, poolIndices: ArrayLike<number>): Float32Array {
   const sum = new Float64Array(features);
   const seen = new Float64Array(features);
   for (let k = 0; k < poolIndices.length; k++) {
@@ -59,13 +59,22 @@ export function imputeMeanFromPool(x: Float32Array, features: number, poolIndice
       }
     }
   }
-  const out = Float32Array.from(x);
-  for (let i = 0; i < out.length; i++) {
-    if (!Number.isNaN(out[i])) continue;
-    const j = i % features;
+  const fill = new Float32Array(features);
+  for (let j = 0; j < features; j++) {
     if (seen[j] === 0) throw new UserError(`feature column ${j + 1} has no value in any training-pool row, so --impute mean has nothing to average; drop that column with --drop-columns`);
-    out[i] = sum[j] / seen[j];
+    fill[j] = sum[j] / seen[j];
   }
+  return fill;
+}
+
+/** Fill NaN cells of every row with the column's mean over the pool rows that have a value, so imputation never peeks at the test set. */
+export function imputeMeanFromPool(x: Float32Array, features: number, poolIndices: ArrayLike<number>): Float32Array {
+  return fillGaps(x, features, poolFillValues(x, features, poolIndices));
+}
+
+function fillGaps(x: Float32Array, features: number, fill: ArrayLike<number>): Float32Array {
+  const out = Float32Array.from(x);
+  for (let i = 0; i < out.length; i++) if (Number.isNaN(out[i])) out[i] = fill[i % features];
   return out;
 }
 
@@ -75,10 +84,39 @@ export function hasMissingValues(x: Float32Array): boolean {
   return false;
 }
 
+/**
+ * How a table's rows are scaled for training, from the pool only: the value each gap is filled with
+ * (present only when the table has gaps, i.e. was loaded with --impute mean), then each column's
+ * mean and spread. An exported model carries these so new rows are scaled the same way.
+ */
+export interface TableScaling {
+  fill?: number[];
+  mean: number[];
+  std: number[];
+}
+
+/** The scaling of a table's pool rows (see TableScaling). */
+export function tableScalingFromPool(dataset: Dataset, poolIndices: ArrayLike<number>): TableScaling {
+  const features = dataset.inputShape[0];
+  const fill = hasMissingValues(dataset.x) ? poolFillValues(dataset.x, features, poolIndices) : undefined;
+  const { mean, std } = standardiseFromPool(fill ? fillGaps(dataset.x, features, fill) : dataset.x, features, poolIndices);
+  return { ...(fill ? { fill: Array.from(fill) } : {}), mean: Array.from(mean), std: Array.from(std) };
+}
+
+/** Scale rows (features per row) with a TableScaling: fill gaps, then (value − mean) / std, as training saw them. */
+export function applyTableScaling(x: Float32Array, scaling: TableScaling): Float32Array {
+  const features = scaling.mean.length;
+  const filled = scaling.fill ? fillGaps(x, features, scaling.fill) : x;
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const j = i % features;
+    out[i] = (filled[i] - scaling.mean[j]) / scaling.std[j];
+  }
+  return out;
+}
+
 /** A table dataset ready for training: pool-mean imputation where needed, then pool standardisation; images are returned unchanged. */
 export function prepareTableFromPool(dataset: Dataset, poolIndices: ArrayLike<number>): Dataset {
   if (dataset.inputShape.length !== 1) return dataset;
-  const features = dataset.inputShape[0];
-  const filled = hasMissingValues(dataset.x) ? imputeMeanFromPool(dataset.x, features, poolIndices) : dataset.x;
-  return { ...dataset, x: standardiseFromPool(filled, features, poolIndices).x };
+  return { ...dataset, x: applyTableScaling(dataset.x, tableScalingFromPool(dataset, poolIndices)) };
 }

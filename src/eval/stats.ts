@@ -65,3 +65,21 @@ export function pairedComparison(treatment: readonly number[], control: readonly
   const pValue = Math.min(1, 2 * jStat.studentt.cdf(-Math.abs(t), df));
   return { n, meanDiff, stdDiff, ciLow: meanDiff - tCrit * se, ciHigh: meanDiff + tCrit * se, pValue };
 }
+
+/**
+ * Holm–Bonferroni adjusted p-values, in the order given: the k-th smallest of
+ * m p-values is multiplied by m − k + 1, capped at 1 and made non-decreasing,
+ * so "adjusted p < α" keeps the chance of any false positive among all m
+ * tests at α. NaN entries (no test) stay NaN and do not count towards m.
+ */
+export function holmAdjust(pValues: readonly number[]): number[] {
+  const tested = pValues.map((p, i) => ({ p, i })).filter(({ p }) => Number.isFinite(p)).sort((a, b) => a.p - b.p);
+  const m = tested.length;
+  const out = pValues.map(() => NaN);
+  let running = 0;
+  tested.forEach(({ p, i }, k) => {
+    running = Math.max(running, Math.min(1, (m - k) * p));
+    out[i] = running;
+  });
+  return out;
+}

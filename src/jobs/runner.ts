@@ -1,17 +1,18 @@
 /**
  * Run a plan: skip every job whose output is already stored and valid, redo
- * corrupt or forced ones, and run the rest once their inputs exist. Returns
- * the run's own record of what it executed (written to jobs.json), which is
- * how a rerun proves it trained nothing.
+ * corrupt or forced ones, and hand the rest to the executor once their inputs
+ * exist. Returns the run's own record of what it executed (written to
+ * jobs.json), which is how a rerun proves it trained nothing.
  */
-import type { ArtifactStore, EntryFiles } from '../artifacts/store.ts';
+import type { ArtifactStore } from '../artifacts/store.ts';
+import type { Executor } from './executor.ts';
 import type { Job } from './job.ts';
 
 export type JobStatus = 'cached' | 'ran';
 
 export interface JobRecord {
   id: string;
-  stage: Job['stage'];
+  stage: string;
   key: string;
   status: JobStatus;
   /** Wall seconds spent on the job in this run (0 when cached). */
@@ -29,19 +30,16 @@ export interface RunnerEvents {
 
 export interface RunnerOptions {
   store: ArtifactStore;
-  /** Compute a job's output files (in this process or a worker). */
-  execute: (job: Job) => Promise<EntryFiles | void>;
+  executor: Executor;
   /** Ids of jobs to rerun even when cached. */
   force: Set<string>;
   /** The result of jobsToRun when the caller already has it (checking the store reads every cached file). */
   toRun?: Map<string, string | undefined>;
-  /** How many jobs may run at once. */
-  concurrency: number;
   events: RunnerEvents;
 }
 
 /** Which jobs must run (not cached, corrupt, or forced), with the reasons for corrupt ones. */
-export function jobsToRun(jobs: Job[], store: ArtifactStore, force: Set<string>): Map<string, string | undefined> {
+export function jobsToRun(jobs: readonly Job[], store: ArtifactStore, force: Set<string>): Map<string, string | undefined> {
   const toRun = new Map<string, string | undefined>();
   for (const job of jobs) {
     if (force.has(job.id)) {
@@ -54,9 +52,13 @@ export function jobsToRun(jobs: Job[], store: ArtifactStore, force: Set<string>)
   return toRun;
 }
 
-/** Execute the plan; jobs whose inputs are ready run concurrently up to `concurrency`, those others wait for first. The first failure stops new starts and is rethrown after running jobs settle. */
-export async function runJobs(jobs: Job[], options: RunnerOptions): Promise<JobRecord[]> {
-  const { store, events } = options;
+/**
+ * Execute the plan: jobs whose inputs are ready run concurrently up to the executor's capacity,
+ * the others wait for them. The first failure stops new hand-overs and is rethrown once the jobs
+ * in flight have settled.
+ */
+export async function runJobs(jobs: readonly Job[], options: RunnerOptions): Promise<JobRecord[]> {
+  const { store, events, executor } = options;
   const toRun = options.toRun ?? jobsToRun(jobs, store, options.force);
   const records = new Map<string, JobRecord>();
   for (const job of jobs) {
@@ -76,6 +78,8 @@ export async function runJobs(jobs: Job[], options: RunnerOptions): Promise<JobR
   const running = new Map<string, Promise<void>>();
   let failure: unknown;
 
+  // An input is ready when its output exists, or (for executors that order dependencies) once it is handed over.
+  const ready = (dep: string) => done.has(dep) || (executor.ordersDependencies && running.has(dep));
   const start = (job: Job): Promise<void> => {
     const reason = toRun.get(job.id);
     if (reason) {
@@ -84,9 +88,8 @@ export async function runJobs(jobs: Job[], options: RunnerOptions): Promise<JobR
     }
     events.started(job);
     const began = Date.now();
-    return options.execute(job).then((files) => {
-      // A forced job replaces its old entry only once the new one is complete.
-      if (files) store.write(job.stage, job.key, files, { replace: options.force.has(job.id) });
+    const after = job.deps.filter((dep) => running.has(dep));
+    return executor.run({ job, replace: options.force.has(job.id), after }).then(() => {
       const seconds = (Date.now() - began) / 1000;
       records.set(job.id, { id: job.id, stage: job.stage, key: job.key, status: 'ran', seconds, ...(reason ? { note: `recomputed: ${reason}` } : {}) });
       done.add(job.id);
@@ -95,8 +98,8 @@ export async function runJobs(jobs: Job[], options: RunnerOptions): Promise<JobR
   };
 
   while (pending.length > 0 || running.size > 0) {
-    while (failure === undefined && running.size < options.concurrency) {
-      const index = pending.findIndex((job) => job.deps.every((dep) => done.has(dep)));
+    while (failure === undefined && running.size < executor.capacity) {
+      const index = pending.findIndex((job) => job.deps.every(ready));
       if (index < 0) break;
       const [job] = pending.splice(index, 1);
       const promise = start(job).catch((error: unknown) => { failure ??= error; }).finally(() => running.delete(job.id));

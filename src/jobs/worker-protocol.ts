@@ -1,28 +1,29 @@
 /**
- * Messages between the main process and its job workers. A worker loads the
- * dataset and starts its backend once, then runs jobs one at a time, writing
- * each job's output to the shared artifact store itself.
+ * What travels between a coordinator and the processes that run its jobs.
+ * No machine-local paths: a worker finds the cache folder from its own
+ * options, the dataset there by its content fingerprint, and checks that it
+ * runs the engine the job was planned for.
  */
-import type { BackendChoice } from '../config.ts';
-import type { DatasetSource } from '../data/sources.ts';
-import type { EpochLog } from '../report/run-record.ts';
+import type { EpochLog } from '../train/curves.ts';
 import type { Job } from './job.ts';
 
-export interface WorkerInit {
-  type: 'init';
-  source: DatasetSource;
-  dataRoot: string;
-  storeRoot: string;
-  backend: BackendChoice;
-  /** The main process's dataset fingerprint: a worker that loads different data refuses to run. */
-  fingerprint: string;
+/** One job to run, as a worker receives it. */
+export interface JobRequest {
+  job: Job;
+  /** Forced (--force): replace a valid cached entry. */
+  replace: boolean;
+  /** The engine the plan keyed the job for (src/backend engineId). */
+  engine: string;
+  /** The dataset it reads, published in the cache folder under its fingerprint (src/data/cache.ts). */
+  dataset: { fingerprint: string; name: string };
 }
 
-/** `replace`: the job was forced, so its output replaces a valid cached entry. */
-export type ToWorker = WorkerInit | { type: 'job'; job: Job; replace: boolean };
+/** Messages to a local worker process (pipeline/worker.ts). */
+export type ToWorker = { type: 'job'; request: JobRequest };
 
+/** Messages from a worker process. `userError`: bad input, shown as one line (exit 2) by the coordinator. */
 export type FromWorker =
-  | { type: 'ready'; backend: string }
+  | { type: 'ready'; backend: string; engine: string }
   | { type: 'epoch'; jobId: string; log: EpochLog; total: number }
   | { type: 'leaked'; jobId: string; tensors: number }
   | { type: 'done'; jobId: string }

@@ -2,18 +2,21 @@
  * The report stage: read a run folder's files, write summary.csv,
  * figures/*.svg|png, report.md and report.html beside them, and refresh the
  * reports index. Needs nothing but the folder, so a report can be rebuilt
- * (or restyled) without training.
+ * (or restyled) without training. The folder is replaced as a whole
+ * (run-folder.ts): a failed build leaves the earlier report untouched.
  */
 import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../artifacts/atomic.ts';
 import { renderHtml } from './html.ts';
 import { LATEST_FILE, writeReportsIndex } from './index-page.ts';
 import { renderMarkdown } from './markdown.ts';
-import { buildReportContent } from './report-content.ts';
+import { buildReportContent, type ReportContent } from './report-content.ts';
 import { readRunFiles } from './run-files.ts';
+import { copyRunInputs, replaceRunFolder, REPORT_FILES } from './run-folder.ts';
 import { terminalTable, writeSummaryCsv } from './summary.ts';
+
+export { REPORT_FILES } from './run-folder.ts';
 
 export interface BuildReportOptions {
   /**
@@ -22,6 +25,11 @@ export interface BuildReportOptions {
    * false: do not touch any index.
    */
   reportsRoot?: string | false;
+  /**
+   * Write the run's input files (results.csv, params.json, …) into the new
+   * folder; default: copy them from the existing run folder (a rebuild).
+   */
+  writeInputs?: (staging: string) => Promise<void>;
 }
 
 export interface BuiltReport {
@@ -32,12 +40,11 @@ export interface BuiltReport {
   headline: string;
   /** The summary table as aligned plain text, for the terminal. */
   table: string;
+  /** Problems with the training that the numbers alone would hide (diverged or chance-level arms), one line each. */
+  warnings: string[];
   /** Path of the refreshed reports index, when one was written. */
   indexPath?: string;
 }
-
-/** The folder files for the report itself (besides the run files). */
-export const REPORT_FILES = { html: 'report.html', md: 'report.md', summary: 'summary.csv', figures: 'figures' } as const;
 
 /** The reports root to refresh for a run folder under the default rule, or undefined. */
 export function defaultReportsRoot(runDir: string): string | undefined {
@@ -45,35 +52,39 @@ export function defaultReportsRoot(runDir: string): string | undefined {
   return basename(parent) === 'reports' || existsSync(join(parent, LATEST_FILE)) ? parent : undefined;
 }
 
-/** Build the whole report of a finished run from its folder; returns where it went plus the headline and table. */
-export async function buildReport(runDir: string, options: BuildReportOptions = {}): Promise<BuiltReport> {
-  const run = await readRunFiles(runDir);
-  const content = await buildReportContent(run);
-
-  const summaryPath = join(runDir, REPORT_FILES.summary);
-  await writeSummaryCsv(summaryPath, content.summary);
-
-  const written = new Set<string>();
+/** Write the report's own files (summary.csv, figures, report.md, report.html) into a folder. */
+async function writeReportFiles(dir: string, content: ReportContent): Promise<void> {
+  await writeSummaryCsv(join(dir, REPORT_FILES.summary), content.summary);
   for (const f of content.figures) {
     const data = f.kind === 'svg' ? f.svg : f.png;
     if (data === undefined) continue;
-    await writeFileAtomic(join(runDir, f.file), f.kind === 'svg' ? `<?xml version="1.0" encoding="UTF-8"?>\n${data}` : data);
-    written.add(basename(f.file));
+    await writeFileAtomic(join(dir, f.file), f.kind === 'svg' ? `<?xml version="1.0" encoding="UTF-8"?>\n${data}` : data);
   }
-  // drop figures an earlier build wrote that this one does not (e.g. after a run was re-done as a table dataset)
-  const figuresDir = join(runDir, REPORT_FILES.figures);
-  if (existsSync(figuresDir)) {
-    for (const name of await readdir(figuresDir)) {
-      if (/\.(svg|png)$/.test(name) && !written.has(name)) await rm(join(figuresDir, name), { force: true });
-    }
-  }
+  await writeFileAtomic(join(dir, REPORT_FILES.md), renderMarkdown(content));
+  await writeFileAtomic(join(dir, REPORT_FILES.html), renderHtml(content));
+}
 
-  const mdPath = join(runDir, REPORT_FILES.md);
-  const htmlPath = join(runDir, REPORT_FILES.html);
-  await writeFileAtomic(mdPath, renderMarkdown(content));
-  await writeFileAtomic(htmlPath, renderHtml(content));
-
+/** Build the whole report of a finished run into its folder; returns where it went plus the headline and table. */
+export async function buildReport(runDir: string, options: BuildReportOptions = {}): Promise<BuiltReport> {
+  // A rebuild reads the folder first, so a folder that is not a run fails before anything is written.
+  if (!options.writeInputs) await readRunFiles(runDir);
+  let content: ReportContent | undefined;
+  await replaceRunFolder(runDir, async (staging) => {
+    if (options.writeInputs) await options.writeInputs(staging);
+    else copyRunInputs(runDir, staging);
+    content = await buildReportContent(await readRunFiles(staging));
+    await writeReportFiles(staging, content);
+  });
+  const built = content!;
   const root = options.reportsRoot === false ? undefined : options.reportsRoot ?? defaultReportsRoot(runDir);
   const indexPath = root ? await writeReportsIndex(root) : undefined;
-  return { htmlPath, mdPath, summaryPath, headline: content.headline, table: terminalTable(content.summary), indexPath };
+  return {
+    htmlPath: join(runDir, REPORT_FILES.html),
+    mdPath: join(runDir, REPORT_FILES.md),
+    summaryPath: join(runDir, REPORT_FILES.summary),
+    headline: built.headline,
+    table: terminalTable(built.summary),
+    warnings: built.warnings,
+    indexPath,
+  };
 }

@@ -4,19 +4,18 @@
  * the right numbers without drawing it. render-chart.ts turns them into SVG.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { ArmName, ResultRow } from '../eval/results.ts';
+import { inArmOrder, type ArmName } from '../arms/index.ts';
+import type { ResultRow } from '../eval/results.ts';
 import { armColourScale, CHART_CONFIG, FULL_WIDTH, HALF_WIDTH } from './chart-theme.ts';
 import { perClassAccuracy } from './confusion.ts';
 import { fractionText } from './format.ts';
-import type { RunPictures, TrainingCurve } from './run-record.ts';
+import type { TrainingCurve } from '../train/curves.ts';
+import type { RunPictures } from './run-record.ts';
 import type { Summary } from './summary.ts';
 
-const ARM_ORDER: ArmName[] = ['baseline', 'pretrained', 'frozen', 'two-phase', 'pca', 'pseudo-label'];
-
-/** Arms present, baseline first, in a fixed order so colours and legends agree across charts. */
+/** Arms present, baseline first, in the arms' fixed order so colours and legends agree across charts. */
 export function orderedArms(arms: Iterable<ArmName>): ArmName[] {
-  const set = new Set(arms);
-  return ARM_ORDER.filter((a) => set.has(a));
+  return inArmOrder(arms);
 }
 
 /** JSON-safe number: vega treats null as missing, while NaN would leak into scales. */
@@ -168,7 +167,6 @@ function epochPoints(curve: TrainingCurve, withAccuracy: boolean): EpochPoint[] 
   const out: EpochPoint[] = [];
   for (const e of curve.epochs) {
     out.push({ seed, ...extra, epoch: e.epoch, metric: 'loss', split: 'training', value: val(e.loss) });
-    if (e.valLoss !== undefined) out.push({ seed, ...extra, epoch: e.epoch, metric: 'loss', split: 'validation', value: val(e.valLoss) });
     if (withAccuracy && e.accuracy !== undefined) out.push({ seed, ...extra, epoch: e.epoch, metric: 'accuracy (%)', split: 'training', value: val(e.accuracy * 100) });
     if (withAccuracy && e.valAccuracy !== undefined) out.push({ seed, ...extra, epoch: e.epoch, metric: 'accuracy (%)', split: 'validation', value: val(e.valAccuracy * 100) });
   }
@@ -209,7 +207,7 @@ export function trainingCurvesSpec(curves: readonly TrainingCurve[], fraction: n
     config: CHART_CONFIG,
     title: {
       text: `Classifier training at ${Math.round(labeled).toLocaleString('en-US')} labels (${fractionText(fraction)})`,
-      subtitle: hasVal ? 'solid: training · dashed: validation (carved from the labeled subset) · one line per seed' : 'one line per seed',
+      subtitle: hasVal ? 'solid: training · dashed: validation (held-out labeled examples, never trained on) · one line per seed' : 'one line per seed',
     },
     data: { values },
     facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['loss', 'accuracy (%)'] } },

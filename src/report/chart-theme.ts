@@ -1,23 +1,13 @@
 /**
  * The look every chart shares: fonts that exist everywhere (SVG text, no
- * web fonts), one fixed colour per arm so an arm keeps its colour across
+ * web fonts), each arm in its declared colour so it keeps it across
  * charts, and sizes that fit two charts side by side in a 1100 px page.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { ArmName } from '../eval/results.ts';
+import { armNamed } from '../arms/index.ts';
 
 /** System font stack without quotes (vega writes it into an SVG attribute). */
 export const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif';
-
-/** One colour per arm (Tableau 10, colour-blind-friendly ordering: blue vs orange first). */
-export const ARM_COLOURS: Record<ArmName, string> = {
-  baseline: '#4c78a8',
-  pretrained: '#f58518',
-  frozen: '#54a24b',
-  'two-phase': '#b279a2',
-  pca: '#9d755d',
-  'pseudo-label': '#e45756',
-};
 
 /** Width of a chart that shares a row with another; a full-width chart is about twice this. */
 export const HALF_WIDTH = 390;
@@ -37,8 +27,8 @@ export const CHART_CONFIG: Config = {
   header: { labelFontSize: 12, titleFontSize: 12, labelFontWeight: 500 },
 };
 
-/** Colour scale for the arms present, in a fixed order. */
-export function armColourScale(arms: readonly ArmName[]): { domain: ArmName[]; range: string[] } {
+/** Colour scale for the arms present, each in the colour its declaration gives it (src/arms/). */
+export function armColourScale(arms: readonly string[]): { domain: string[]; range: string[] } {
   const domain = [...arms];
-  return { domain, range: domain.map((a) => ARM_COLOURS[a]) };
+  return { domain, range: domain.map((a) => armNamed(a).colour) };
 }

@@ -2,7 +2,7 @@
  * Confusion matrices for the report: summed over seeds for one arm at one
  * fraction, and the per-class accuracy (recall) read off them.
  */
-import type { ArmName } from '../eval/results.ts';
+import type { ArmName } from '../arms/index.ts';
 import type { ConfusionRecord } from './run-record.ts';
 
 /** Element-wise sum of an arm's matrices over seeds at `fraction`; undefined when the run has none. */

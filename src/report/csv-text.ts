@@ -4,11 +4,7 @@
  * quote or newline would shift every column after it.
  */
 import * as dfd from 'danfojs-node';
-
-/** Quote a string cell the RFC 4180 way when it needs it (readCSV/papaparse unquotes it again). */
-export function csvCell(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
+import { csvCell } from '../util/csv-cell.ts';
 
 /** CSV text (header + one line per row) of `rows`, cells in `columns` order; strings quoted, non-finite numbers empty. */
 export function csvText(columns: readonly string[], rows: readonly (readonly (string | number)[])[]): string {

@@ -3,7 +3,7 @@
  * markdown, HTML, charts), so "74.0 %" and "+0.9 points" read the same
  * everywhere.
  */
-import type { ArmName } from '../eval/results.ts';
+import { armNamed } from '../arms/index.ts';
 
 /** U+2212, the typographic minus: "−0.4" reads better than "-0.4" in prose and tables. */
 export const MINUS = '\u2212';
@@ -63,38 +63,19 @@ export function fractionText(f: number): string {
   return `${Number((f * 100).toPrecision(3))} %`;
 }
 
-const ARM_SUBJECTS: Record<ArmName, string> = {
-  baseline: 'the baseline',
-  pretrained: 'pretraining',
-  frozen: 'the frozen pretrained encoder',
-  'two-phase': 'two-phase fine-tuning',
-  pca: 'PCA initialisation',
-  'pseudo-label': 'pseudo-labelling',
-};
-
-/** What each arm is, in a clause; the arms beyond the seed's own comparison say so. */
-const ARM_DESCRIPTIONS: Record<ArmName, string> = {
-  baseline: 'the classifier from random initialisation',
-  pretrained: 'the autoencoder-pretrained encoder, every layer fine-tuned',
-  frozen: 'the pretrained encoder frozen, only the head trained (a linear probe)',
-  'two-phase': 'the head trained first on the frozen pretrained encoder, then every layer with the encoder at a lower learning rate',
-  pca: 'beyond the seed: a frozen PCA projection of the unlabeled pool instead of an autoencoder, same head',
-  'pseudo-label': 'beyond the seed: self-training from the pretrained encoder, each step also learning the network\'s own confident predictions on unlabeled pool images from a corrupted view of them',
-};
-
 /** Arms that go beyond the seed's question (does autoencoder pretraining help?): other uses of the unlabeled pool. */
-export function isBeyondSeed(arm: ArmName): boolean {
-  return arm === 'pca' || arm === 'pseudo-label';
+export function isBeyondSeed(arm: string): boolean {
+  return armNamed(arm).beyondSeed === true;
 }
 
-/** One clause saying what an arm is, for the report's text. */
-export function armDescription(arm: ArmName): string {
-  return ARM_DESCRIPTIONS[arm];
+/** One clause saying what an arm is. */
+export function armDescription(arm: string): string {
+  return armNamed(arm).description;
 }
 
 /** What an arm changes, as the subject of a sentence ("pretraining helps"). */
-export function armSubject(arm: ArmName): string {
-  return ARM_SUBJECTS[arm];
+export function armSubject(arm: string): string {
+  return armNamed(arm).subject;
 }
 
 /** Capitalise the first letter of a sentence. */

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../artifacts/atomic.ts';
 import { count, fractionText, pClause, signed } from './format.ts';
 import { escapeHtml } from './html.ts';
-import { readParamsJson, readResultsCsv, RUN_FILES } from './run-files.ts';
+import { readRunFiles, RUN_FILES } from './run-files.ts';
+import { findTrainingProblems } from './training-health.ts';
 import { mainComparison, summarise } from './summary.ts';
 
 /** Name of the pointer file in a reports root. */
@@ -46,12 +47,13 @@ export async function listRuns(reportsRoot: string): Promise<RunList> {
     const dir = join(reportsRoot, e.name);
     if (!existsSync(join(dir, RUN_FILES.params)) && !existsSync(join(dir, RUN_FILES.results))) continue;
     try {
-      const params = await readParamsJson(dir);
-      const rows = await readResultsCsv(join(dir, RUN_FILES.results));
-      const summary = summarise(rows);
+      const run = await readRunFiles(dir);
+      const params = run.params;
+      // The same judgement as the report: a comparison with an arm that did not learn shows no Δ.
+      const summary = summarise(run.rows, findTrainingProblems(run));
       const first = summary.fractions[0];
       const c = first ? mainComparison(first) : undefined;
-      const delta = first && c && Number.isFinite(c.delta)
+      const delta = c?.unusable ? `none: ${c.unusable}` : first && c && Number.isFinite(c.delta)
         ? `${signed(c.delta)} points (${c.arm}) at ${count(first.labeled)} labels${c.n >= 2 ? `, ${pClause(c.pValue)}` : ', 1 seed'}`
         : 'no comparison';
       runs.push({
@@ -74,6 +76,9 @@ export async function listRuns(reportsRoot: string): Promise<RunList> {
   return { runs, incomplete };
 }
 
+/** Marks an index page as semisup's, so a page someone else keeps in that folder is never overwritten. */
+const INDEX_TITLE = '<title>semisup reports</title>';
+
 /** The index page's HTML (self-contained, escaped), from a run list. */
 export function renderIndexHtml(list: RunList): string {
   const rows = list.runs.map((r) => {
@@ -84,7 +89,7 @@ export function renderIndexHtml(list: RunList): string {
   const broken = list.incomplete.length === 0 ? '' :
     `<h2>Incomplete folders</h2><ul>${list.incomplete.map((b) => `<li><b>${escapeHtml(b.folder)}</b>: ${escapeHtml(b.reason)}</li>`).join('')}</ul>`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>semisup reports</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${INDEX_TITLE}
 <style>
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1f2328; }
 main { max-width: 1100px; margin: 0 auto; padding: 28px 24px; }
@@ -109,12 +114,24 @@ ${broken}
 `;
 }
 
-/** Write reports/index.html and reports/LATEST (newest run's folder name); returns the index path. */
-export async function writeReportsIndex(reportsRoot: string): Promise<string> {
-  const list = await listRuns(reportsRoot);
+/** True when `file` is absent or looks like the pointer semisup writes (at most one line, a folder name). */
+async function isOwnPointer(file: string): Promise<boolean> {
+  if (!existsSync(file)) return true;
+  const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line.trim() !== '');
+  return lines.length === 0 || (lines.length === 1 && !/[\\/]/.test(lines[0]) && lines[0].length <= 255);
+}
+
+/**
+ * Write reports/index.html and reports/LATEST (newest run's folder name); returns the index path, or
+ * undefined when the folder already holds an index.html that semisup did not write (then neither is touched).
+ */
+export async function writeReportsIndex(reportsRoot: string): Promise<string | undefined> {
   const indexPath = join(reportsRoot, 'index.html');
+  if (existsSync(indexPath) && !(await readFile(indexPath, 'utf8')).includes(INDEX_TITLE)) return undefined;
+  const list = await listRuns(reportsRoot);
   await writeFileAtomic(indexPath, renderIndexHtml(list));
-  if (list.runs.length > 0) await writeFileAtomic(join(reportsRoot, LATEST_FILE), `${list.runs[0].folder}\n`);
+  const latest = join(reportsRoot, LATEST_FILE);
+  if (list.runs.length > 0 && (await isOwnPointer(latest))) await writeFileAtomic(latest, `${list.runs[0].folder}\n`);
   return indexPath;
 }
 

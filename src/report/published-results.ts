@@ -77,7 +77,25 @@ export interface PublishedComparison {
   citations: Citation[];
 }
 
-/** The run's errors beside the published ones at shared label counts; undefined when the run is not comparable. */
+/** Least seeds for a mean worth setting beside a published number. */
+const PUBLISHED_MIN_SEEDS = 3;
+
+/**
+ * Why a full-MNIST run's numbers may not stand beside the published ones, or undefined when they may:
+ * those papers used the permutation-invariant task (no convolutions, no augmentation that knows pixels
+ * are neighbours) and a fixed number of labels per class, and report means over several runs.
+ */
+export function publishedProtocolMismatch(summary: Summary, config: Record<string, unknown>): string | undefined {
+  const reasons: string[] = [];
+  if (typeof config.augmentShift === 'number' && config.augmentShift > 0) reasons.push(`--augment-shift ${config.augmentShift} uses image structure`);
+  if (config.encoder === 'conv') reasons.push('the conv encoder uses image structure');
+  const perClass = Array.isArray(config.labelsPerClass) ? config.labelsPerClass : [];
+  if (perClass.length === 0) reasons.push('the labels are fractions of the pool, not a fixed number per class (use --labels-per-class 10,60,100,300)');
+  if (summary.seeds.length < PUBLISHED_MIN_SEEDS) reasons.push(`${summary.seeds.length} seed${summary.seeds.length === 1 ? '' : 's'} (give at least ${PUBLISHED_MIN_SEEDS})`);
+  return reasons.length > 0 ? `Published results on full MNIST are not shown beside this run: ${reasons.join('; ')}, while those results are for the permutation-invariant task with a fixed number of labels per class, averaged over runs.` : undefined;
+}
+
+/** The run's errors beside the published ones at shared label counts; undefined when the run is not comparable (check publishedProtocolMismatch first). */
 export function publishedComparison(summary: Summary, dataset: Pick<DatasetInfo, 'fingerprint'>): PublishedComparison | undefined {
   if (!isFullMnist(dataset)) return undefined;
   const shared = summary.fractions.filter((f) => PUBLISHED_LABEL_COUNTS.includes(Math.round(f.labeled)));

@@ -3,21 +3,24 @@
  * figures — built once from a run's files. html.ts and markdown.ts only
  * render this model, which is why the two reports say the same things.
  */
-import type { ArmName } from '../eval/results.ts';
+import { armNamed, REFERENCE_ARM, type ArmName } from '../arms/index.ts';
 import {
   confusionSpec, deltaSpec, latentMapSpec, learningCurveSpec, perClassAccuracySpec, pretrainLossSpec,
   trainingCurvesAllSpec, trainingCurvesSpec, type ArmMatrix,
 } from './chart-specs.ts';
 import { sumConfusions } from './confusion.ts';
 import { reconstructionGridPng, gridLayout } from './digit-grid.ts';
-import { armDescription, count, fixed, fractionText, isBeyondSeed, pct } from './format.ts';
-import { publishedComparison } from './published-results.ts';
+import { armDescription, capitalise, count, fixed, fractionText, isBeyondSeed, pct } from './format.ts';
+import { isFullMnist, publishedComparison, publishedProtocolMismatch } from './published-results.ts';
 import { renderSvg } from './render-chart.ts';
 import type { RunFiles } from './run-files.ts';
-import { fractionLabel, headline, mainComparison, summarise, summaryTable, type Summary, type TextTable } from './summary.ts';
+import type { FigureId } from './run-folder.ts';
+import type { DatasetInfo } from './run-record.ts';
+import { findTrainingProblems, problemWarnings } from './training-health.ts';
+import { controlTable, fractionLabel, headline, mainComparison, summarise, summaryTable, type Summary, type TextTable } from './summary.ts';
 
 export interface Figure {
-  id: string;
+  id: FigureId;
   kind: 'svg' | 'png';
   /** Path relative to the report folder, where the markdown report links it. */
   file: string;
@@ -49,31 +52,70 @@ export interface ReportContent {
   title: string;
   subtitle: string;
   headline: string;
+  /** Problems with the training that the numbers alone would hide, one sentence each (also printed in the terminal). */
+  warnings: string[];
   summary: Summary;
   sections: Section[];
   figures: Figure[];
 }
 
 /** Tone of a comparison for colouring: significant gain, significant loss, or not significant. */
-export function toneOf(c: { significant: boolean; delta: number } | undefined): Tone {
-  if (!c || !Number.isFinite(c.delta)) return 'none';
+export function toneOf(c: { significant: boolean; delta: number; unusable?: string } | undefined): Tone {
+  if (!c || !Number.isFinite(c.delta) || c.unusable) return 'none';
   if (!c.significant) return 'ns';
   return c.delta > 0 ? 'helps' : 'hurts';
 }
 
-function flatConfig(config: Record<string, unknown>): [string, string][] {
-  return Object.entries(config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)]);
+/** " (pseudo-label instead trains for …)" for the arms whose budget is not the shared one. */
+function budgetNotes(arms: readonly string[]): string {
+  const notes = arms.map((arm) => armNamed(arm).budgetNote).filter((note): note is string => note !== undefined);
+  return notes.length > 0 ? ` (${notes.join('; ')})` : '';
 }
 
-async function svgFigure(id: string, spec: Parameters<typeof renderSvg>[0] | undefined, alt: string, caption: string): Promise<Figure | undefined> {
+/** Every setting with its value and, where params.json records it, how it was chosen. */
+function flatConfig(config: Record<string, unknown>, selection: Record<string, string> = {}): [string, string][] {
+  return Object.entries(config).map(([k, v]) => {
+    const value = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+    return [k, selection[k] && selection[k] !== 'default' ? `${value} (${selection[k]})` : value];
+  });
+}
+
+/** The warning a report carries when its settings came from looking at test scores. */
+function testSelectionCaveat(params: RunFiles['params']): string | undefined {
+  if (params.preset?.chosenOn !== 'test') return undefined;
+  return `Caveat: the settings of the ${params.preset.name} preset were chosen by comparing test accuracies (before semisup had a validation split), so the test accuracies below are optimistic, and the more so the more settings were tried. For numbers you can trust, choose settings on the validation split: npm run tune.`;
+}
+
+/** The settings tuning kept for each arm and label budget, as a table. */
+function tuningTable(tuning: NonNullable<RunFiles['params']['tuning']>): TextTable {
+  const rows = tuning.chosen.map((c) => [
+    c.arm, count(c.labeled), c.follows ? `as ${c.follows}` : String(c.trial),
+    Object.entries(c.settings).map(([k, v]) => `${k} ${v}`).join(', '), c.follows ? '–' : pct(c.valAccuracy * 100),
+  ]);
+  return { header: ['arm', 'labels', 'trial', 'settings kept', 'validation accuracy'], rows, align: ['left', 'right', 'right', 'left', 'right'] };
+}
+
+async function svgFigure(id: FigureId, spec: Parameters<typeof renderSvg>[0] | undefined, alt: string, caption: string): Promise<Figure | undefined> {
   if (!spec) return undefined;
   return { id, kind: 'svg', file: `figures/${id}.svg`, alt, caption, svg: await renderSvg(spec, { name: id }) };
+}
+
+/** How many training examples (labeled and unlabeled) and test examples a run had. */
+export function datasetCountsText(dataset: DatasetInfo, unit: string): string {
+  const unlabeled = dataset.unlabeledSize ?? 0;
+  const labeled = dataset.labeledSize ?? dataset.poolSize - unlabeled;
+  const pool = unlabeled === 0
+    ? `${count(dataset.poolSize)} training ${unit}, all labeled (pretraining uses them as the unlabeled pool)`
+    : `${count(dataset.poolSize)} training ${unit} in the pool: ${count(labeled)} labeled and ${count(unlabeled)} without a label`;
+  return `${pool}, and ${count(dataset.testSize)} held-out labeled test ${unit}`;
 }
 
 /** Build the whole report model from a run's files: numbers, rendered charts, pictures and the words around them. */
 export async function buildReportContent(run: RunFiles): Promise<ReportContent> {
   const { rows, params, curves, confusions, pictures } = run;
-  const summary = summarise(rows);
+  const problems = findTrainingProblems(run);
+  const summary = summarise(rows, problems);
+  const warnings = problemWarnings(problems, (fraction) => summary.fractions.find((f) => f.fraction === fraction)?.labeled ?? NaN);
   const table = summaryTable(summary);
   const head = headline(summary);
   const first = summary.fractions[0];
@@ -97,16 +139,18 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     title: 'Headline',
     blocks: [
       { kind: 'headline', text: head, tone: toneOf(main) },
+      ...(warnings.length > 0
+        ? [{ kind: 'paragraph' as const, text: `Warning: training went wrong, so some numbers below are not results. ${warnings.map(capitalise).join(' ')}` }]
+        : []),
+      ...(testSelectionCaveat(params) ? [{ kind: 'paragraph' as const, text: testSelectionCaveat(params)! }] : []),
       {
         kind: 'paragraph',
-        text: `Dataset ${params.dataset.name}: ${count(params.dataset.poolSize)} training images (the unlabeled pool) and ${count(params.dataset.testSize)} held-out test images, ` +
+        text: `Dataset ${params.dataset.name}: ${datasetCountsText(params.dataset, isImage ? 'images' : 'rows')}, ` +
           `${classNames.length} classes. Labeled examples per run: ${fractionsText}. Seeds: ${summary.seeds.join(', ')}. ` +
           (summary.arms.length <= 1
-            ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget${summary.arms.includes('pseudo-label') ? ' (pseudo-label: its own number of steps on labeled and unlabeled batches)' : ''}.`
-            : `Arms: ${['baseline' as ArmName, ...summary.arms].map((arm) => `${arm} (${armDescription(arm)})`).join('; ')}. ` +
-              'All arms of a seed share the split, the labeled examples, the head, the batch order, the optimiser and the epoch budget' +
-              (summary.arms.includes('pseudo-label') ? ' (pseudo-label instead trains for its own number of steps on labeled and unlabeled batches)' : '') +
-              '; each is compared with the same baseline.'),
+            ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget${budgetNotes(summary.arms)}.`
+            : `Arms: ${[REFERENCE_ARM.name, ...summary.arms].map((arm) => `${arm} (${armDescription(arm)})`).join('; ')}. ` +
+              `All arms of a seed share the split, the labeled examples, the head, the batch order, the optimiser and the epoch budget${budgetNotes(summary.arms)}; each is compared with the same baseline.`),
       },
       ...(summary.arms.some(isBeyondSeed)
         ? [{ kind: 'paragraph' as const, text: `Beyond the seed: ${summary.arms.filter(isBeyondSeed).join(' and ')} ${summary.arms.filter(isBeyondSeed).length === 1 ? 'is' : 'are'} not autoencoder pretraining but other ways to use the same unlabeled pool, run as reference points; the headline is about pretraining.` }]
@@ -126,17 +170,23 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
 
   // 3. Summary table
   const tones = summary.fractions.flatMap((f) => (f.comparisons.length ? f.comparisons.map((c) => toneOf(c)) : ['none' as Tone]));
-  const tested = summary.fractions.flatMap((f) => f.comparisons).filter((c) => c.n >= 2);
+  const tested = summary.fractions.flatMap((f) => [...f.comparisons, ...f.controlComparisons]).filter((c) => c.n >= 2 && !c.unusable);
   const nsCount = tested.filter((c) => !c.significant).length;
+  const controls = controlTable(summary);
   sections.push({
     id: 'summary',
     title: 'Results per labeled fraction',
     blocks: [
       { kind: 'table', table, tones },
+      ...(controls ? [
+        { kind: 'paragraph' as const, text: 'Against step-matched controls: an arm with a training budget of its own is also compared with a control that trains the baseline\'s network for the same steps, on the same labeled batches with the same augmentation, without any unlabeled data, so that its Δ here is what the unlabeled images bring and not what the extra steps bring.' },
+        { kind: 'table' as const, table: controls, tones: summary.fractions.flatMap((f) => f.controlComparisons.map((c) => toneOf(c))) },
+      ] : []),
       {
         kind: 'paragraph',
         text: 'Accuracies are test-set means ± standard deviation over seeds, in %. Δ is the arm minus the baseline of the same seed (same split, same labeled examples), in percentage points, ' +
           'with the 95 % confidence interval of its mean (Student t); p is the two-sided paired t-test. ' +
+          (summary.tests > 1 ? `p (Holm) is p corrected by Holm's method for the ${summary.tests} comparisons in this run, so that the chance of calling any of them significant by luck stays at 5 %; the verdicts use it. ` : '') +
           (tested.length === 0
             ? 'With a single seed there is no significance test: run with --seeds 3 or more to tell a real difference from seed-to-seed noise.'
             : (nsCount > 0
@@ -179,7 +229,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
 
   // 7. Confusion matrices and per-class accuracy at the smallest fraction
   if (first) {
-    const arms: ArmName[] = ['baseline', ...(main ? [main.arm] : [])];
+    const arms: ArmName[] = [REFERENCE_ARM.name as ArmName, ...(main ? [main.arm] : [])];
     const matrices = arms
       .map((arm) => ({ arm, matrix: sumConfusions(confusions, first.fraction, arm) }))
       .filter((m): m is ArmMatrix => m.matrix !== undefined);
@@ -197,11 +247,13 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     }
   }
 
-  // 8. Published numbers (full MNIST only)
-  const published = publishedComparison(summary, params.dataset);
+  // 8. Published numbers (full MNIST only, and only when the run follows the published protocol)
+  const mismatch = isFullMnist(params.dataset) ? publishedProtocolMismatch(summary, params.config) : undefined;
+  const published = mismatch ? undefined : publishedComparison(summary, params.dataset);
+  if (mismatch) sections.push({ id: 'published', title: 'Published results on full MNIST', blocks: [{ kind: 'paragraph', text: mismatch }] });
   if (published) {
     const header = ['method', ...published.labelCounts.map((n) => `${count(n)} labels`), 'note'];
-    const ours = published.ours.map((o) => [`this run: ${o.arm}${isBeyondSeed(o.arm as ArmName) ? ' (beyond the seed)' : ''}`, ...published.labelCounts.map((n) => fixed(o.errors[n], 2)), 'mean over seeds']);
+    const ours = published.ours.map((o) => [`this run: ${o.arm}${isBeyondSeed(o.arm) ? ' (beyond the seed)' : ''}`, ...published.labelCounts.map((n) => fixed(o.errors[n], 2)), 'mean over seeds']);
     const theirs = published.methods.map((m) => [m.name, ...published.labelCounts.map((n) => fixed(m.errors[n] ?? NaN, 2)), `${m.note}${m.note ? '; ' : ''}[${m.citation}]`]);
     sections.push({
       id: 'published',
@@ -214,7 +266,22 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     });
   }
 
-  // 9. Configuration, environment, timings
+  // 9. The exported classifier
+  const exported = params.exportedModel;
+  if (exported) {
+    sections.push({
+      id: 'exported-model',
+      title: 'Exported model',
+      blocks: [{
+        kind: 'paragraph',
+        text: `The folder ${exported.folder}/ beside this report holds the ${exported.arm} classifier of seed ${exported.seed}, trained on ${count(exported.labeled)} labeled examples (${fractionText(exported.fraction)}): ` +
+          `a tfjs LayersModel (model.json, weights.bin) with labels.json and preprocessing.json. Its accuracy on the ${count(params.dataset.testSize)} held-out test ${isImage ? 'images' : 'rows'} is ${pct(100 * exported.testAccuracy)}. ` +
+          `Classify new ${isImage ? 'images' : 'rows'} with npm run predict -- --model <this folder>/${exported.folder} FILES…; rerun this run with npm run pipeline -- --config <this folder>/params.json.`,
+      }],
+    });
+  }
+
+  // 10. Configuration, environment, timings
   const env = params.environment;
   // Stage seconds are summed over a stage's jobs, which may have run side by side: shares are of the summed work, not of the wall time.
   const workSeconds = Object.values(params.stageSeconds).reduce((a, b) => a + b, 0);
@@ -224,7 +291,11 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     title: 'Configuration, environment and timings',
     blocks: [
       { kind: 'paragraph', text: `Run ${params.runId}, started ${created}. Everything needed to rerun it is in params.json beside this report; the numbers come from results.csv.` },
-      { kind: 'keyValues', title: 'configuration', rows: flatConfig(params.config) },
+      { kind: 'keyValues', title: 'configuration', rows: flatConfig(params.config, params.selection) },
+      ...(params.tuning ? [
+        { kind: 'paragraph' as const, text: `Settings chosen on the validation split by npm run tune: ${params.tuning.trials} trials per arm, the baseline's included (trial 1 is the settings above), each scored by its mean validation accuracy over the seeds; the test set was not read while tuning. A step-matched control uses the settings of the arm it controls. Every trial is in tuning.csv.` },
+        { kind: 'table' as const, table: tuningTable(params.tuning) },
+      ] : []),
       {
         kind: 'keyValues',
         title: 'environment',
@@ -243,6 +314,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     title: `semisup report: ${params.dataset.name}`,
     subtitle: `${created} · ${summary.seeds.length} seed${summary.seeds.length === 1 ? '' : 's'} · ${summary.fractions.length} labeled fraction${summary.fractions.length === 1 ? '' : 's'} · backend ${env.backend}`,
     headline: head,
+    warnings,
     summary,
     sections,
     figures,

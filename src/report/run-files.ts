@@ -5,24 +5,21 @@
  * a report can be rebuilt from the folder alone.
  */
 import * as dfd from 'danfojs-node';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../artifacts/atomic.ts';
 import { csvText } from './csv-text.ts';
 import { UserError } from '../errors.ts';
 import { RESULT_COLUMNS, type ResultRow } from '../eval/results.ts';
-import type { ConfusionRecord, RunParams, RunPictures, TrainingCurve } from './run-record.ts';
-import { checkConfusions, checkCurves, checkParams, checkPictures, isArmName, ShapeError } from './run-validation.ts';
+import type { TrainingCurve } from '../train/curves.ts';
+import type { ConfusionRecord, RunParams, RunPictures } from './run-record.ts';
+import { isArmName } from '../arms/index.ts';
+import { checkConfusions, checkCurves, checkParams, checkPictures, ShapeError } from './run-validation.ts';
 
-/** File names inside a run folder. */
-export const RUN_FILES = {
-  results: 'results.csv',
-  params: 'params.json',
-  curves: 'curves.json',
-  confusion: 'confusion.json',
-  pictures: 'pictures.json',
-} as const;
+import { RUN_FILES } from './run-folder.ts';
+
+export { RUN_FILES } from './run-folder.ts';
 
 /** Everything a report is built from. `pictures` is absent for table datasets. */
 export interface RunFiles {
@@ -35,6 +32,8 @@ export interface RunFiles {
 
 const STRING_COLUMNS = new Set<keyof ResultRow>(['dataset', 'arm', 'backend']);
 const INTEGER_COLUMNS = new Set<keyof ResultRow>(['seed', 'labeled', 'epochs']);
+/** Numbers that may be missing: an empty cell (a run without a validation set), or no column at all (a results.csv from before it existed). */
+const OPTIONAL_COLUMNS = new Set<keyof ResultRow>(['valAccuracy']);
 
 function fixRow(file: string, message: string): UserError {
   return new UserError(`${file} is invalid: ${message}; rerun the pipeline or fix that line of the file`);
@@ -44,7 +43,8 @@ function fixRow(file: string, message: string): UserError {
 function checkRowForWrite(row: ResultRow, i: number): void {
   for (const col of RESULT_COLUMNS) {
     const v = row[col];
-    if (STRING_COLUMNS.has(col) ? typeof v !== 'string' : typeof v !== 'number' || !Number.isFinite(v)) {
+    const ok = STRING_COLUMNS.has(col) ? typeof v === 'string' : typeof v === 'number' && (Number.isFinite(v) || (OPTIONAL_COLUMNS.has(col) && Number.isNaN(v)));
+    if (!ok) {
       throw new Error(`writeResultsCsv: row ${i} has ${col} = ${JSON.stringify(v)}`);
     }
   }
@@ -61,11 +61,44 @@ function checkUnique(rows: readonly ResultRow[], onDuplicate: (msg: string) => E
   }
 }
 
+/**
+ * Throw when the rows are not one paired experiment: every arm must have a row
+ * for exactly the seeds the baseline has at each fraction (an unpaired row
+ * would mix means over different seeds with a paired Δ), each fraction one
+ * label count, and no two fractions the same label count (one experiment
+ * reported twice).
+ */
+function checkPaired(rows: readonly ResultRow[], onProblem: (msg: string) => Error): void {
+  const arms = [...new Set(rows.map((r) => r.arm))];
+  if (!arms.includes('baseline')) throw onProblem('it has no baseline rows, so there is nothing to compare the arms with');
+  const fractionAt = new Map<number, number>();
+  for (const fraction of [...new Set(rows.map((r) => r.fraction))].sort((a, b) => a - b)) {
+    const at = rows.filter((r) => r.fraction === fraction);
+    const labeled = new Set(at.map((r) => r.labeled));
+    if (labeled.size > 1) throw onProblem(`fraction ${fraction} has rows with different label counts (${[...labeled].join(', ')})`);
+    const [count] = labeled;
+    const other = fractionAt.get(count);
+    if (other !== undefined) throw onProblem(`fractions ${other} and ${fraction} both have ${count} labels, so one experiment would be reported twice`);
+    fractionAt.set(count, fraction);
+    const seedsOf = (arm: string) => new Set(at.filter((r) => r.arm === arm).map((r) => r.seed));
+    const base = seedsOf('baseline');
+    for (const arm of arms) {
+      const mine = seedsOf(arm);
+      const missing = [...base].find((seed) => !mine.has(seed));
+      const extra = [...mine].find((seed) => !base.has(seed));
+      if (missing === undefined && extra === undefined) continue;
+      const [seed, has, lacks] = missing !== undefined ? [missing, 'baseline', arm] : [extra!, arm, 'baseline'];
+      throw onProblem(`at fraction ${fraction} (${count} labels) seed ${seed} has a ${has} row but no ${lacks} row, so the comparison would not be paired`);
+    }
+  }
+}
+
 /** Write results.csv (columns in RESULT_COLUMNS order, one row per seed × fraction × arm) atomically via danfojs. */
 export async function writeResultsCsv(file: string, rows: readonly ResultRow[]): Promise<void> {
   if (rows.length === 0) throw new Error('writeResultsCsv: no rows to write');
   rows.forEach(checkRowForWrite);
   checkUnique(rows, (m) => new Error(`writeResultsCsv: ${m}`));
+  checkPaired(rows, (m) => new Error(`writeResultsCsv: ${m}`));
   await writeFileAtomic(file, csvText(RESULT_COLUMNS, rows.map((r) => RESULT_COLUMNS.map((c) => r[c]))));
 }
 
@@ -83,7 +116,7 @@ export async function readResultsCsv(file: string): Promise<ResultRow[]> {
     const why = (err as Error).message.includes('No data') ? 'it has no result rows' : (err as Error).message;
     throw new UserError(`${file} is invalid: ${why}; rerun the pipeline to write it again`);
   }
-  const missing = RESULT_COLUMNS.filter((c) => !df.columns.includes(c));
+  const missing = RESULT_COLUMNS.filter((c) => !df.columns.includes(c) && !OPTIONAL_COLUMNS.has(c));
   if (missing.length > 0) {
     throw new UserError(`${file} is invalid: missing column(s) ${missing.join(', ')}; it must have the header ${RESULT_COLUMNS.join(',')}`);
   }
@@ -99,6 +132,10 @@ export async function readResultsCsv(file: string): Promise<ResultRow[]> {
         continue;
       }
       const v = text.trim() === '' ? NaN : Number(text);
+      if (OPTIONAL_COLUMNS.has(col) && text.trim() === '') {
+        row[col] = NaN;
+        continue;
+      }
       if (!Number.isFinite(v) || (INTEGER_COLUMNS.has(col) && !Number.isInteger(v))) {
         throw fixRow(file, `line ${line} has ${col} = ${JSON.stringify(text)}, expected ${INTEGER_COLUMNS.has(col) ? 'an integer' : 'a number'}`);
       }
@@ -110,6 +147,7 @@ export async function readResultsCsv(file: string): Promise<ResultRow[]> {
     return row as unknown as ResultRow;
   });
   checkUnique(rows, (m) => fixRow(file, m));
+  checkPaired(rows, (m) => new UserError(`${file} is invalid: ${m}; rerun the pipeline (it resumes from its cache) to write it again, or remove those rows`));
   return rows;
 }
 
@@ -173,9 +211,9 @@ export async function writePicturesJson(dir: string, pictures: RunPictures): Pro
 }
 
 /**
- * Write every input file of a report into `dir`, each atomically. Without
- * pictures, a stale pictures.json from an earlier run in the same folder is
- * removed so the report does not show someone else's digits.
+ * Write every input file of a report into `dir`, each atomically. The
+ * pipeline writes them into a fresh folder (run-folder.ts replaces a run
+ * folder as a whole), so no file of an earlier run can remain beside them.
  */
 export async function writeRunFiles(dir: string, files: RunFiles): Promise<void> {
   await writeResultsCsv(join(dir, RUN_FILES.results), files.rows);
@@ -183,7 +221,6 @@ export async function writeRunFiles(dir: string, files: RunFiles): Promise<void>
   await writeCurvesJson(dir, files.curves);
   await writeConfusionJson(dir, files.confusions);
   if (files.pictures) await writePicturesJson(dir, files.pictures);
-  else await rm(join(dir, RUN_FILES.pictures), { force: true });
 }
 
 /** Read and validate only params.json of a run folder (for listing runs without loading their results). */

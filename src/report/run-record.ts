@@ -9,19 +9,8 @@
  *   confusion.json   ConfusionRecord[]
  *   pictures.json    RunPictures (image datasets only; absent for tables)
  */
-import type { ArmName } from '../eval/results.ts';
-
-export interface EnvironmentInfo {
-  /** The tfjs backend that ran: 'tensorflow' (native), 'wasm' or 'cpu'. */
-  backend: string;
-  node: string;
-  platform: string;
-  cpuModel: string;
-  cores: number;
-  /** Versions of the packages that shape the numbers (tfjs, backend, danfojs, semisup). */
-  versions: Record<string, string>;
-  gitCommit?: string;
-}
+import type { ArmName } from '../arms/index.ts';
+import type { EnvironmentInfo } from '../util/environment.ts';
 
 export interface DatasetInfo {
   name: string;
@@ -29,6 +18,9 @@ export interface DatasetInfo {
   classNames: string[];
   poolSize: number;
   testSize: number;
+  /** Of the pool: examples with a label (the labeled subsets are drawn from these) and without one. Absent in runs before unlabeled data existed (then every pool example was labeled). */
+  labeledSize?: number;
+  unlabeledSize?: number;
   /** Content fingerprint of the loaded data (src/data/cache.ts datasetFingerprint). */
   fingerprint?: string;
 }
@@ -39,28 +31,37 @@ export interface RunParams {
   createdAt: string;
   /** The resolved configuration (every option, after presets and defaults). */
   config: Record<string, unknown>;
+  /** The preset the run started from, and how its settings were chosen ('test' makes the report warn). */
+  preset?: { name: string; chosenOn: 'test' | 'validation' | 'none' } | null;
+  /** How each setting got its value: 'default', 'preset', 'user', or 'validation' (chosen by npm run tune). */
+  selection?: Record<string, string>;
+  /** npm run tune: the trials per arm and what each arm kept, per label budget. */
+  tuning?: TuningRecord;
   environment: EnvironmentInfo;
   dataset: DatasetInfo;
   /** Seconds of work per stage: the sum over the stage's jobs run this time (cached jobs count 0; parallel jobs overlap). */
   stageSeconds: Record<string, number>;
   totalSeconds: number;
+  /** The classifier the run exported (absent in runs from before exporting). */
+  exportedModel?: ExportedModelInfo;
 }
 
-export interface EpochLog {
-  epoch: number;
-  loss: number;
-  accuracy?: number;
-  valLoss?: number;
-  valAccuracy?: number;
-}
-
-export interface TrainingCurve {
+/** Which classifier a run exported to its model folder, and its test accuracy. */
+export interface ExportedModelInfo {
+  /** The folder inside the run folder. */
+  folder: string;
+  arm: string;
   seed: number;
-  /** 'autoencoder' for pretraining (loss = reconstruction loss), else the classifier arm. */
-  model: 'autoencoder' | ArmName;
-  /** Labeled fraction; absent for the autoencoder, which does not depend on it. */
-  fraction?: number;
-  epochs: EpochLog[];
+  labeled: number;
+  fraction: number;
+  testAccuracy: number;
+}
+
+/** What tuning chose, per arm and label budget (tuning.csv beside params.json has every trial). */
+export interface TuningRecord {
+  /** Trials per arm (the baseline's included); trial 1 is the run's own settings. */
+  trials: number;
+  chosen: { arm: string; labeled: number; trial: number; settings: Record<string, number | string>; valAccuracy: number; follows?: string }[];
 }
 
 export interface ConfusionRecord {

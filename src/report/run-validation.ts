@@ -3,20 +3,12 @@
  * built from a hand-edited or truncated file should fail with one line that
  * names the field, not with a TypeError deep inside a chart.
  */
-import type { ArmName } from '../eval/results.ts';
-import type { ConfusionRecord, EpochLog, RunParams, RunPictures, TrainingCurve } from './run-record.ts';
+import { ARMS, isArmName } from '../arms/index.ts';
+import type { EpochLog, TrainingCurve } from '../train/curves.ts';
+import type { ConfusionRecord, RunParams, RunPictures } from './run-record.ts';
 
-/** Every arm name the contract allows; the Record keys make tsc fail when ArmName grows and this list does not. */
-const ARM_SET: Record<ArmName, true> = {
-  baseline: true, pretrained: true, frozen: true, 'two-phase': true, pca: true, 'pseudo-label': true,
-};
-/** The arm names of results.ts as a runtime list, for validating files. */
-export const ARM_NAMES = Object.keys(ARM_SET) as ArmName[];
-
-/** True when `s` is one of the contract's arm names. */
-export function isArmName(s: unknown): s is ArmName {
-  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(ARM_SET, s);
-}
+/** The arm names of src/arms/ as a runtime list, for validating files. */
+export const ARM_NAMES: string[] = ARMS.map((arm) => arm.name);
 
 /** A file's content does not match its contract; `message` names the field. */
 export class ShapeError extends Error {
@@ -121,8 +113,44 @@ export function checkParams(v: unknown): RunParams {
     stageSeconds: record(o.stageSeconds, 'stageSeconds', num),
     totalSeconds: num(o.totalSeconds, 'totalSeconds'),
   };
+  if (o.preset !== undefined && o.preset !== null) {
+    const preset = obj(o.preset, 'preset');
+    const chosenOn = str(preset.chosenOn, 'preset.chosenOn');
+    if (chosenOn !== 'test' && chosenOn !== 'validation' && chosenOn !== 'none') fail('preset.chosenOn', "'test', 'validation' or 'none'", chosenOn);
+    params.preset = { name: str(preset.name, 'preset.name'), chosenOn };
+  }
+  if (o.selection !== undefined) params.selection = record(o.selection, 'selection', str);
+  if (o.tuning !== undefined) {
+    const t = obj(o.tuning, 'tuning');
+    params.tuning = {
+      trials: int(t.trials, 'tuning.trials', 1),
+      chosen: arr(t.chosen, 'tuning.chosen').map((c, i) => {
+        const p = `tuning.chosen[${i}]`;
+        const e = obj(c, p);
+        return {
+          arm: str(e.arm, `${p}.arm`), labeled: num(e.labeled, `${p}.labeled`), trial: int(e.trial, `${p}.trial`, 1),
+          settings: record(e.settings, `${p}.settings`, (v, path) => (typeof v === 'string' ? v : num(v, path))),
+          valAccuracy: numOrNull(e.valAccuracy, `${p}.valAccuracy`),
+          ...(e.follows !== undefined ? { follows: str(e.follows, `${p}.follows`) } : {}),
+        };
+      }),
+    };
+  }
   if (env.gitCommit !== undefined) params.environment.gitCommit = str(env.gitCommit, 'environment.gitCommit');
   if (ds.fingerprint !== undefined) params.dataset.fingerprint = str(ds.fingerprint, 'dataset.fingerprint');
+  if (ds.labeledSize !== undefined) params.dataset.labeledSize = int(ds.labeledSize, 'dataset.labeledSize');
+  if (ds.unlabeledSize !== undefined) params.dataset.unlabeledSize = int(ds.unlabeledSize, 'dataset.unlabeledSize');
+  if (o.exportedModel !== undefined) {
+    const m = obj(o.exportedModel, 'exportedModel');
+    params.exportedModel = {
+      folder: str(m.folder, 'exportedModel.folder'),
+      arm: str(m.arm, 'exportedModel.arm'),
+      seed: int(m.seed, 'exportedModel.seed'),
+      labeled: int(m.labeled, 'exportedModel.labeled', 1),
+      fraction: num(m.fraction, 'exportedModel.fraction'),
+      testAccuracy: num(m.testAccuracy, 'exportedModel.testAccuracy'),
+    };
+  }
   if (Number.isNaN(Date.parse(params.createdAt))) fail('createdAt', 'an ISO timestamp', params.createdAt);
   return params;
 }
@@ -131,10 +159,8 @@ function checkEpoch(v: unknown, path: string): EpochLog {
   const o = obj(v, path);
   const log: EpochLog = { epoch: int(o.epoch, `${path}.epoch`), loss: numOrNull(o.loss, `${path}.loss`) };
   const accuracy = optNumOrNull(o.accuracy, `${path}.accuracy`);
-  const valLoss = optNumOrNull(o.valLoss, `${path}.valLoss`);
   const valAccuracy = optNumOrNull(o.valAccuracy, `${path}.valAccuracy`);
   if (accuracy !== undefined) log.accuracy = accuracy;
-  if (valLoss !== undefined) log.valLoss = valLoss;
   if (valAccuracy !== undefined) log.valAccuracy = valAccuracy;
   return log;
 }

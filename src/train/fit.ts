@@ -1,19 +1,18 @@
 /**
- * The one training loop both arms and the autoencoder use: seeded shuffling,
- * mini-batches from typed arrays, Adam, a per-epoch log, and a guard that
- * stops on a non-finite loss instead of training on garbage.
+ * Training by epochs, as the autoencoder and every classifier arm train:
+ * seeded shuffling, mini-batches gathered from typed arrays, denoising or
+ * class targets, a per-epoch log, and a stop on a non-finite loss instead of
+ * training on garbage. The step itself is the shared core in loop.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EpochLog } from '../report/run-record.ts';
-import { UserError } from '../errors.ts';
+import type { NoiseType } from '../config.ts';
 import type { Rng } from '../util/rng.ts';
-import { createAdam } from './adam.ts';
+import type { EpochLog } from './curves.ts';
+import { NonFiniteLossError, TrainingLoop, type WeightGroup } from './loop.ts';
 import { applyGaussianNoise, applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from './batches.ts';
 import { createFusedDenseStep } from './fused-dense-step.ts';
 import { sigmoidCrossEntropyFromLogits, sigmoidOutputLayer } from './sigmoid-logits.ts';
 
-/** Corruption of a denoising autoencoder's input: zero a share of values, or add gaussian noise of that standard deviation. */
-export type NoiseType = 'mask' | 'gaussian';
 
 /**
  * What the model learns to output: its own (clean) input, or class labels.
@@ -22,12 +21,6 @@ export type NoiseType = 'mask' | 'gaussian';
 export type Target =
   | { kind: 'reconstruct'; noise: number; noiseType?: NoiseType; loss: 'binary-crossentropy' | 'squared-error' }
   | { kind: 'classes'; y: Int32Array; classCount: number };
-
-/** Weights trained at their own learning rate (e.g. an encoder fine-tuned slower than its head). */
-export interface WeightGroup {
-  weights: tf.LayerVariable[];
-  learningRate: number;
-}
 
 export interface FitOptions {
   model: tf.LayersModel;
@@ -62,36 +55,16 @@ export interface FitOptions {
    * random shifts of images), drawing from the training rng.
    */
   augment?: (inputs: Float32Array, rows: number, rng: Rng) => void;
+  /** Measured after each epoch and added to its log (validation accuracy); it must not train. */
+  evaluate?: (epoch: number) => Promise<Partial<EpochLog>>;
   /** Called after each epoch, e.g. for a progress bar. */
   onEpoch?: (log: EpochLog) => void;
-}
-
-/** A diverging loss is bad input (a learning rate too high for the data), not a bug: one line, exit 2. */
-export class NonFiniteLossError extends UserError {
-  override name = 'NonFiniteLossError';
-}
-
-/**
- * A pause for a training loop to await between batches: it lets timers and signal handlers run
- * (Ctrl-C, progress redraws) a few times a second, since tfjs's awaits on wasm/cpu are microtasks
- * only and one epoch of a large pool takes many seconds.
- */
-export function eventLoopPause(): () => Promise<void> {
-  let lastYield = Date.now();
-  return async () => {
-    if (Date.now() - lastYield <= 200) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    lastYield = Date.now();
-  };
 }
 
 /** Train `model` in place; returns one log entry per epoch. */
 export async function fit(options: FitOptions): Promise<EpochLog[]> {
   const { model, x, features, indices, target, epochs, batchSize, rng } = options;
-  const groups = (options.groups ?? [{ weights: model.trainableWeights, learningRate: options.learningRate }]).filter((g) => g.weights.length > 0);
-  const optimizers = groups.map((g) => createAdam(g.learningRate));
-  const groupVariables = groups.map((g) => g.weights.map((w) => w.read() as tf.Variable));
-  const variables = groupVariables.flat();
+  const loop = new TrainingLoop(options.groups ?? [{ weights: model.trainableWeights, learningRate: options.learningRate }]);
   const firstEpoch = options.firstEpoch ?? 1;
   const width = target.kind === 'classes' ? target.classCount : features;
   const inputBuffer = new Float32Array(batchSize * features);
@@ -99,21 +72,18 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
   const targetBuffer = new Float32Array(batchSize * width);
   // Binary cross-entropy of a sigmoid output is computed from its logits: the same loss, ~15 % faster per step.
   const sigmoidLayer = target.kind === 'reconstruct' && target.loss === 'binary-crossentropy' && options.lossFromLogits !== false ? sigmoidOutputLayer(model) : null;
-  const pause = eventLoopPause();
   const logs: EpochLog[] = [];
   // On wasm a chain of Dense layers trains in one fused step per batch, bit-identical to the taped step below.
   const fused = options.fusedStep === false ? null : createFusedDenseStep({
     model, x, features, indices, batchSize,
     loss: sigmoidLayer ? 'sigmoid-logits' : target.kind === 'classes' ? 'softmax' : 'other',
-    groups: groupVariables.map((variables, g) => ({ variables, optimizer: optimizers[g] })),
+    groups: loop.trainedGroups(),
   });
   try {
     for (let epoch = firstEpoch; epoch < firstEpoch + epochs; epoch++) {
       const order = epochOrder(indices, rng);
-      let lossSum = tf.scalar(0);
-      let correctSum = tf.scalar(0);
       for (let start = 0; start < order.length; start += batchSize) {
-        await pause();
+        await loop.pause();
         const end = Math.min(order.length, start + batchSize);
         const rows = end - start;
         const inputs = gatherRows(x, features, order, start, end, inputBuffer);
@@ -131,11 +101,11 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
           fused.step(inputs, targets, rows);
           continue;
         }
-        const [nextLoss, nextCorrect] = tf.tidy(() => {
+        loop.step((minimise) => {
           const xb = tf.tensor2d(inputs, [rows, features]);
           const yb = tf.tensor2d(targets, [rows, width]);
           const kept: { correct?: tf.Scalar } = {};
-          const { value: loss, grads } = tf.variableGrads(() => {
+          const loss = minimise(() => {
             if (sigmoidLayer) return sigmoidCrossEntropyFromLogits(model, sigmoidLayer, xb, yb);
             const predictions = model.apply(xb, { training: true }) as tf.Tensor;
             if (target.kind === 'reconstruct') {
@@ -146,33 +116,25 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
             // Kept out of the gradient scope's cleanup so the epoch's training accuracy costs no second forward pass.
             kept.correct = tf.keep(tf.equal(predictions.argMax(-1), yb.argMax(-1)).sum() as tf.Scalar);
             return tf.metrics.categoricalCrossentropy(yb, predictions).mean() as tf.Scalar;
-          }, variables);
-          // Each group's optimiser steps only its own weights (what optimizer.minimize does for one group).
-          optimizers.forEach((optimizer, g) => optimizer.applyGradients(groupVariables[g], groupVariables[g].map((v) => grads[v.name])));
-          const nextCorrectSum: tf.Scalar = kept.correct ? correctSum.add(kept.correct) : correctSum.clone();
-          kept.correct?.dispose();
-          return [lossSum.add(loss.mul(rows)) as tf.Scalar, nextCorrectSum];
+          });
+          return { loss: loss.mul(rows) as tf.Scalar, ...(kept.correct ? { correct: kept.correct } : {}) };
         });
-        lossSum.dispose();
-        correctSum.dispose();
-        lossSum = nextLoss;
-        correctSum = nextCorrect;
       }
-      const fusedTotals = fused?.takeEpochTotals();
-      const loss = (fusedTotals?.lossSum ?? (await lossSum.data())[0]) / order.length;
-      const correct = fusedTotals?.correct ?? (await correctSum.data())[0];
-      lossSum.dispose();
-      correctSum.dispose();
+      const sums = fused ? fused.takeEpochTotals() : await loop.drain();
+      const loss = sums.loss / order.length;
       if (!Number.isFinite(loss)) {
         throw new NonFiniteLossError(`training loss became ${loss} in epoch ${epoch}: lower ${options.learningRateOption ?? '--learning-rate'} (now ${options.learningRate}).`);
       }
-      const log: EpochLog = target.kind === 'classes' ? { epoch, loss, accuracy: correct / order.length } : { epoch, loss };
+      const log: EpochLog = {
+        ...(target.kind === 'classes' ? { epoch, loss, accuracy: sums.correct / order.length } : { epoch, loss }),
+        ...(await options.evaluate?.(epoch)),
+      };
       logs.push(log);
       options.onEpoch?.(log);
     }
   } finally {
     fused?.dispose();
-    optimizers.forEach((optimizer) => optimizer.dispose());
+    loop.dispose();
   }
   return logs;
 }

@@ -136,15 +136,15 @@ export class FusedDenseStep {
     this.forward(rows);
     const lastGrad = this.grads[0];
     const { loss, correct } = this.lossAndGradient(targets.subarray(0, rows * outputs), rows, lastGrad);
-    // What fit() accumulates on tfjs: lossSum += loss · rows, in float32.
+    // What the taped step sums (TrainingLoop): loss · rows, added in float32.
     this.lossSum = Math.fround(this.lossSum + Math.fround(loss * rows));
     this.correctSum += correct;
     this.backward(rows, lastGrad);
   }
 
-  /** The epoch's float32 sum of loss · rows and count of correct rows, reset for the next epoch. */
-  takeEpochTotals(): { lossSum: number; correct: number } {
-    const totals = { lossSum: this.lossSum, correct: this.correctSum };
+  /** The epoch's float32 sum of loss · rows and count of correct rows (as TrainingLoop.drain names them), reset for the next epoch. */
+  takeEpochTotals(): { loss: number; correct: number } {
+    const totals = { loss: this.lossSum, correct: this.correctSum };
     this.lossSum = 0;
     this.correctSum = 0;
     return totals;

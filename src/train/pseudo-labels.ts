@@ -13,11 +13,10 @@
  * pool rows without labels (unlabeledPool), so test rows never enter.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { EpochLog } from '../report/run-record.ts';
 import type { Rng } from '../util/rng.ts';
-import { createAdam } from './adam.ts';
+import type { EpochLog } from './curves.ts';
 import { applyMaskingNoise, epochOrder, gatherRows, oneHotRows, shiftImages } from './batches.ts';
-import { eventLoopPause, NonFiniteLossError } from './fit.ts';
+import { NonFiniteLossError, TrainingLoop } from './loop.ts';
 
 /** Pool indices that are not labeled: the only rows pseudo-labelling may label. */
 export function unlabeledPool(pool: Int32Array, labeled: Int32Array): Int32Array {
@@ -67,6 +66,8 @@ export interface SelfTrainingOptions {
   noiseRng: Rng;
   /** One log entry (an "epoch" of the curve) every this many steps. */
   logEvery: number;
+  /** Measured at each log point and added to its entry (validation accuracy); it must not train. */
+  evaluate?: (point: number) => Promise<Partial<EpochLog>>;
   onLog?: (log: EpochLog) => void;
 }
 
@@ -90,7 +91,7 @@ function batchStream(indices: Int32Array, rng: Rng): (size: number) => Int32Arra
 /**
  * Train jointly for `steps` steps; returns one log per `logEvery` steps: the
  * total loss, the labeled batches' accuracy, and the share of unlabeled rows
- * above the threshold (as valAccuracy is not measured here, it is left out).
+ * above the threshold.
  */
 export async function selfTrain(options: SelfTrainingOptions): Promise<(EpochLog & { confidentShare: number; weight: number })[]> {
   const { model, x, features, classCount, steps, threshold } = options;
@@ -98,42 +99,50 @@ export async function selfTrain(options: SelfTrainingOptions): Promise<(EpochLog
   const unlabeledBatch = Math.min(options.unlabeledBatchSize, options.unlabeled.length);
   const nextLabeled = batchStream(options.labeled, options.labeledRng);
   const nextUnlabeled = batchStream(options.unlabeled, options.unlabeledRng);
-  const optimizer = createAdam(options.learningRate);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const loop = new TrainingLoop([{ weights: model.trainableWeights, learningRate: options.learningRate }]);
   const labeledBuffer = new Float32Array(labeledBatch * features);
   const targetBuffer = new Float32Array(labeledBatch * classCount);
   const cleanBuffer = new Float32Array(unlabeledBatch * features);
   const strongBuffer = new Float32Array(unlabeledBatch * features);
   const logs: (EpochLog & { confidentShare: number; weight: number })[] = [];
-  let sums = { loss: tf.scalar(0), correct: tf.scalar(0), confident: tf.scalar(0) };
-  const pause = eventLoopPause();
   let stepsInLog = 0;
   try {
     for (let step = 0; step < steps; step++) {
-      await pause();
+      await loop.pause();
       const lRows = nextLabeled(labeledBatch);
       const uRows = nextUnlabeled(unlabeledBatch);
       const xl = gatherRows(x, features, lRows, 0, labeledBatch, labeledBuffer);
-      if (options.imageShape && options.labeledShift) shiftImages(xl, labeledBatch, options.imageShape, options.labeledShift, options.noiseRng);
+      // Shifted from the labeled stream, as fit() shifts from the batch stream every arm shares.
+      if (options.imageShape && options.labeledShift) shiftImages(xl, labeledBatch, options.imageShape, options.labeledShift, options.labeledRng);
       const yl = oneHotRows(options.y, classCount, lRows, 0, labeledBatch, targetBuffer);
       const clean = gatherRows(x, features, uRows, 0, unlabeledBatch, cleanBuffer);
-      strongBuffer.set(clean);
-      if (options.imageShape) shiftImages(strongBuffer, unlabeledBatch, options.imageShape, options.shift, options.noiseRng);
-      applyMaskingNoise(strongBuffer, options.noise, options.noiseRng);
-      const alpha = rampWeight(step, options.rampStart, options.rampEnd, options.weight);
-      if (options.decay === 'cosine') {
-        optimizer.setLearningRate(options.learningRate * Math.cos((7 * Math.PI * step) / (16 * steps)));
+      if (unlabeledBatch > 0) {
+        strongBuffer.set(clean);
+        if (options.imageShape) shiftImages(strongBuffer, unlabeledBatch, options.imageShape, options.shift, options.noiseRng);
+        applyMaskingNoise(strongBuffer, options.noise, options.noiseRng);
       }
-      const next = tf.tidy(() => {
+      const alpha = rampWeight(step, options.rampStart, options.rampEnd, options.weight);
+      if (options.decay === 'cosine') loop.setLearningRate(options.learningRate * Math.cos((7 * Math.PI * step) / (16 * steps)));
+      loop.step((minimise) => {
         const xlT = tf.tensor2d(xl, [labeledBatch, features]);
         const ylT = tf.tensor2d(yl, [labeledBatch, classCount]);
+        if (unlabeledBatch === 0) {
+          // No unlabeled data (the step-matched control): the labeled loss alone, step for step.
+          const kept: { correct?: tf.Scalar } = {};
+          const loss = minimise(() => {
+            const pl = model.apply(xlT, { training: true }) as tf.Tensor2D;
+            kept.correct = tf.keep(tf.equal(pl.argMax(-1), ylT.argMax(-1)).sum() as tf.Scalar);
+            return tf.metrics.categoricalCrossentropy(ylT, pl).mean() as tf.Scalar;
+          });
+          return { loss, correct: kept.correct!, confident: tf.scalar(0) };
+        }
         // Pseudo-labels: the current network's argmax on the clean view, as constants (no gradient).
         const cleanProbabilities = model.predict(tf.tensor2d(clean, [unlabeledBatch, features])) as tf.Tensor2D;
         const confident = cleanProbabilities.max(-1).greaterEqual(threshold).toFloat();
         const pseudo = tf.oneHot(cleanProbabilities.argMax(-1), classCount).toFloat().mul(confident.expandDims(1));
         const strong = tf.tensor2d(strongBuffer, [unlabeledBatch, features]);
         const kept: { correct?: tf.Scalar } = {};
-        const { value: loss, grads } = tf.variableGrads(() => {
+        const loss = minimise(() => {
           const predictions = model.apply(tf.concat([xlT, strong], 0), { training: true }) as tf.Tensor2D;
           const pl = predictions.slice([0, 0], [labeledBatch, classCount]);
           const supervised = tf.metrics.categoricalCrossentropy(ylT, pl).mean() as tf.Scalar;
@@ -143,32 +152,23 @@ export async function selfTrain(options: SelfTrainingOptions): Promise<(EpochLog
           // Rows below the threshold have an all-zero target, so they add nothing; divide by the whole batch (FixMatch).
           const unsupervised = tf.metrics.categoricalCrossentropy(pseudo, pu).sum().div(unlabeledBatch) as tf.Scalar;
           return supervised.add(unsupervised.mul(alpha)) as tf.Scalar;
-        }, variables);
-        optimizer.applyGradients(variables, variables.map((v) => grads[v.name]));
-        const result = {
-          loss: sums.loss.add(loss) as tf.Scalar,
-          correct: sums.correct.add(kept.correct!) as tf.Scalar,
-          confident: sums.confident.add(confident.sum()) as tf.Scalar,
-        };
-        kept.correct!.dispose();
-        return result;
+        });
+        return { loss, correct: kept.correct!, confident: confident.sum() as tf.Scalar };
       });
-      tf.dispose([sums.loss, sums.correct, sums.confident]);
-      sums = next;
       stepsInLog++;
       if (stepsInLog === options.logEvery || step === steps - 1) {
-        const [loss, correct, confident] = await Promise.all([sums.loss.data(), sums.correct.data(), sums.confident.data()]);
-        tf.dispose([sums.loss, sums.correct, sums.confident]);
-        sums = { loss: tf.scalar(0), correct: tf.scalar(0), confident: tf.scalar(0) };
-        const meanLoss = loss[0] / stepsInLog;
+        const sums = await loop.drain();
+        const meanLoss = sums.loss / stepsInLog;
         if (!Number.isFinite(meanLoss)) {
           throw new NonFiniteLossError(`training loss became ${meanLoss} at step ${step + 1} of the pseudo-label arm: lower --learning-rate (now ${options.learningRate}) or --pseudo-weight (now ${options.weight}).`);
         }
+        const point = logs.length + 1;
         const log = {
-          epoch: logs.length + 1,
+          epoch: point,
           loss: meanLoss,
-          accuracy: correct[0] / (stepsInLog * labeledBatch),
-          confidentShare: confident[0] / (stepsInLog * unlabeledBatch),
+          accuracy: sums.correct / (stepsInLog * labeledBatch),
+          ...(await options.evaluate?.(point)),
+          confidentShare: unlabeledBatch > 0 ? sums.confident / (stepsInLog * unlabeledBatch) : 0,
           weight: alpha,
         };
         logs.push(log);
@@ -177,8 +177,7 @@ export async function selfTrain(options: SelfTrainingOptions): Promise<(EpochLog
       }
     }
   } finally {
-    tf.dispose([sums.loss, sums.correct, sums.confident]);
-    optimizer.dispose();
+    loop.dispose();
   }
   return logs;
 }

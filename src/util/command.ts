@@ -1,10 +1,12 @@
 /**
- * How every command ends: bad input (a UserError) prints one line and exits
- * 2; anything else is a bug, shows its stack and exits 1. The wasm backend
+ * How every command ends: bad input (a UserError) and a file system that
+ * refuses (a full disk, a read-only folder) print one line and exit 2;
+ * anything else is a bug, shows its stack and exits 1. The wasm backend
  * installs handlers that rethrow uncaught errors with its whole minified
  * source, so nothing may escape a command uncaught.
  */
 import { UserError, USER_ERROR_EXIT_CODE } from '../errors.ts';
+import { asFileSystemUserError } from './folders.ts';
 
 export async function runCommand(body: () => Promise<void>): Promise<void> {
   // `… | head` closes the pipe early: stop quietly instead of failing on the next write.
@@ -16,7 +18,8 @@ export async function runCommand(body: () => Promise<void>): Promise<void> {
   }
   try {
     await body();
-  } catch (error) {
+  } catch (thrown) {
+    const error = asFileSystemUserError(thrown);
     if (error instanceof UserError) {
       process.stderr.write(`error: ${error.message}\n`);
       process.exit(USER_ERROR_EXIT_CODE);

@@ -4,7 +4,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageVersions } from '../backend/start-backend.ts';
-import type { EnvironmentInfo } from '../report/run-record.ts';
+
+export interface EnvironmentInfo {
+  /** The tfjs backend that ran: 'tensorflow' (native), 'wasm' or 'cpu'. */
+  backend: string;
+  node: string;
+  platform: string;
+  cpuModel: string;
+  cores: number;
+  /** Versions of the packages that shape the numbers (tfjs, backend, danfojs, semisup). */
+  versions: Record<string, string>;
+  gitCommit?: string;
+}
 
 /** Node, platform, CPU, package versions and (in a git checkout) the commit. */
 export function describeEnvironment(backend: string): EnvironmentInfo {

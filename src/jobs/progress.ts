@@ -4,7 +4,7 @@
  * whole lines, about four per job.
  */
 import cliProgress from 'cli-progress';
-import type { EpochLog } from '../report/run-record.ts';
+import type { EpochLog } from '../train/curves.ts';
 
 export interface JobProgress {
   epoch(jobId: string, log: EpochLog, total: number): void;

@@ -1,0 +1,77 @@
+/**
+ * What every command that trains does first: start the best tfjs backend,
+ * load the dataset, check the label budgets against it before anything is
+ * written, and plan the jobs of the stages it runs with their content keys.
+ */
+import path from 'node:path';
+import { ArtifactStore } from '../src/artifacts/store.ts';
+import { engineId, startBackend } from '../src/backend/start-backend.ts';
+import type { PipelineConfig } from '../src/config.ts';
+import { describeShape, labelCounts, type Dataset } from '../src/data/dataset.ts';
+import { createDownloadProgress } from '../src/data/download-progress.ts';
+import { datasetFactsOf, type DatasetFacts } from '../src/data/facts.ts';
+import { loadDatasetSource, sourceFromConfig } from '../src/data/sources.ts';
+import { budgetsOf, validateSplitPlan } from '../src/data/split.ts';
+import type { Job } from '../src/jobs/job.ts';
+import type { RunControl } from '../src/cli.ts';
+import { armsOf, buildPlan } from '../src/jobs/plan.ts';
+import { checkModelFits, type TrainingBatch } from '../src/models/model-size.ts';
+import { modelParams } from '../src/models/model-params.ts';
+import type { StageDefinition } from '../src/jobs/stage.ts';
+import { createLogger, type Logger } from '../src/util/log.ts';
+
+export interface StartedRun {
+  config: PipelineConfig;
+  log: Logger;
+  /** The started tfjs backend's name, and the engine id hashed into keys. */
+  backend: string;
+  engine: string;
+  dataset: Dataset;
+  facts: DatasetFacts;
+  store: ArtifactStore;
+}
+
+/**
+ * Start the backend, load and check the dataset and the model's size, and (unless only looking, --dry-run)
+ * clear what killed runs left half-written; says which backend runs.
+ */
+export async function startRun(config: PipelineConfig, control: Pick<RunControl, 'dryRun'>): Promise<StartedRun> {
+  const log = createLogger(config.quiet);
+  const backend = await startBackend(config.backend);
+  log.info(`backend: ${backend.name}${backend.skipped.length ? ` (passed over: ${backend.skipped.join('; ')})` : ''}`);
+
+  log.header('prepare');
+  const loadStarted = Date.now();
+  const { dataset } = await loadDatasetSource(sourceFromConfig(config), {
+    dataRoot: config.cacheDir,
+    onProgress: config.quiet ? undefined : createDownloadProgress(),
+    onNote: (note) => log.info(note),
+  });
+  for (const warning of dataset.warnings ?? []) log.warn(warning);
+  validateSplitPlan(dataset, config.testFraction, budgetsOf(config), config.validation);
+  const facts = datasetFactsOf(dataset);
+  checkModelFits(modelParams(config, facts), trainingBatches(config, facts), backend.name);
+  const { unlabeled } = labelCounts(dataset);
+  log.info(`dataset: ${dataset.name}, ${dataset.y.length} samples${unlabeled > 0 ? ` (${unlabeled} unlabeled)` : ''}, ${describeShape(dataset)}, ${facts.classCount} classes (${((Date.now() - loadStarted) / 1000).toFixed(1)} s)`);
+  const store = new ArtifactStore(path.resolve(config.cacheDir));
+  if (!control.dryRun) {
+    const cleared = store.removeStaleTemporaries();
+    if (cleared.length > 0) log.info(`removed ${cleared.length} unfinished temporary ${cleared.length === 1 ? 'write' : 'writes'} left by a killed run`);
+  }
+  return { config, log, backend: backend.name, engine: engineId(backend.name), dataset, facts, store };
+}
+
+/** The mini-batches a configuration trains with: the classifiers', pretraining's when an arm uses the encoder, and any arm's own. */
+function trainingBatches(config: PipelineConfig, facts: DatasetFacts): TrainingBatch[] {
+  const arms = armsOf({ config, facts });
+  return [
+    { option: '--batch-size', size: config.batchSize },
+    ...(arms.some((arm) => arm.usesEncoder) ? [{ option: '--pretrain-batch-size', size: config.pretrainBatchSize }] : []),
+    ...arms.flatMap((arm) => arm.trainingBatch?.(config) ?? []),
+  ];
+}
+
+/** The jobs of these stages (or only of `only` and what it reads) for this run. */
+export function planJobs(run: StartedRun, stages: readonly StageDefinition[], only?: StageDefinition): Job[] {
+  return buildPlan({ stages, config: run.config, facts: run.facts, engine: run.engine, ...(only ? { only } : {}) });
+}
