@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { kernelBuild, type KernelBuild } from '../src/backend/kernel-build.ts';
+import { fusedMultiplyAddAvailable, type KernelBuild } from '../src/backend/kernel-build.ts';
 import { GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, instantiateKernels, simdKernelsFor, type KernelExports, type SimdKernels } from '../src/backend/simd-kernels.ts';
 import { initWasmBackend } from '../src/backend/wasm-kernels.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -26,7 +26,7 @@ before(async () => {
   backend = tf.backend() as BackendWasm;
   kernels = simdKernelsFor(backend)!;
   builds.set('baseline', instantiateKernels(backend, 'baseline')!);
-  if (kernelBuild() === 'relaxed') builds.set('relaxed', instantiateKernels(backend, 'relaxed')!);
+  if (fusedMultiplyAddAvailable()) builds.set('relaxed', instantiateKernels(backend, 'relaxed')!);
 });
 after(async () => {
   await tf.setBackend('wasm');

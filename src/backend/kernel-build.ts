@@ -1,22 +1,26 @@
 /**
- * Which build of semisup's wasm kernels this runtime runs. The 'relaxed' build's matrix products
- * use fused multiply-add (relaxed SIMD's f32x4.relaxed_madd: one rounding per term instead of
- * two), 10-20 % faster here; the 'baseline' build uses a multiply and an add. Their numbers
- * differ in the last bits, so the build is part of the engine id in every cache key.
+ * Which build of semisup's wasm kernels this runtime runs. The 'baseline' build's matrix products
+ * use a multiply and an add (two roundings per term), as tfjs's own kernels do; the 'relaxed'
+ * build uses fused multiply-add (relaxed SIMD's f32x4.relaxed_madd: one rounding per term),
+ * 10-20 % faster in the matrix products here. Their numbers differ in the last bits, so the build
+ * is part of the engine id in every cache key.
+ *
+ * The baseline build is the default: its numbers are the same on every machine and Node ≥ 20
+ * (the default run's numbers stay the ones published), while fused multiply-add gives other
+ * bits, and only where the CPU has it. SEMISUP_WASM_SIMD=relaxed asks for the fused build; it
+ * runs where a probe shows the multiply-add really is fused (the instruction may also be two
+ * roundings on a CPU without FMA), else the baseline build does.
  *
  * Relaxed SIMD is on by default from Node 22; Node 20 and 21 have it behind
- * --experimental-wasm-relaxed-simd, which is set here (V8 reads wasm feature flags when it
- * validates a module, so setting it before our kernels are compiled is enough). The 'relaxed'
- * build is chosen only where a probe shows the multiply-add is really fused (the instruction may
- * also be two roundings on a CPU without FMA, and then the baseline build gives the same numbers
- * with a stable id). SEMISUP_WASM_SIMD=baseline forces the baseline build (to reproduce numbers
- * of a runtime without relaxed SIMD, and in tests).
+ * --experimental-wasm-relaxed-simd, which the probe sets (V8 reads wasm feature flags when it
+ * validates a module, so setting it before our kernels are compiled is enough).
  */
 import v8 from 'node:v8';
+import { UserError } from '../errors.ts';
 
 export type KernelBuild = 'relaxed' | 'baseline';
 
-/** The environment variable that forces the baseline build. */
+/** The environment variable that chooses the build: unset or 'baseline' (default), or 'relaxed'. */
 export const KERNEL_BUILD_ENV = 'SEMISUP_WASM_SIMD';
 
 /** (func (param f32 f32 f32) (result f32) f32x4.extract_lane 0 (f32x4.relaxed_madd (splat a) (splat b) (splat c))) */
@@ -33,6 +37,7 @@ const PROBE = new Uint8Array([
 ]);
 
 let chosen: KernelBuild | null = null;
+let fusedAvailable: boolean | null = null;
 
 /** The probe compiled, or null where this runtime has no relaxed SIMD. */
 function compileProbe(): WebAssembly.Module | null {
@@ -58,11 +63,28 @@ function multiplyAddIsFused(probe: WebAssembly.Module): boolean {
   return f(a, a, -(1 + 2 ** -11)) === 2 ** -24;
 }
 
-/** The build this process uses (decided once). */
-export function kernelBuild(): KernelBuild {
-  if (chosen == null) {
-    const probe = process.env[KERNEL_BUILD_ENV] === 'baseline' ? null : relaxedSimdProbe();
-    chosen = probe != null && multiplyAddIsFused(probe) ? 'relaxed' : 'baseline';
+/**
+ * Whether this runtime can run the relaxed build with a truly fused multiply-add (probed once;
+ * on Node 20/21 this turns relaxed SIMD on, so the relaxed module can then be compiled).
+ */
+export function fusedMultiplyAddAvailable(): boolean {
+  if (fusedAvailable == null) {
+    const probe = relaxedSimdProbe();
+    fusedAvailable = probe != null && multiplyAddIsFused(probe);
   }
+  return fusedAvailable;
+}
+
+/** The build for SEMISUP_WASM_SIMD's value `asked`: relaxed only when asked for and available (the fallback is baseline). */
+export function chooseKernelBuild(asked: string, available: () => boolean): KernelBuild {
+  if (asked !== '' && asked !== 'baseline' && asked !== 'relaxed') {
+    throw new UserError(`${KERNEL_BUILD_ENV}=${asked}: use baseline (the default) or relaxed (fused multiply-add where the CPU has it).`);
+  }
+  return asked === 'relaxed' && available() ? 'relaxed' : 'baseline';
+}
+
+/** The build this process uses (decided once, from SEMISUP_WASM_SIMD). */
+export function kernelBuild(): KernelBuild {
+  chosen ??= chooseKernelBuild(process.env[KERNEL_BUILD_ENV] ?? '', fusedMultiplyAddAvailable);
   return chosen;
 }

@@ -69,6 +69,8 @@ function reason(error: unknown): string {
  */
 export async function startBackend(choice: BackendChoice): Promise<StartedBackend> {
   tf.enableProdMode();
+  // A bad SEMISUP_WASM_SIMD is bad input: said now, before any work, not passed over as a backend that failed.
+  kernelBuild();
   if (tf.getBackend() && choice !== 'auto' && tf.getBackend() === TFJS_NAME[choice]) return { name: tf.getBackend(), skipped: [] };
   if (choice !== 'auto') {
     try {
