@@ -64,25 +64,24 @@ const ACCUMULATE: i32 = 8;
 @inline function block4x8(pa: usize, aRowBytes: usize, aColBytes: usize, pb: usize, ldbBytes: usize, count: i32, pc: usize, ldc: usize, pm: usize, last: bool, flags: i32, biasLo: v128, biasHi: v128,
   c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128): void {
   let pa0 = pa;
-  let pa1 = pa0 + aRowBytes;
-  let pa2 = pa1 + aRowBytes;
-  let pa3 = pa2 + aRowBytes;
+  const r2 = aRowBytes << 1;
+  const r3 = r2 + aRowBytes;
   for (let p = 0; p < count; p++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    const a0 = f32x4.splat(load<f32>(pa0));
-    const a1 = f32x4.splat(load<f32>(pa1));
-    const a2 = f32x4.splat(load<f32>(pa2));
-    const a3 = f32x4.splat(load<f32>(pa3));
-    c00 = madd(a0, b0, c00);
-    c01 = madd(a0, b1, c01);
-    c10 = madd(a1, b0, c10);
-    c11 = madd(a1, b1, c11);
-    c20 = madd(a2, b0, c20);
-    c21 = madd(a2, b1, c21);
-    c30 = madd(a3, b0, c30);
-    c31 = madd(a3, b1, c31);
-    pa0 += aColBytes; pa1 += aColBytes; pa2 += aColBytes; pa3 += aColBytes;
+    let a = v128.load32_splat(pa0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa0 + aRowBytes);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa0 + r2);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa0 + r3);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    pa0 += aColBytes;
     pb += ldbBytes;
   }
   if (last) {
@@ -155,7 +154,7 @@ export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usiz
           let pa = a + <usize>i * aRowBytes + aK;
           let pb = bPanel;
           for (let p = k0; p < kEnd; p++) {
-            const av = f32x4.splat(load<f32>(pa));
+            const av = v128.load32_splat(pa);
             c0 = madd(av, v128.load(pb), c0);
             c1 = madd(av, v128.load(pb, 16), c1);
             pa += aColBytes;
