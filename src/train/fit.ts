@@ -139,15 +139,20 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
   return logs;
 }
 
-/** Run the model over rows of x in chunks; returns the outputs as one N × width Float32Array. */
+/**
+ * Run the model over rows of x in chunks; returns the outputs as one N × width Float32Array. A
+ * chunk is one forward pass (tfjs's predict would split it into batches of 32 again); each row's
+ * output is the same whatever rows share its pass. The validation check after every epoch calls
+ * this for a few dozen rows, so the row buffer is no larger than the rows.
+ */
 export async function predictRows(model: tf.LayersModel, x: Float32Array, features: number, indices: Int32Array, chunk = 1024): Promise<Float32Array> {
   const width = (model.outputs[0].shape[1] as number);
   const out = new Float32Array(indices.length * width);
-  const buffer = new Float32Array(chunk * features);
+  const buffer = new Float32Array(Math.min(chunk, indices.length) * features);
   for (let start = 0; start < indices.length; start += chunk) {
     const end = Math.min(indices.length, start + chunk);
     const rows = gatherRows(x, features, indices, start, end, buffer);
-    const output = tf.tidy(() => model.predict(tf.tensor2d(rows, [end - start, features])) as tf.Tensor);
+    const output = tf.tidy(() => model.predict(tf.tensor2d(rows, [end - start, features]), { batchSize: chunk }) as tf.Tensor);
     out.set(await output.data() as Float32Array, start * width);
     output.dispose();
   }
