@@ -172,7 +172,7 @@ test('the sweep breakdown splits a run\'s wall time by its time-stamped lines an
   assert.match(part('pretraining: fit')!.detail, /160,000 samples at batch 128/);
   assert.ok(Math.abs(part('pretraining: pictures')!.seconds - 0.7) < 1e-9);
   assert.ok(Math.abs(part('classifiers: fit')!.seconds - 1.7) < 1e-9);
-  assert.match(part('classifiers: fit')!.detail, /300 steps at batch 32: 5,667 µs each/);
+  assert.match(part('classifiers: fit')!.detail, /300 steps at batch 32: 5,667 µs each, with the validation check after every epoch/);
   assert.ok(Math.abs(part('report')!.seconds - 1.4) < 1e-9);
   const total = breakdown.rows.reduce((p, r) => p + r.seconds, 0);
   assert.ok(Math.abs(total - 16.1) < 1e-9, `parts add up to ${total}`);

@@ -116,7 +116,7 @@ export function breakdownOf(lines: TimedLine[], wallSeconds: number, outputs: Ru
   const batch = outputs.batchSize;
   const steps = batch ? sum(outputs.classifierFits.map((f) => Math.ceil(f.labeled / batch) * f.epochs)) : undefined;
   add(`classifiers: fit, ${outputs.classifierFits.length} jobs`, classifierFit,
-    steps ? `${formatNumber(steps)} steps at batch ${batch}: ${formatNumber((classifierFit / steps) * 1e6)} µs each` : '');
+    steps ? `${formatNumber(steps)} steps at batch ${batch}: ${formatNumber((classifierFit / steps) * 1e6)} µs each, with the validation check after every epoch` : '');
   add('classifiers: build or load, score the test set, save', classifierJobs - classifierFit);
   if (firstJobAt != null && lastJobAt != null) add('between jobs: cache writes, scheduling', lastJobAt - firstJobAt - sum(jobs.map((j) => j.seconds)));
   if (lastJobAt != null) add('report: tables, charts, pictures, files', reportAt != null ? reportAt - lastJobAt : undefined);
