@@ -2,8 +2,9 @@
  * Which build of semisup's wasm kernels this runtime runs. The 'baseline' build's matrix products
  * use a multiply and an add (two roundings per term), as tfjs's own kernels do; the 'relaxed'
  * build uses fused multiply-add (relaxed SIMD's f32x4.relaxed_madd: one rounding per term),
- * 10-20 % faster in the matrix products here. Their numbers differ in the last bits, so the build
- * is part of the engine id in every cache key.
+ * 0-11 % faster in the matrix products here (the baseline build's broadcast loads closed most of
+ * the gap). Their numbers differ in the last bits, so the build is part of the engine id in every
+ * cache key.
  *
  * The baseline build is the default: its numbers are the same on every machine and Node ≥ 20
  * (the default run's numbers stay the ones published), while fused multiply-add gives other
