@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../src/backend/wasm-kernels.ts';
-import { ADAM_DEFAULTS, createAdam } from '../src/train/adam.ts';
+import { ADAM_DEFAULTS, createAdam, heapAdamOf } from '../src/train/adam.ts';
 import { createRng } from '../src/util/rng.ts';
 
 const rng = createRng(7);
@@ -62,4 +62,41 @@ test('the fused Adam writes new buffers: a tensor sharing the old weights keeps 
   assert.deepEqual(Array.from(snapshot.dataSync()), [1, 2, 3, 4]);
   assert.ok(Math.abs(v.dataSync()[0] - 0.9) < 1e-5);
   tf.dispose([v, snapshot]);
+});
+
+test('updateInPlace (the fused dense step\'s way in) writes the weights in place unless another tensor shares them, and agrees with applyGradients', async () => {
+  await tf.setBackend('wasm');
+  const start = tf.memory().numTensors;
+  const run = (inPlace: boolean, share: boolean) => {
+    const v = tf.tidy(() => tf.variable(tf.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9])));
+    const shared = share ? v.clone() : null;
+    const idBefore = v.dataId;
+    const adam = heapAdamOf(createAdam(0.1))!;
+    for (let step = 0; step < 3; step++) {
+      // Elements 4…7 (one SIMD group) get no gradient until the last step: the kernel skips them while their moments are zero.
+      const g = tf.tensor([0.5, -1, 2, 0, 0, 0, 0, step === 2 ? 0.125 : 0, -0.25]);
+      if (inPlace) {
+        adam.beginStep();
+        adam.updateInPlace(v, g);
+      } else {
+        adam.applyGradients([v], [g]);
+      }
+      g.dispose();
+    }
+    adam.dispose();
+    const result = { values: Array.from(v.dataSync()), sameBuffer: v.dataId === idBefore, shared: shared ? Array.from(shared.dataSync()) : null };
+    tf.dispose([v, ...(shared ? [shared] : [])]);
+    return result;
+  };
+  const inPlace = run(true, false);
+  const copied = run(false, false);
+  assert.deepEqual(inPlace.values, copied.values);
+  assert.ok(inPlace.sameBuffer && !copied.sameBuffer);
+  const shared = run(true, true);
+  assert.deepEqual(shared.values, copied.values);
+  assert.deepEqual(shared.shared, [1, 2, 3, 4, 5, 6, 7, 8, 9], 'a tensor sharing the old weights keeps them');
+  assert.deepEqual(inPlace.values.slice(4, 7), [5, 6, 7], 'weights no gradient reached stay as they were');
+  assert.notEqual(inPlace.values[7], 8, 'the late gradient moved its weight');
+  assert.ok(!shared.sameBuffer);
+  assert.equal(tf.memory().numTensors, start);
 });

@@ -4,9 +4,13 @@ import * as tf from '@tensorflow/tfjs';
 import { startBackend } from '../src/backend/start-backend.ts';
 import { buildConvModels, BENCH_ENCODERS, type BenchEncoder } from '../src/bench/encoders.ts';
 import { inferenceFlopsPerSample, trainingFlopsPerSample } from '../src/bench/flops.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
-  measureBatchPrep, measureInference, measureMatmulCeiling, measureTraining, profileTraining, syntheticData,
+  digitData, measureBatchPrep, measureInference, measureMatmulCeiling, measureStepTimes, measureTraining, profileTraining, syntheticData, usesFusedStep,
 } from '../src/bench/measure.ts';
+import { breakdownOf, formatBreakdown, readRunOutputs, type TimedLine } from '../src/bench/sweep-breakdown.ts';
 import { median, samplesForDuration } from '../src/bench/stats.ts';
 import { formatNumber, formatTable } from '../src/bench/table.ts';
 import { benchBackend, checkTargets, formatReport, type BenchReport } from '../pipeline/bench.ts';
@@ -119,6 +123,78 @@ test('benchBackend measures an encoder on a backend and the report prints it wit
   assert.match(text, /cpu\s+tiny\s+[\d,]+/);
   assert.match(text, /--jobs 2\s+100\.0/);
   if (missing.unavailable) assert.match(text, /native: not measured/);
+});
+
+test('on wasm the tiny dense models take the fused step: its profile times our kernels, and one step is timed fused and taped', async () => {
+  await startBackend('wasm');
+  const before = tf.memory().numTensors;
+  const data = syntheticData(40, 16, 4, 1);
+  const { autoencoder, classifier } = tinyEncoder.build(1);
+  assert.ok(usesFusedStep(classifier, 'classes', data, 8) && usesFusedStep(autoencoder, 'reconstruct', data, 8));
+  const profile = await profileTraining(classifier, 'classes', data, 8, 2, 1);
+  assert.equal(profile.path, 'fused');
+  assert.ok(profile.matmulShare > 0 && profile.topOther.some((k) => k.kernel === 'adam'), JSON.stringify(profile));
+  const steps = await measureStepTimes(classifier, 'classes', data, 8, quick);
+  for (const value of Object.values(steps)) assert.ok(Number.isFinite(value) && value >= 0, JSON.stringify(steps));
+  assert.ok(steps.tapedKernelMicros <= steps.tapedMicros);
+  autoencoder.dispose();
+  classifier.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  const digits = digitData(3);
+  assert.equal(digits.x.length, 3 * digits.features);
+  assert.ok(digits.x.some((v) => v === 0) && digits.x.some((v) => v > 0.5), 'digits: blank and inked pixels');
+  await startBackend('auto');
+});
+
+test('the sweep breakdown splits a run\'s wall time by its time-stamped lines and its outputs, parts adding up to the wall time', () => {
+  const lines: TimedLine[] = [
+    { seconds: 1.2, text: 'backend: wasm' },
+    { seconds: 2.0, text: 'dataset: embedded-mnist, 10000 samples (0.8 s)' },
+    { seconds: 2.1, text: 'prepare seed 1: running' },
+    { seconds: 2.1, text: 'prepare seed 1: done in 0.0 s' },
+    { seconds: 2.1, text: 'pretrain seed 1: running' },
+    { seconds: 12.3, text: '  pretrain seed 1: epoch 20/20, loss 0.0990' },
+    { seconds: 12.4, text: 'pretrain seed 1: done in 10.2 s' },
+    { seconds: 12.4, text: 'finetune seed 1 fraction 0.01: running' },
+    { seconds: 13.5, text: 'finetune seed 1 fraction 0.01: done in 1.0 s' },
+    { seconds: 13.5, text: 'baseline seed 1 fraction 0.01: running' },
+    { seconds: 14.6, text: 'baseline seed 1 fraction 0.01: done in 1.1 s' },
+    { seconds: 16.0, text: 'report written to report/report.html (and report.md beside it)' },
+  ];
+  const breakdown = breakdownOf(lines, 16.1, {
+    pretrainFits: [9.5], classifierFits: [{ seconds: 0.8, labeled: 80, epochs: 50 }, { seconds: 0.9, labeled: 80, epochs: 50 }],
+    poolSize: 8000, pretrainEpochs: 20, pretrainBatchSize: 128, batchSize: 32,
+  });
+  const part = (prefix: string) => breakdown.rows.find((r) => r.part.startsWith(prefix));
+  assert.equal(part('start-up')?.seconds, 1.2);
+  assert.ok(Math.abs(part('dataset')!.seconds - 0.8) < 1e-9);
+  assert.equal(part('pretraining: fit')?.seconds, 9.5);
+  assert.match(part('pretraining: fit')!.detail, /160,000 samples at batch 128/);
+  assert.ok(Math.abs(part('pretraining: pictures')!.seconds - 0.7) < 1e-9);
+  assert.ok(Math.abs(part('classifiers: fit')!.seconds - 1.7) < 1e-9);
+  assert.match(part('classifiers: fit')!.detail, /300 steps at batch 32: 5,667 µs each, with the validation check after every epoch/);
+  assert.ok(Math.abs(part('report')!.seconds - 1.4) < 1e-9);
+  const total = breakdown.rows.reduce((p, r) => p + r.seconds, 0);
+  assert.ok(Math.abs(total - 16.1) < 1e-9, `parts add up to ${total}`);
+  assert.match(formatBreakdown(breakdown), /total \(wall clock\)\s+16\.1\s+100 %/);
+});
+
+test('readRunOutputs finds fit timings in a run\'s cache and its report\'s params.json', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'semisup-breakdown-'));
+  const write = (file: string, value: unknown) => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(value));
+  };
+  write(path.join(root, 'cache', 'pretrain', 'k1', 'summary.json'), { trainSeconds: 3.5 });
+  write(path.join(root, 'cache', 'finetune', 'k2', 'score.json'), { trainSeconds: 0.5, labeled: 80, epochs: 50 });
+  write(path.join(root, 'cache', 'baseline', 'k3', 'score.json'), { trainSeconds: 0.25, labeled: 400, epochs: 50 });
+  write(path.join(root, 'report', 'params.json'), { config: { pretrainEpochs: 20, batchSize: 32, pretrainBatchSize: 128 }, dataset: { poolSize: 8000 } });
+  const outputs = readRunOutputs(path.join(root, 'cache'), path.join(root, 'report'));
+  assert.deepEqual(outputs.pretrainFits, [3.5]);
+  assert.deepEqual(outputs.classifierFits.map((f) => f.seconds).sort(), [0.25, 0.5]);
+  assert.equal(outputs.poolSize, 8000);
+  assert.equal(outputs.batchSize, 32);
+  fs.rmSync(root, { recursive: true, force: true });
 });
 
 test('the image-loading benchmark decodes a folder of PNGs cold, then hits the dataset cache; its targets apply at 20,000 images', async () => {

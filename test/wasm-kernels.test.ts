@@ -71,7 +71,7 @@ test('registerWasmKernelOverrides is idempotent and names its kernels', () => {
   const second = registerWasmKernelOverrides();
   assert.deepEqual(second, first);
   assert.deepEqual(first.sort(), [
-    'BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Sum', '_FusedMatMul',
+    'Add', 'BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'Identity', 'Multiply', 'Slice', 'Step', 'Sum', '_FusedMatMul',
   ]);
   assert.deepEqual(second.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc), kernelFuncs);
 });
@@ -170,6 +170,70 @@ test('identity shares the buffer: a clone outlives its source and vice versa', a
   assert.equal(tf.memory().numTensors, start);
 });
 
+test('slice (contiguous runs copied inside the heap, others stock) matches cpu for float32, int32 and bool', async () => {
+  const start = tf.memory().numTensors;
+  const cases: [number[], number[], number[]][] = [
+    [[37, 11], [5, 0], [9, 11]], // rows: contiguous
+    [[37, 11], [5, 2], [9, 4]], // a block inside: not contiguous
+    [[6, 5, 4], [2, 0, 0], [3, 5, 4]],
+    [[6, 5, 4], [2, 3, 0], [1, 2, 4]], // contiguous inside one row
+    [[6, 5, 4], [1, 1, 1], [2, 2, 2]],
+    [[50], [7], [0]], // empty
+  ];
+  for (const [shape, begin, size] of cases) {
+    const x = randomValues(shape);
+    await assertMatchesCpu(`slice float32 ${shape} from ${begin} size ${size}`, () => tf.slice(tf.tensor(x, shape), begin, size));
+    await assertMatchesCpu(`slice int32 ${shape} from ${begin} size ${size}`, () => tf.cast(tf.slice(tf.tensor(x.map((v) => Math.round(v * 1000)), shape, 'int32'), begin, size), 'float32'));
+    await assertMatchesCpu(`slice bool ${shape} from ${begin} size ${size}`, () => tf.cast(tf.slice(tf.greater(tf.tensor(x, shape), 0), begin, size), 'float32'));
+  }
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('step (with alpha, NaN kept) and cast match cpu; a cast to the same dtype shares the buffer', async () => {
+  const start = tf.memory().numTensors;
+  const x = randomValues([37]);
+  x[3] = 0;
+  x[5] = Number.NaN;
+  for (const alpha of [0, 0.25]) {
+    const expected = await on('cpu', () => tf.step(tf.tensor1d(x), alpha));
+    const actual = await on('wasm', () => tf.step(tf.tensor1d(x), alpha));
+    assert.deepEqual(Array.from(actual[0]).map(String), Array.from(expected[0]).map(String), `step alpha ${alpha}`);
+  }
+  await assertMatchesCpu('cast int32 → float32', () => tf.cast(tf.tensor1d([1, -2, 3], 'int32'), 'float32'));
+  await assertMatchesCpu('cast float32 → int32 → float32', () => tf.cast(tf.cast(tf.tensor1d(x.slice(6)), 'int32'), 'float32'));
+  await tf.setBackend('wasm');
+  const a = tf.tensor1d([1, 2, 3]);
+  const b = tf.cast(a, 'float32');
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+  b.dispose();
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('add and multiply (same shapes, a bias over the last axes, and shapes left to the stock kernels) equal cpu bit for bit', async () => {
+  const start = tf.memory().numTensors;
+  const cases: [number[], number[]][] = [
+    [[6, 5, 4, 7], [6, 5, 4, 7]], // same shape
+    [[6, 5, 4, 8], [8]], // conv bias
+    [[6, 5, 4, 8], [1, 1, 1, 8]], // reshaped bias
+    [[9, 13], [13]], // dense bias, leftover lanes
+    [[9, 13], [1, 13]],
+    [[6, 5, 4, 3], [3]], // bias too short: stock
+    [[9, 13], [9, 1]], // broadcast over the last axis: stock
+    [[9, 13], []], // a scalar: stock
+  ];
+  for (const [aShape, bShape] of cases) {
+    const a = randomValues(aShape);
+    const b = randomValues(bShape);
+    for (const op of ['add', 'mul'] as const) {
+      const expected = await on('cpu', () => tf[op](tf.tensor(a, aShape), tf.tensor(b, bShape)));
+      const actual = await on('wasm', () => tf[op](tf.tensor(a, aShape), tf.tensor(b, bShape)));
+      assert.deepEqual(Array.from(new Uint32Array(actual[0].buffer)), Array.from(new Uint32Array(expected[0].buffer)), `${op} ${aShape} ${bShape}`);
+    }
+  }
+  assert.equal(tf.memory().numTensors, start);
+});
+
 type Pad = 'same' | 'valid';
 /** [x shape, filter shape, stride, padding]: the conv AE's layers plus 5×5, valid and odd sizes. */
 const CONV_CASES: [[number, number, number, number], [number, number, number, number], number, Pad][] = [
@@ -186,14 +250,48 @@ const CONV_CASES: [[number, number, number, number], [number, number, number, nu
   [[2, 9, 10, 8], [3, 3, 8, 5], 2, 'same'],
   [[2, 7, 7, 8], [1, 1, 8, 4], 2, 'valid'], // trailing inserted zeros exceed the padding: cropped
 ];
-// Conv2DBackpropInput keeps the stock kernel below 8 channels of dX; the 8+ channel cases above
-// exercise the override's stride/padding arithmetic (including odd sizes and 'valid').
 
 function convOutShape(xShape: number[], fShape: number[], stride: number, pad: Pad): number[] {
   const out = (size: number, k: number): number =>
     pad === 'same' ? Math.ceil(size / stride) : Math.ceil((size - k + 1) / stride);
   return [xShape[0], out(xShape[1], fShape[0]), out(xShape[2], fShape[1]), fShape[3]];
 }
+
+test('Conv2D and FusedConv2D (bias; linear or ReLU) match cpu', async () => {
+  const start = tf.memory().numTensors;
+  for (const [xShape, fShape, stride, pad] of CONV_CASES) {
+    const x = randomValues(xShape);
+    const f = randomValues(fShape);
+    const bias = randomValues([fShape[3]]);
+    await assertMatchesCpu(`conv2d x=${xShape} f=${fShape} s=${stride} ${pad}`, () =>
+      tf.conv2d(tf.tensor4d(x, xShape), tf.tensor4d(f, fShape), stride, pad));
+    for (const activation of ['linear', 'relu'] as const) {
+      await assertMatchesCpu(`fused conv2d ${activation} x=${xShape} f=${fShape} s=${stride} ${pad}`, () =>
+        tf.fused.conv2d({ x: tf.tensor4d(x, xShape), filter: tf.tensor4d(f, fShape), strides: stride, pad, bias: tf.tensor1d(bias), activation }));
+    }
+  }
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('a batch too large for one patch matrix is done in chunks: conv, filter and input gradients still match cpu', async () => {
+  const start = tf.memory().numTensors;
+  // 4 images of 64×64×8 with a 3×3 filter: 4,096 rows of 72 patch values each, 3 images per chunk.
+  const xShape: [number, number, number, number] = [4, 64, 64, 8];
+  const fShape: [number, number, number, number] = [3, 3, 8, 4];
+  const x = randomValues(xShape);
+  const f = randomValues(fShape);
+  const dy = randomValues([4, 64, 64, 4]);
+  await assertMatchesCpu('chunked conv2d', () => tf.conv2d(tf.tensor4d(x, xShape), tf.tensor4d(f, fShape), 1, 'same'));
+  await assertMatchesCpu('chunked Conv2DBackpropFilter', () =>
+    tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, xShape), dy: tf.tensor(dy, [4, 64, 64, 4]) }, {
+      strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: fShape,
+    }) as tf.Tensor);
+  await assertMatchesCpu('chunked Conv2DBackpropInput', () =>
+    tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dy, [4, 64, 64, 4]), filter: tf.tensor(f, fShape) }, {
+      strides: [1, 1], pad: 'same', dataFormat: 'NHWC', inputShape: xShape,
+    }) as tf.Tensor);
+  assert.equal(tf.memory().numTensors, start);
+});
 
 test('Conv2DBackpropFilter (added on wasm) matches cpu for strides 1/2, same/valid, 3×3 and 5×5', async () => {
   const start = tf.memory().numTensors;

@@ -10,30 +10,55 @@
  * cheaper. The same holds for the autoencoder's loss: binary cross-entropy from logits and its
  * gradient in one pass (a polynomial exp instead of tfjs's scalar one).
  *
- * The source is AssemblyScript (src/backend/assembly/kernels.ts), compiled to kernels.wasm by
- * `npm run build:kernels`; test/simd-kernels.test.ts checks the committed binary matches it. The
- * module imports the backend's WebAssembly.Memory, so arguments are byte offsets of tensors
- * where tfjs keeps them: no copies in or out.
+ * The source is AssemblyScript (src/backend/assembly/kernels.ts), compiled by `npm run
+ * build:kernels` twice: kernels.wasm (baseline SIMD) and kernels-relaxed.wasm (fused multiply-add
+ * in the matrix products; kernel-build.ts says which one runs); test/simd-kernels.test.ts checks
+ * the committed binaries match the source. The module imports the backend's WebAssembly.Memory,
+ * so arguments are byte offsets of tensors where tfjs keeps them: no copies in or out.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { kernelBuild, type KernelBuild } from './kernel-build.ts';
 
-/** The compiled kernels, beside their source. */
-export const KERNELS_WASM_PATH = fileURLToPath(new URL('./assembly/kernels.wasm', import.meta.url));
+/** The compiled kernels of each build, beside their source. */
+export const KERNELS_WASM_PATHS: Record<KernelBuild, string> = {
+  baseline: fileURLToPath(new URL('./assembly/kernels.wasm', import.meta.url)),
+  relaxed: fileURLToPath(new URL('./assembly/kernels-relaxed.wasm', import.meta.url)),
+};
 
 /** Exports of kernels.wasm; pointers are byte offsets into the backend's heap. See assembly/kernels.ts. */
-interface KernelExports {
-  gemm(a: number, aRow: number, aCol: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, relu: number): void;
+export interface KernelExports {
+  gemm(a: number, aRow: number, aCol: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, flags: number, mask: number): void;
+  gemmSparseA(a: number, aRow: number, aCol: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, flags: number, mask: number, lists: number): void;
+  im2col(x: number, batch: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number, out: number): void;
+  maskPairs(values: number, words: number, n: number, threshold: number): void;
+  step(x: number, out: number, n: number, alpha: number): void;
+  binary(op: number, a: number, b: number, out: number, n: number, bSize: number): void;
+  col2im(cols: number, batch: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number, dx: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   sumRows(src: number, dst: number, rows: number, cols: number): void;
   adam(w: number, g: number, m: number, v: number, out: number, n: number, stepSize: number, secondScale: number, beta1: number, beta2: number, epsilon: number): void;
   sigmoidCrossEntropy(z: number, y: number, grad: number, n: number, gradScale: number): number;
 }
 
+/** gemm's flags (assembly/kernels.ts): ReLU, bias added after the sum instead of starting it, keep only where a mask is > 0, continue the sums already in C. */
+export const GEMM_RELU = 1;
+export const GEMM_BIAS_AFTER = 2;
+export const GEMM_MASK_POSITIVE = 4;
+export const GEMM_ACCUMULATE = 8;
+
 /** The kernels bound to one wasm backend, taking tensors (TensorInfo) instead of offsets. */
 export interface SimdKernels {
+  /** The module's exports, for callers that keep their own buffers and pass byte offsets (see heapOffset). */
+  exports: KernelExports;
+  /** Byte offset of a tensor's data in the backend's heap. */
+  heapOffset(info: tf.TensorInfo): number;
+  /** The heap as float32s (index = byte offset / 4); ask again after any allocation, which may grow the memory and replace it. */
+  heapF32(): Float32Array;
+  /** The heap as bytes (same caveat). */
+  heapBytes(): Uint8Array;
   /** c = op(a)·b (+ bias) (ReLU if relu) for float32 matrices; a is [m,k], or [k,m] when aTransposed; b is [k,n] row-major; offsets in elements let callers step through batches. */
   gemm(args: { a: tf.TensorInfo; aOffset?: number; aTransposed: boolean; b: tf.TensorInfo; bOffset?: number; c: tf.TensorInfo; cOffset?: number; m: number; n: number; k: number; bias?: tf.TensorInfo; relu: boolean }): void;
   /** dst = the [cols, rows] transpose of the [rows, cols] matrix at element offset srcOffset/dstOffset. */
@@ -46,7 +71,7 @@ export interface SimdKernels {
   sigmoidCrossEntropy(z: tf.TensorInfo, y: tf.TensorInfo, grad: tf.TensorInfo, gradScale: number): number;
 }
 
-let compiled: WebAssembly.Module | null = null;
+const compiled = new Map<KernelBuild, WebAssembly.Module>();
 const bound = new WeakMap<BackendWasm, SimdKernels | null>();
 
 /** The heap the backend's Emscripten module exported (not part of tfjs's typed API). */
@@ -55,20 +80,28 @@ function backendMemory(backend: BackendWasm): WebAssembly.Memory | null {
   return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
+/** One build of the kernels instantiated on `backend`'s heap (tests compare the builds). */
+export function instantiateKernels(backend: BackendWasm, build: KernelBuild): KernelExports | null {
+  const memory = backendMemory(backend);
+  if (memory == null) return null;
+  let module = compiled.get(build);
+  if (module == null) {
+    module = new WebAssembly.Module(fs.readFileSync(KERNELS_WASM_PATHS[build]));
+    compiled.set(build, module);
+  }
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
+}
+
 /**
- * The kernels for `backend`, instantiated on first use (a 2 KB module: synchronous compile), or
- * null when the backend's memory is not reachable (another tfjs-backend-wasm build): callers then
- * keep the stock kernels.
+ * The kernels for `backend` in this process's build, instantiated on first use (a 10 KB module:
+ * synchronous compile), or null when the backend's memory is not reachable (another
+ * tfjs-backend-wasm build): callers then keep the stock kernels.
  */
 export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   if (bound.has(backend)) return bound.get(backend) ?? null;
   const memory = backendMemory(backend);
-  let kernels: SimdKernels | null = null;
-  if (memory != null) {
-    compiled ??= new WebAssembly.Module(fs.readFileSync(KERNELS_WASM_PATH));
-    const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as KernelExports;
-    kernels = bindKernels(backend, exports);
-  }
+  const exports = memory != null ? instantiateKernels(backend, kernelBuild()) : null;
+  const kernels = memory != null && exports != null ? bindKernels(backend, memory, exports) : null;
   bound.set(backend, kernels);
   return kernels;
 }
@@ -81,22 +114,36 @@ export function activeSimdKernels(): { backend: BackendWasm; kernels: SimdKernel
   return kernels != null ? { backend, kernels } : null;
 }
 
-function bindKernels(backend: BackendWasm, k: KernelExports): SimdKernels {
+function bindKernels(backend: BackendWasm, memory: WebAssembly.Memory, k: KernelExports): SimdKernels {
+  let heap = new Float32Array(memory.buffer);
+  let bytes = new Uint8Array(memory.buffer);
   /** Byte offset of a tensor's data in the heap, plus an element offset. */
   const at = (info: tf.TensorInfo, elements = 0): number => {
     const data = backend.dataIdMap.get(info.dataId);
     if (data == null) throw new Error('simd kernel: tensor is not on the wasm backend');
     return data.memoryOffset + elements * 4;
   };
-  return {
+  // The methods call through `bound.exports`, so a profiler may swap in timed exports (src/bench).
+  const bound: SimdKernels = {
+    exports: k,
+    heapOffset: (info) => at(info),
+    heapF32: () => {
+      if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
+      return heap;
+    },
+    heapBytes: () => {
+      if (bytes.buffer !== memory.buffer) bytes = new Uint8Array(memory.buffer);
+      return bytes;
+    },
     gemm: ({ a, aOffset = 0, aTransposed, b, bOffset = 0, c, cOffset = 0, m, n, k: inner, bias, relu }) => {
       // A(i,p) lives at i·aRow + p·aCol: [m,k] row-major, or its transpose stored as [k,m].
       const [aRow, aCol] = aTransposed ? [1, m] : [inner, 1];
-      k.gemm(at(a, aOffset), aRow, aCol, at(b, bOffset), n, at(c, cOffset), m, n, inner, bias ? at(bias) : 0, relu ? 1 : 0);
+      bound.exports.gemm(at(a, aOffset), aRow, aCol, at(b, bOffset), n, at(c, cOffset), m, n, inner, bias ? at(bias) : 0, relu ? GEMM_RELU : 0, 0);
     },
-    transpose: (src, dst, rows, cols, srcOffset = 0, dstOffset = 0) => k.transpose(at(src, srcOffset), at(dst, dstOffset), rows, cols),
-    sumRows: (src, dst, rows, cols) => k.sumRows(at(src), at(dst), rows, cols),
-    adam: (w, g, m, v, out, h) => k.adam(at(w), at(g), at(m), at(v), at(out), w.shape.reduce((p, q) => p * q, 1), h.stepSize, h.secondScale, h.beta1, h.beta2, h.epsilon),
-    sigmoidCrossEntropy: (z, y, grad, gradScale) => k.sigmoidCrossEntropy(at(z), at(y), at(grad), z.shape.reduce((p, q) => p * q, 1), gradScale),
+    transpose: (src, dst, rows, cols, srcOffset = 0, dstOffset = 0) => bound.exports.transpose(at(src, srcOffset), at(dst, dstOffset), rows, cols),
+    sumRows: (src, dst, rows, cols) => bound.exports.sumRows(at(src), at(dst), rows, cols),
+    adam: (w, g, m, v, out, h) => bound.exports.adam(at(w), at(g), at(m), at(v), at(out), w.shape.reduce((p, q) => p * q, 1), h.stepSize, h.secondScale, h.beta1, h.beta2, h.epsilon),
+    sigmoidCrossEntropy: (z, y, grad, gradScale) => bound.exports.sigmoidCrossEntropy(at(z), at(y), at(grad), z.shape.reduce((p, q) => p * q, 1), gradScale),
   };
+  return bound;
 }

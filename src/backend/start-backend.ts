@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendChoice } from '../config.ts';
 import { UserError } from '../errors.ts';
+import { kernelBuild } from './kernel-build.ts';
 import { wasmKernelsVersion } from './wasm-kernels-version.ts';
 
 /** tfjs's own names for the backends, by the CLI's names. */
@@ -68,6 +69,8 @@ function reason(error: unknown): string {
  */
 export async function startBackend(choice: BackendChoice): Promise<StartedBackend> {
   tf.enableProdMode();
+  // A bad SEMISUP_WASM_SIMD is bad input: said now, before any work, not passed over as a backend that failed.
+  kernelBuild();
   if (tf.getBackend() && choice !== 'auto' && tf.getBackend() === TFJS_NAME[choice]) return { name: tf.getBackend(), skipped: [] };
   if (choice !== 'auto') {
     try {
@@ -108,9 +111,11 @@ export function packageVersions(): Record<string, string> {
 
 /**
  * What, besides the config, decides a backend's numbers: its name, the tfjs version and, on wasm, the
- * content hash of our kernel overrides (wasm-kernels-version.ts). Part of every cache key, so upgrading either recomputes results.
+ * content hash of our kernel overrides (wasm-kernels-version.ts) and which build of them runs (fused
+ * multiply-add or not; see kernel-build.ts). Part of every cache key, so upgrading either recomputes results.
  */
 export function engineId(backend: string): string {
   const versions = packageVersions();
-  return `${backend}/tfjs-${versions['@tensorflow/tfjs'] ?? '?'}${backend === 'wasm' ? `/kernels-${wasmKernelsVersion()}` : ''}`;
+  const kernels = backend === 'wasm' ? `/kernels-${wasmKernelsVersion()}${kernelBuild() === 'relaxed' ? '-fma' : ''}` : '';
+  return `${backend}/tfjs-${versions['@tensorflow/tfjs'] ?? '?'}${kernels}`;
 }

@@ -6,20 +6,23 @@
  *    (~3 GFLOP/s instead of ~40), every Dense layer's backward pass asks for a transpose, and even
  *    the fast path re-packs a new right operand on every call (training's weights are new after
  *    every step);
+ *  - `Conv2D` runs in XNNPACK, which likewise packs a new filter on every call;
  *  - there is no `Conv2DBackpropFilter`, so a conv model cannot train at all;
  *  - `Conv2DBackpropInput` (conv backward, conv2dTranspose forward) is correct but a scalar loop;
- *  - `Identity` copies buffers and `Sum` over the batch axis transposes its whole input first.
- * Matmuls, transposes and bias-gradient sums run on our own SIMD kernels (simd-kernels.ts), which
- * work in place on the backend's heap; the conv overrides are composed from kernels the backend
- * already runs fast (depthwise and regular conv through XNNPACK, Pad, Reshape). Results equal
- * cpu's up to float32 summation order. All are registered for 'wasm' only; the stock kernels stay
+ *  - `Identity` copies buffers and `Sum` over the batch axis transposes its whole input first;
+ *  - `Slice` copies its whole input out of the heap for every slice (model.predict slices its
+ *    input into batches of 32: quadratic copying);
+ *  - `Step` (every ReLU's gradient) is a scalar loop, and `Cast` copies even to the same dtype.
+ * Matmuls, convolutions (as im2col/col2im and matmuls), transposes and bias-gradient sums run on
+ * our own SIMD kernels (simd-kernels.ts), which work in place on the backend's heap. Results
+ * equal cpu's up to float32 summation order. All are registered for 'wasm' only; the stock kernels stay
  * reachable through `originals` for the cases an override does not cover.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernelsFor } from './simd-kernels.ts';
+import { GEMM_ACCUMULATE, GEMM_RELU, simdKernelsFor } from './simd-kernels.ts';
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = tf.NamedAttrMap;
@@ -45,11 +48,6 @@ function runStock(backend: BackendWasm, name: string, inputs: tf.NamedTensorInfo
 
 function release(backend: BackendWasm, ...infos: TensorInfo[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
-}
-
-/** A view of `x` with another shape; shares the data (the caller releases it like any output). */
-function reshape(backend: BackendWasm, x: TensorInfo, shape: number[]): TensorInfo {
-  return runStock(backend, 'Reshape', { x }, { shape });
 }
 
 function transpose(backend: BackendWasm, x: TensorInfo, perm: number[]): TensorInfo {
@@ -189,154 +187,210 @@ function fusedMatMulKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorI
 }
 
 // ---------------------------------------------------------------------------------------------
-// Conv2DBackpropFilter: missing from the wasm backend. dW = patchesᵀ·dY, where the patches
-// (im2col) come from one depthwise convolution with a one-hot filter: output channel
-// ci*KH*KW + (kh*KW + kw) of that conv is x[.., oy*s+kh-pad, ox*s+kw-pad, ci], with the
-// backend's own padding and stride handling. Conv3DBackpropFilterV2 is not used: it is wrong on
-// wasm for strides > 1.
+// Convolutions (NHWC, no dilation) as matrix products on our gemm. The stock kernels run forward
+// convolutions in XNNPACK, which packs a new filter on every call (every call, in training); the
+// backend has no Conv2DBackpropFilter; its Conv2DBackpropInput is a scalar loop. With the input's
+// patches as rows (im2col; a column per filter tap and input channel, in the order of the
+// [KH, KW, CI, CO] filter's rows):
+//   Conv2D / FusedConv2D   y  = patches · W   (+ bias, ReLU fused into the gemm's stores)
+//   Conv2DBackpropFilter   dW = patchesᵀ · dY  (summed over the batch's chunks in C)
+//   Conv2DBackpropInput    dX = col2im(dY · Wᵀ)
+// a few images at a time, so the patch matrix stays near CHUNK_FLOATS floats however large the
+// batch. Results equal cpu's up to float32 summation order.
 
-/** One-hot depthwise filter [KH, KW, CI, KH*KW] that copies each tap into its own channel. */
-function im2colFilter(backend: BackendWasm, kh: number, kw: number, ci: number): TensorInfo {
-  const taps = kh * kw;
-  const values = new Float32Array(taps * ci * taps);
-  for (let t = 0; t < taps; t++) {
-    for (let c = 0; c < ci; c++) values[(t * ci + c) * taps + t] = 1;
-  }
-  return backend.makeOutput([kh, kw, ci, taps], 'float32', undefined, values);
+const CHUNK_FLOATS = 1 << 20;
+
+interface ConvGeometry {
+  batch: number;
+  inH: number; inW: number; inC: number;
+  outH: number; outW: number; outC: number;
+  kh: number; kw: number; sh: number; sw: number;
+  padTop: number; padLeft: number;
+  /** Columns of the patch matrix: kh·kw·inC. */
+  taps: number;
+  /** Images whose patches are made and multiplied at once. */
+  chunk: number;
 }
 
-function checkChannelsLast(kernel: string, dataFormat: unknown): void {
-  if (dataFormat != null && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
-    throw new Error(`${kernel} override on wasm supports only NHWC data, got dataFormat '${String(dataFormat)}'`);
+type ConvAttrs = {
+  strides: number | [number, number];
+  pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: string;
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+};
+
+/** The convolution's sizes, or null where our kernels do not apply (not float32 NHWC, dilated, or our kernels unavailable). */
+function convGeometry(backend: BackendWasm, xShape: number[], filterShape: number[], attrs: ConvAttrs, ...tensors: TensorInfo[]): ConvGeometry | null {
+  if (simdKernelsFor(backend) == null || tensors.some((t) => t.dtype !== 'float32')) return null;
+  if (attrs.dataFormat != null && attrs.dataFormat !== 'NHWC' && attrs.dataFormat !== 'channelsLast') return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  const taps = info.filterHeight * info.filterWidth * info.inChannels;
+  return {
+    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
+    outH: info.outHeight, outW: info.outWidth, outC: info.outChannels,
+    kh: info.filterHeight, kw: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth,
+    padTop: info.padInfo.top, padLeft: info.padInfo.left, taps,
+    chunk: Math.max(1, Math.floor(CHUNK_FLOATS / (info.outHeight * info.outWidth * Math.max(taps, info.outChannels)))),
+  };
+}
+
+/** Run `each(firstImage, images, rowOffset)` over the batch in chunks, with a patch-sized scratch buffer; rows are output positions. */
+function byChunks(backend: BackendWasm, g: ConvGeometry, each: (scratch: number, first: number, images: number) => void): void {
+  const scratch = backend.makeOutput([g.chunk * g.outH * g.outW, g.taps], 'float32');
+  try {
+    const at = simdKernelsFor(backend)!.heapOffset(scratch);
+    for (let first = 0; first < g.batch; first += g.chunk) each(at, first, Math.min(g.chunk, g.batch - first));
+  } finally {
+    release(backend, scratch);
   }
 }
 
+/** Patches of `images` images of x from `first` into the scratch at `out`. */
+function im2col(backend: BackendWasm, g: ConvGeometry, x: TensorInfo, first: number, images: number, out: number): void {
+  const k = simdKernelsFor(backend)!;
+  k.exports.im2col(k.heapOffset(x) + first * g.inH * g.inW * g.inC * 4, images, g.inH, g.inW, g.inC, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.outH, g.outW, out);
+}
+
+/** y = conv(x, filter) (+ bias, ReLU per flags) on our kernels. */
+function convForward(backend: BackendWasm, g: ConvGeometry, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, flags: number): TensorInfo {
+  const k = simdKernelsFor(backend)!;
+  const out = backend.makeOutput([g.batch, g.outH, g.outW, g.outC], 'float32');
+  const rows = g.outH * g.outW;
+  byChunks(backend, g, (patches, first, images) => {
+    im2col(backend, g, x, first, images, patches);
+    k.exports.gemm(patches, g.taps, 1, k.heapOffset(filter), g.outC, k.heapOffset(out) + first * rows * g.outC * 4, images * rows, g.outC, g.taps, bias ? k.heapOffset(bias) : 0, flags, 0);
+  });
+  return out;
+}
+
+function conv2DKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
+  const be = backend as BackendWasm;
+  const { x, filter } = inputs as { x: TensorInfo; filter: TensorInfo };
+  const g = convGeometry(be, x.shape, filter.shape, attrs as unknown as ConvAttrs, x, filter);
+  return g ? convForward(be, g, x, filter, undefined, 0) : runStock(be, 'Conv2D', inputs, attrs);
+}
+
+/** Inference's conv + bias + activation: ours for linear and ReLU with one bias per channel, else the stock kernel. */
+function fusedConv2DKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
+  const be = backend as BackendWasm;
+  const { x, filter, bias, preluActivationWeights } = inputs as Record<string, TensorInfo | undefined>;
+  const activation = (attrs?.activation as string | undefined) ?? 'linear';
+  const g = convGeometry(be, x!.shape, filter!.shape, attrs as unknown as ConvAttrs, x!, filter!, ...(bias ? [bias] : []));
+  const fits = g != null && preluActivationWeights == null && (activation === 'linear' || activation === 'relu') && (bias == null || tf.util.sizeFromShape(bias.shape) === g.outC);
+  return fits ? convForward(be, g, x!, filter!, bias, activation === 'relu' ? GEMM_RELU : 0) : runStock(be, 'FusedConv2D', inputs, attrs);
+}
+
+/** Missing from the wasm backend: dW = patchesᵀ·dY, chunk by chunk into one sum. */
 function conv2DBackpropFilterKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
   const be = backend as BackendWasm;
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
-    strides: number | [number, number];
-    pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
-    dataFormat: string;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-  };
-  checkChannelsLast('Conv2DBackpropFilter', dataFormat);
-  const [kh, kw, ci, co] = filterShape;
-  const taps = kh * kw;
-  const k = ci * taps;
-  const rows = dy.shape[0] * dy.shape[1] * dy.shape[2];
-
-  const filter = im2colFilter(be, kh, kw, ci);
-  const depthwiseAttrs: Attrs = { strides, pad, dilations: [1, 1], dataFormat: 'NHWC' };
-  if (dimRoundingMode != null) depthwiseAttrs.dimRoundingMode = dimRoundingMode;
-  const patches4d = runStock(be, 'DepthwiseConv2dNative', { x, filter }, depthwiseAttrs);
-  release(be, filter);
-  const patches = reshape(be, patches4d, [rows, k]);
-  const dy2d = reshape(be, dy, [rows, co]);
-  release(be, patches4d);
-
-  let result: TensorInfo;
-  if (k <= co) {
-    // [k, rows]·[rows, co] → [k, co] laid out as [ci, kh, kw, co].
-    const dw = matMulFast(be, patches, dy2d, true, false);
-    const dw4 = reshape(be, dw, [ci, kh, kw, co]);
-    result = transpose(be, dw4, [1, 2, 0, 3]);
-    release(be, dw, dw4);
-  } else {
-    // [co, rows]·[rows, k] → [co, k] laid out as [co, ci, kh, kw]: cheaper when co < k.
-    const dwT = matMulFast(be, dy2d, patches, true, false);
-    const dwT4 = reshape(be, dwT, [co, ci, kh, kw]);
-    result = transpose(be, dwT4, [2, 3, 1, 0]);
-    release(be, dwT, dwT4);
-  }
-  release(be, patches, dy2d);
-  return result;
+  const { filterShape } = attrs as unknown as { filterShape: [number, number, number, number] };
+  const g = convGeometry(be, x.shape, filterShape, attrs as unknown as ConvAttrs, x, dy);
+  if (g == null) throw new Error(`Conv2DBackpropFilter on wasm needs float32 NHWC without dilation (x ${x.dtype}, attrs ${JSON.stringify(attrs)})`);
+  const k = simdKernelsFor(be)!;
+  const dw = be.makeOutput(filterShape, 'float32');
+  const rows = g.outH * g.outW;
+  byChunks(be, g, (patches, first, images) => {
+    im2col(be, g, x, first, images, patches);
+    // A = patchesᵀ, read in place: A(i, p) = patches[p, i].
+    k.exports.gemm(patches, 1, g.taps, k.heapOffset(dy) + first * rows * g.outC * 4, g.outC, k.heapOffset(dw), g.taps, g.outC, images * rows, 0, first > 0 ? GEMM_ACCUMULATE : 0, 0);
+  });
+  return dw;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Conv2DBackpropInput: the stock kernel is correct but a scalar loop (~2 GFLOP/s). dX is an
-// ordinary convolution of dY, dilated by the stride (zeros inserted between rows/cols) and padded
-// by K-1-pad, with the filter rotated 180° and its in/out channels swapped; that conv runs in
-// XNNPACK (~40 GFLOP/s, though stride s wastes 1-1/s² of it on the inserted zeros). XNNPACK is
-// poor at very few output channels (e.g. a decoder's final 1-channel image), so below
-// MIN_CHANNELS_FOR_DILATED_CONV channels of dX the stock loop is faster and is kept.
-
-const MIN_CHANNELS_FOR_DILATED_CONV = 8;
-
+/** dX = col2im(dY·Wᵀ), chunk by chunk (images are independent). */
 function conv2DBackpropInputKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
   const be = backend as BackendWasm;
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
-    strides: number | [number, number];
-    pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
-    dataFormat: string;
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    inputShape: [number, number, number, number];
-  };
-  checkChannelsLast('Conv2DBackpropInput', dataFormat);
-  if (inputShape[3] < MIN_CHANNELS_FOR_DILATED_CONV) return runStock(be, 'Conv2DBackpropInput', inputs, attrs);
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight: sh, strideWidth: sw } = info;
-  const { filterHeight: kh, filterWidth: kw } = info;
-  const { top, left } = info.padInfo;
-
-  // Zero-insert dY by the stride: [N, OH, OW, C] → [N, OH*sh, OW*sw, C] (values at multiples of s).
-  let dilated = dy;
-  if (sh > 1 || sw > 1) {
-    const expanded = reshape(be, dy, [batchSize, outHeight, 1, outWidth, 1, outChannels]);
-    const padded = runStock(be, 'PadV2', { x: expanded }, {
-      paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0,
+  const { inputShape } = attrs as unknown as { inputShape: [number, number, number, number] };
+  const g = convGeometry(be, inputShape, filter.shape, attrs as unknown as ConvAttrs, dy, filter);
+  if (g == null) return runStock(be, 'Conv2DBackpropInput', inputs, attrs);
+  const k = simdKernelsFor(be)!;
+  const filterT = be.makeOutput([g.outC, g.taps], 'float32');
+  k.exports.transpose(k.heapOffset(filter), k.heapOffset(filterT), g.taps, g.outC);
+  const dx = be.makeOutput(inputShape, 'float32');
+  const rows = g.outH * g.outW;
+  try {
+    byChunks(be, g, (cols, first, images) => {
+      k.exports.gemm(k.heapOffset(dy) + first * rows * g.outC * 4, g.outC, 1, k.heapOffset(filterT), g.taps, cols, images * rows, g.taps, g.outC, 0, 0, 0);
+      k.exports.col2im(cols, images, g.inH, g.inW, g.inC, g.kh, g.kw, g.sh, g.sw, g.padTop, g.padLeft, g.outH, g.outW, k.heapOffset(dx) + first * g.inH * g.inW * g.inC * 4);
     });
-    dilated = reshape(be, padded, [batchSize, outHeight * sh, outWidth * sw, outChannels]);
-    release(be, expanded, padded);
-  }
-  // Pad so a 'valid' stride-1 conv yields exactly inHeight × inWidth rows/cols. The dilated
-  // height is OH*sh (trailing zeros included); the conv needs inHeight + kh - 1 rows in total.
-  const padTop = kh - 1 - top;
-  const padLeft = kw - 1 - left;
-  const padBottom = inHeight + kh - 1 - padTop - outHeight * sh;
-  const padRight = inWidth + kw - 1 - padLeft - outWidth * sw;
-  let convIn: TensorInfo;
-  let ownsConvIn: boolean;
-  if (padTop >= 0 && padLeft >= 0 && padBottom >= 0 && padRight >= 0) {
-    if (padTop === 0 && padLeft === 0 && padBottom === 0 && padRight === 0) {
-      convIn = dilated;
-      ownsConvIn = dilated !== dy;
-    } else {
-      convIn = runStock(be, 'PadV2', { x: dilated }, {
-        paddings: [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]], constantValue: 0,
-      });
-      ownsConvIn = true;
-      if (dilated !== dy) release(be, dilated);
-    }
-  } else {
-    // Negative padding (e.g. odd sizes with 'valid'): pad the positive sides, crop the rest.
-    const padded = runStock(be, 'PadV2', { x: dilated }, {
-      paddings: [[0, 0], [Math.max(padTop, 0), Math.max(padBottom, 0)], [Math.max(padLeft, 0), Math.max(padRight, 0)], [0, 0]],
-      constantValue: 0,
-    });
-    if (dilated !== dy) release(be, dilated);
-    const begin = [0, Math.max(-padTop, 0), Math.max(-padLeft, 0), 0];
-    const size = [batchSize, inHeight + kh - 1, inWidth + kw - 1, outChannels];
-    convIn = runStock(be, 'Slice', { x: padded }, { begin, size });
-    release(be, padded);
-    ownsConvIn = true;
-  }
-  // Filter [KH, KW, Cin, Cout] → rotated 180° and swapped: [KH, KW, Cout, Cin].
-  const flipped = runStock(be, 'Reverse', { x: filter }, { dims: [0, 1] });
-  const swapped = transpose(be, flipped, [0, 1, 3, 2]);
-  release(be, flipped);
-  const dx = runStock(be, 'Conv2D', { x: convIn, filter: swapped }, {
-    strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1],
-  });
-  release(be, swapped);
-  if (ownsConvIn) release(be, convIn);
-  if (dx.shape[1] !== inHeight || dx.shape[2] !== inWidth || dx.shape[3] !== inChannels) {
-    throw new Error(`Conv2DBackpropInput override produced shape ${dx.shape}, expected ${inputShape}`);
+  } finally {
+    release(be, filterT);
   }
   return dx;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slice: the stock kernel first copies its whole input out of the heap into a new JS buffer, then
+// the part it wants back in. model.predict slices its input into batches of 32, so predicting
+// 4,000 rows copied 125 × 12.5 MB (and the garbage collector paid again for the buffers). A
+// slice that is one contiguous run is one copy inside the heap; others keep the stock kernel.
+
+function sliceKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
+  const be = backend as BackendWasm;
+  const x = inputs.x as TensorInfo;
+  const kernels = simdKernelsFor(be);
+  const { begin, size } = attrs as unknown as { begin: number | number[]; size: number | number[] };
+  const [start, extent] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+  if (kernels == null || x.dtype === 'string' || !tf.slice_util.isSliceContinous(x.shape, start, extent)) return runStock(be, 'Slice', inputs, attrs);
+  const out = be.makeOutput(extent, x.dtype);
+  const bytesPerElement = tf.util.bytesPerElement(x.dtype);
+  const from = kernels.heapOffset(x) + tf.slice_util.computeFlatOffset(start, tf.util.computeStrides(x.shape)) * bytesPerElement;
+  kernels.heapBytes().copyWithin(kernels.heapOffset(out), from, from + tf.util.sizeFromShape(extent) * bytesPerElement);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Add and Multiply of float32 tensors of one shape, or of a tensor and a vector over its last axis
+// (a bias): a taped conv layer adds its bias and masks its ReLU's gradient this way, and the
+// stock kernels' general broadcasting was about a tenth of conv-autoencoder training. One SIMD
+// pass; other shapes keep the stock kernels.
+
+/** Our binary kernel where the shapes are the same, or b is a bias over a's last axes; else the stock kernel. */
+function binaryKernel(name: 'Add' | 'Multiply', op: number) {
+  return ({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): TensorInfo => {
+    const be = backend as BackendWasm;
+    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+    const kernels = simdKernelsFor(be);
+    const n = tf.util.sizeFromShape(a.shape);
+    // b without its leading 1s must be a's last axes (the same shape, or a bias of at least 4 values).
+    const lead = b.shape.findIndex((d) => d !== 1);
+    const trailing = lead < 0 ? [] : b.shape.slice(lead);
+    const bSize = tf.util.sizeFromShape(trailing);
+    const fits = trailing.length > 0 && trailing.length <= a.shape.length && tf.util.arraysEqual(trailing, a.shape.slice(a.shape.length - trailing.length)) && (bSize === n || bSize >= 4);
+    if (kernels == null || a.dtype !== 'float32' || b.dtype !== 'float32' || n === 0 || !fits) return runStock(be, name, inputs);
+    const out = be.makeOutput(a.shape, 'float32');
+    kernels.exports.binary(op, kernels.heapOffset(a), kernels.heapOffset(b), kernels.heapOffset(out), n, bSize);
+    return out;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step (every ReLU's gradient is dy · cast(step(x))): the stock kernel is a scalar loop with a
+// branch per value; ours is one SIMD pass. Cast to the dtype a tensor already has copies the
+// buffer in the stock kernel; like Identity, ours shares it.
+
+function stepKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
+  const be = backend as BackendWasm;
+  const x = inputs.x as TensorInfo;
+  const kernels = simdKernelsFor(be);
+  if (kernels == null || x.dtype !== 'float32') return runStock(be, 'Step', inputs, attrs);
+  const out = be.makeOutput(x.shape, 'float32');
+  kernels.exports.step(kernels.heapOffset(x), kernels.heapOffset(out), tf.util.sizeFromShape(x.shape), (attrs?.alpha as number | undefined) ?? 0);
+  return out;
+}
+
+function castKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): TensorInfo {
+  const be = backend as BackendWasm;
+  const x = inputs.x as TensorInfo;
+  if (attrs?.dtype !== x.dtype || x.dtype === 'string') return runStock(be, 'Cast', inputs, attrs);
+  be.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,9 +436,16 @@ interface Override {
 const OVERRIDES: Override[] = [
   { kernelName: 'BatchMatMul', kernelFunc: batchMatMulKernel as tf.KernelFunc },
   { kernelName: '_FusedMatMul', kernelFunc: fusedMatMulKernel as tf.KernelFunc },
+  { kernelName: 'Conv2D', kernelFunc: conv2DKernel as tf.KernelFunc },
+  { kernelName: 'FusedConv2D', kernelFunc: fusedConv2DKernel as tf.KernelFunc },
   { kernelName: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilterKernel as tf.KernelFunc },
   { kernelName: 'Conv2DBackpropInput', kernelFunc: conv2DBackpropInputKernel as tf.KernelFunc },
   { kernelName: 'Identity', kernelFunc: identityKernel as tf.KernelFunc },
+  { kernelName: 'Slice', kernelFunc: sliceKernel as tf.KernelFunc },
+  { kernelName: 'Step', kernelFunc: stepKernel as tf.KernelFunc },
+  { kernelName: 'Add', kernelFunc: binaryKernel('Add', 0) as tf.KernelFunc },
+  { kernelName: 'Multiply', kernelFunc: binaryKernel('Multiply', 1) as tf.KernelFunc },
+  { kernelName: 'Cast', kernelFunc: castKernel as tf.KernelFunc },
   { kernelName: 'Sum', kernelFunc: sumKernel as tf.KernelFunc },
 ];
 for (const o of OVERRIDES) ourKernelFuncs.add(o.kernelFunc);

@@ -2,15 +2,19 @@
  * The bench's measurements, each a function of a model or a backend that
  * returns medians over repeats after a warm-up: training throughput through
  * the real fit() loop, inference through predictRows(), the matmul ceiling,
- * a kernel-time profile of training, and the JS-side batch preparation.
+ * a kernel-time profile of training, the time of one training step fused and
+ * taped, and the JS-side batch preparation.
  */
 import * as tf from '@tensorflow/tfjs';
-import { applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from '../train/batches.ts';
+import { activeSimdKernels, type KernelExports } from '../backend/simd-kernels.ts';
+import { loadEmbeddedMnist } from '../data/embedded.ts';
+import { applyMaskingNoise, drawMaskingWords, epochOrder, gatherRows, oneHotRows } from '../train/batches.ts';
 import { fit, predictRows, type Target } from '../train/fit.ts';
+import { createFusedDenseStep } from '../train/fused-dense-step.ts';
 import { createRng } from '../util/rng.ts';
 import { median, samplesForDuration } from './stats.ts';
 
-/** Seeded stand-in data with the shape of the digits (values in [0, 1], balanced labels); speed does not depend on content. */
+/** Rows to train and predict on (flat, values in [0, 1]) with their labels. */
 export interface BenchData {
   x: Float32Array;
   y: Int32Array;
@@ -19,7 +23,19 @@ export interface BenchData {
   rows: number;
 }
 
-/** `rows` seeded rows of `features` values in [0, 1] and labels cycling through `classCount` classes. */
+/**
+ * The first `rows` of the embedded digits: what the pipeline trains on. Speed depends on the
+ * content since the first dense layer skips zero pixels (about 80 % of a digit), so uniform
+ * random stand-ins would understate it.
+ */
+export function digitData(rows: number): BenchData {
+  const digits = loadEmbeddedMnist();
+  const features = digits.x.length / digits.y.length;
+  const n = Math.min(rows, digits.y.length);
+  return { x: digits.x.slice(0, n * features), y: digits.y.slice(0, n), features, classCount: digits.classNames.length, rows: n };
+}
+
+/** `rows` seeded rows of `features` values in [0, 1] (no zeros) and labels cycling through `classCount` classes: small stand-ins for tests. */
 export function syntheticData(rows: number, features: number, classCount: number, seed: number): BenchData {
   const rng = createRng(seed);
   const x = new Float32Array(rows * features);
@@ -87,15 +103,15 @@ function targetOf(kind: TrainKind, data: BenchData): Target {
     : { kind: 'classes', y: data.y, classCount: data.classCount };
 }
 
-/** Training samples/s of one-epoch fit() calls (the pipeline's own loop: batches, noise, Adam), and tensors left behind. */
-export async function measureTraining(model: tf.LayersModel, kind: TrainKind, data: BenchData, batchSize: number, options: RepeatOptions): Promise<TrainingRate> {
+/** Training samples/s of one-epoch fit() calls (the pipeline's own loop: batches, noise, Adam), and tensors left behind; `fusedStep: false` times tfjs's taped step. */
+export async function measureTraining(model: tf.LayersModel, kind: TrainKind, data: BenchData, batchSize: number, options: RepeatOptions, fusedStep = true): Promise<TrainingRate> {
   let tensorsLeft = 0;
   let call = 0;
   const rate = await measureRate(async (samples) => {
     const before = tf.memory().numTensors;
     await fit({
       model, x: data.x, features: data.features, indices: indicesOf(data, samples), target: targetOf(kind, data),
-      epochs: 1, batchSize, learningRate: 1e-3, rng: createRng(++call),
+      epochs: 1, batchSize, learningRate: 1e-3, rng: createRng(++call), fusedStep,
     });
     tensorsLeft = Math.max(tensorsLeft, tf.memory().numTensors - before);
   }, batchSize, options);
@@ -154,9 +170,13 @@ export async function measureMatmulCeiling(shapes: MatmulShape[], options: Repea
 
 /** Kernels that multiply matrices (or convolve); everything else is elementwise work, reductions, the loss and the optimizer. */
 const MATMUL_KERNELS = new Set(['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNative']);
+/** semisup's own kernels that multiply matrices (kernels.wasm exports). */
+const OWN_MATMUL_KERNELS = new Set(['gemm', 'gemmSparseA']);
 
 export interface TrainingProfile {
-  /** Shares of an unprofiled epoch's wall time (tf.profile's per-kernel times over the same batches, unprofiled median as the whole). */
+  /** How the step ran: the fused dense step (our kernels timed call by call) or tfjs's taped step (tf.profile). */
+  path: 'fused' | 'taped';
+  /** Shares of an unprofiled epoch's wall time (per-kernel times over the same batches, unprofiled median as the whole). */
   matmulShare: number;
   otherKernelShare: number;
   /** The rest: JS batch preparation, the engine's tape and bookkeeping, layer code, and time the OS gave to other processes. */
@@ -165,7 +185,47 @@ export interface TrainingProfile {
   topOther: Array<{ kernel: string; share: number }>;
 }
 
-/** Where one training epoch's time goes: tf.profile's per-kernel times, against the median wall time of unprofiled runs of the same batches. */
+/** Whether fit() takes the fused dense step for this model and kind on the active backend. */
+export function usesFusedStep(model: tf.LayersModel, kind: TrainKind, data: BenchData, batchSize: number): boolean {
+  const step = createFusedDenseStep({ model, x: data.x, features: data.features, indices: indicesOf(data, batchSize), batchSize, loss: kind === 'classes' ? 'softmax' : 'sigmoid-logits', groups: [] });
+  step?.dispose();
+  return step != null;
+}
+
+/** Milliseconds spent in each of our SIMD kernels while `run` runs: their exports swapped for timed ones meanwhile. */
+async function timeOwnKernels(run: () => Promise<void>): Promise<Map<string, number>> {
+  const times = new Map<string, number>();
+  const simd = activeSimdKernels();
+  if (simd == null) {
+    await run();
+    return times;
+  }
+  const original = simd.kernels.exports;
+  const timed: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(original)) {
+    timed[name] = typeof value !== 'function' ? value : (...args: number[]) => {
+      const t0 = performance.now();
+      try {
+        return (value as (...a: number[]) => unknown)(...args);
+      } finally {
+        times.set(name, (times.get(name) ?? 0) + performance.now() - t0);
+      }
+    };
+  }
+  simd.kernels.exports = timed as unknown as KernelExports;
+  try {
+    await run();
+  } finally {
+    simd.kernels.exports = original;
+  }
+  return times;
+}
+
+/**
+ * Where one training epoch's time goes, against the median wall time of unprofiled runs of the
+ * same batches: for the fused dense step, the time in each of our kernels (timed call by call);
+ * for tfjs's taped step, tf.profile's per-kernel times.
+ */
 export async function profileTraining(model: tf.LayersModel, kind: TrainKind, data: BenchData, batchSize: number, batches: number, repeats = 3): Promise<TrainingProfile> {
   const indices = indicesOf(data, batchSize * batches);
   const run = async (): Promise<void> => {
@@ -179,18 +239,27 @@ export async function profileTraining(model: tf.LayersModel, kind: TrainKind, da
     walls.push(performance.now() - t0);
   }
   const wall = median(walls);
-  const info = await tf.profile(async () => { await run(); return []; });
+  const fused = usesFusedStep(model, kind, data, batchSize);
   let matmul = 0;
   const other = new Map<string, number>();
-  for (const k of info.kernels) {
-    if (k.name.includes('__op')) continue; // an op wrapper (custom gradient): its inner kernels are listed too
-    const ms = Number(k.kernelTimeMs) || 0;
-    if (MATMUL_KERNELS.has(k.name)) matmul += ms;
-    else other.set(k.name, (other.get(k.name) ?? 0) + ms);
+  if (fused) {
+    for (const [name, ms] of await timeOwnKernels(run)) {
+      if (OWN_MATMUL_KERNELS.has(name)) matmul += ms;
+      else other.set(name, ms);
+    }
+  } else {
+    const info = await tf.profile(async () => { await run(); return []; });
+    for (const k of info.kernels) {
+      if (k.name.includes('__op')) continue; // an op wrapper (custom gradient): its inner kernels are listed too
+      const ms = Number(k.kernelTimeMs) || 0;
+      if (MATMUL_KERNELS.has(k.name)) matmul += ms;
+      else other.set(k.name, (other.get(k.name) ?? 0) + ms);
+    }
   }
   const otherTotal = [...other.values()].reduce((p, q) => p + q, 0);
   const total = Math.max(wall, matmul + otherTotal);
   return {
+    path: fused ? 'fused' : 'taped',
     matmulShare: matmul / total,
     otherKernelShare: otherTotal / total,
     outsideKernelShare: (total - matmul - otherTotal) / total,
@@ -198,12 +267,43 @@ export async function profileTraining(model: tf.LayersModel, kind: TrainKind, da
   };
 }
 
-/** Seconds per sample of fit()'s JS-side batch work for pretraining (shuffle, two row gathers, masking noise): time spent outside tfjs. */
-export function measureBatchPrep(data: BenchData, batchSize: number, samples: number, repeats: number, kind: TrainKind = 'reconstruct'): number {
+export interface StepTimes {
+  /** Microseconds per training step (median; wall clock), fused and taped, for the same batches. */
+  fusedMicros: number;
+  tapedMicros: number;
+  /** Of the taped step: microseconds inside kernels (tf.profile), and the rest (the engine's tape and bookkeeping, layer code, JS). */
+  tapedKernelMicros: number;
+  tapedEngineMicros: number;
+}
+
+/** One training step of `model` at `batchSize`, fused and through tfjs's tape (with its kernel time): what the engine's per-kernel path costs. */
+export async function measureStepTimes(model: tf.LayersModel, kind: TrainKind, data: BenchData, batchSize: number, options: RepeatOptions): Promise<StepTimes> {
+  const fused = await measureTraining(model, kind, data, batchSize, options, true);
+  const taped = await measureTraining(model, kind, data, batchSize, options, false);
+  const perStep = (rate: number): number => (batchSize / rate) * 1e6;
+  const batches = 8;
+  const indices = indicesOf(data, batchSize * batches);
+  const info = await tf.profile(async () => {
+    await fit({ model, x: data.x, features: data.features, indices, target: targetOf(kind, data), epochs: 1, batchSize, learningRate: 1e-3, rng: createRng(2), fusedStep: false });
+    return [];
+  });
+  const kernelMs = info.kernels.filter((k) => !k.name.includes('__op')).reduce((sum, k) => sum + (Number(k.kernelTimeMs) || 0), 0);
+  const tapedMicros = perStep(taped.perSecond);
+  const tapedKernelMicros = Math.min(tapedMicros, (kernelMs / batches) * 1000);
+  return { fusedMicros: perStep(fused.perSecond), tapedMicros, tapedKernelMicros, tapedEngineMicros: tapedMicros - tapedKernelMicros };
+}
+
+/**
+ * Seconds per sample of fit()'s JS-side batch work for pretraining (shuffle, two row gathers,
+ * masking noise; with `fusedMasking` only the noise's random draws, which the fused step applies
+ * in the heap): time spent outside the kernels.
+ */
+export function measureBatchPrep(data: BenchData, batchSize: number, samples: number, repeats: number, kind: TrainKind = 'reconstruct', fusedMasking = false): number {
   const indices = indicesOf(data, samples);
   const input = new Float32Array(batchSize * data.features);
   const clean = new Float32Array(batchSize * data.features);
   const oneHot = new Float32Array(batchSize * data.classCount);
+  const words = new Int32Array(Math.ceil((batchSize * data.features) / 2));
   const rng = createRng(5);
   const times: number[] = [];
   for (let r = 0; r <= repeats; r++) {
@@ -214,7 +314,8 @@ export function measureBatchPrep(data: BenchData, batchSize: number, samples: nu
       const rows = gatherRows(data.x, data.features, order, start, end, input);
       if (kind === 'reconstruct') {
         gatherRows(data.x, data.features, order, start, end, clean);
-        applyMaskingNoise(rows, 0.3, rng);
+        if (fusedMasking) drawMaskingWords(rows.length, rng, words);
+        else applyMaskingNoise(rows, 0.3, rng);
       } else {
         oneHotRows(data.y, data.classCount, order, start, end, oneHot);
       }

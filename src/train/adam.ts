@@ -23,6 +23,27 @@ export interface Adam {
   dispose(): void;
 }
 
+/**
+ * The fused Adam as a training step that computes its own gradients on the wasm heap uses it
+ * (fused-dense-step.ts): one variable at a time, right after its gradient is ready.
+ */
+export interface HeapAdam extends Adam {
+  /** Begin a step: the updates until the next beginStep share its bias correction (as one applyGradients call). */
+  beginStep(): void;
+  /**
+   * Update `variable` from `gradient` (a float32 buffer of the same size on the wasm heap),
+   * writing the new weights in place when no other tensor shares the variable's buffer. Only for
+   * weights that only semisup's own kernels read: a stock kernel that caches packed weights by
+   * tensor (XNNPACK's convolutions) would not see an in-place change.
+   */
+  updateInPlace(variable: tf.Variable, gradient: tf.TensorInfo): void;
+}
+
+/** The fused Adam behind `adam`, or null when it is tfjs's own (not on wasm). */
+export function heapAdamOf(adam: Adam): HeapAdam | null {
+  return adam instanceof FusedAdam ? adam : null;
+}
+
 /** An Adam at `learningRate` for the active backend: the fused one where our SIMD kernels run. */
 export function createAdam(learningRate: number): Adam {
   const simd = activeSimdKernels();
@@ -56,9 +77,12 @@ interface Moments {
   second: tf.Tensor;
 }
 
-class FusedAdam implements Adam {
+type AdamHyper = Parameters<SimdKernels['adam']>[5];
+
+class FusedAdam implements HeapAdam {
   private readonly moments = new Map<tf.Variable, Moments>();
   private step = 0;
+  private hyper: AdamHyper | null = null;
 
   constructor(private learningRate: number, private readonly backend: BackendWasm, private readonly kernels: SimdKernels) {}
 
@@ -66,21 +90,42 @@ class FusedAdam implements Adam {
     this.learningRate = learningRate;
   }
 
-  applyGradients(variables: tf.Variable[], gradients: tf.Tensor[]): void {
+  beginStep(): void {
     this.step++;
     const { beta1, beta2, epsilon } = ADAM_DEFAULTS;
-    const hyper = { stepSize: this.learningRate / (1 - beta1 ** this.step), secondScale: 1 / (1 - beta2 ** this.step), beta1, beta2, epsilon };
+    this.hyper = { stepSize: this.learningRate / (1 - beta1 ** this.step), secondScale: 1 / (1 - beta2 ** this.step), beta1, beta2, epsilon };
+  }
+
+  applyGradients(variables: tf.Variable[], gradients: tf.Tensor[]): void {
+    this.beginStep();
     variables.forEach((variable, i) => {
       const gradient = gradients[i];
       if (variable.dtype !== 'float32' || gradient.dtype !== 'float32') throw new Error(`Adam: ${variable.name} is not float32`);
-      const { first, second } = this.momentsOf(variable);
-      // New weights go to a new buffer: the old one may be shared (tfjs clones share buffers).
-      const out = this.backend.makeOutput(variable.shape, 'float32');
-      this.kernels.adam(variable, gradient, first, second, out, hyper);
-      const next = tf.engine().makeTensorFromTensorInfo(out);
-      variable.assign(next);
-      next.dispose();
+      this.updateToNewBuffer(variable, gradient);
     });
+  }
+
+  updateInPlace(variable: tf.Variable, gradient: tf.TensorInfo): void {
+    if (this.hyper == null) throw new Error('Adam: updateInPlace before beginStep');
+    if (this.backend.refCount(variable.dataId) !== 1) {
+      this.updateToNewBuffer(variable, gradient);
+      return;
+    }
+    const { first, second } = this.momentsOf(variable);
+    this.kernels.adam(variable, gradient, first, second, variable, this.hyper);
+  }
+
+  /**
+   * New weights in a new buffer: the old one may be shared (tfjs clones share buffers), and stock
+   * kernels may cache packed copies of it by tensor.
+   */
+  private updateToNewBuffer(variable: tf.Variable, gradient: tf.TensorInfo): void {
+    const { first, second } = this.momentsOf(variable);
+    const out = this.backend.makeOutput(variable.shape, 'float32');
+    this.kernels.adam(variable, gradient, first, second, out, this.hyper!);
+    const next = tf.engine().makeTensorFromTensorInfo(out);
+    variable.assign(next);
+    next.dispose();
   }
 
   dispose(): void {

@@ -21,6 +21,18 @@ export function epochOrder(indices: Int32Array, rng: Rng): Int32Array {
 
 let maskWords = new Int32Array(0);
 
+/** The 16-bit level below which masking noise at `rate` zeroes a value (the rate rounded to a multiple of 1/65536). */
+export function maskingThreshold(rate: number): number {
+  return Math.round(rate * 65536);
+}
+
+/** The random words that mask `count` values, one word per two values (low 16 bits, then high), drawn into `out`. */
+export function drawMaskingWords(count: number, rng: Rng, out: Int32Array): Int32Array {
+  const words = out.subarray(0, (count + 1) >> 1);
+  rng.fillInt32(words);
+  return words;
+}
+
 /**
  * Zero each value with probability `rate` (masking noise for denoising pretraining), in place.
  * One 32-bit draw decides two values (16 bits each, so the rate is rounded to a multiple of
@@ -29,11 +41,10 @@ let maskWords = new Int32Array(0);
  */
 export function applyMaskingNoise(values: Float32Array, rate: number, rng: Rng): void {
   if (rate <= 0) return;
-  const threshold = Math.round(rate * 65536);
+  const threshold = maskingThreshold(rate);
   const pairs = (values.length + 1) >> 1;
   if (maskWords.length < pairs) maskWords = new Int32Array(pairs);
-  const words = maskWords.subarray(0, pairs);
-  rng.fillInt32(words);
+  const words = drawMaskingWords(values.length, rng, maskWords);
   const even = values.length & ~1;
   for (let j = 0, i = 0; i < even; j++, i += 2) {
     const word = words[j];

@@ -10,6 +10,7 @@ import type { Rng } from '../util/rng.ts';
 import type { EpochLog } from './curves.ts';
 import { NonFiniteLossError, TrainingLoop, type WeightGroup } from './loop.ts';
 import { applyGaussianNoise, applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from './batches.ts';
+import { createFusedDenseStep } from './fused-dense-step.ts';
 import { sigmoidCrossEntropyFromLogits, sigmoidOutputLayer } from './sigmoid-logits.ts';
 
 
@@ -47,6 +48,8 @@ export interface FitOptions {
    * for equivalence tests and A/B timing.
    */
   lossFromLogits?: boolean;
+  /** Use the fused dense step where it applies (default true; see fused-dense-step.ts); false keeps tfjs's taped step, for equivalence tests and A/B timing. */
+  fusedStep?: boolean;
   /**
    * Classifier training only: change each gathered input batch in place before the step (e.g.
    * random shifts of images), drawing from the training rng.
@@ -70,6 +73,12 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
   // Binary cross-entropy of a sigmoid output is computed from its logits: the same loss, ~15 % faster per step.
   const sigmoidLayer = target.kind === 'reconstruct' && target.loss === 'binary-crossentropy' && options.lossFromLogits !== false ? sigmoidOutputLayer(model) : null;
   const logs: EpochLog[] = [];
+  // On wasm a chain of Dense layers trains in one fused step per batch, bit-identical to the taped step below.
+  const fused = options.fusedStep === false ? null : createFusedDenseStep({
+    model, x, features, indices, batchSize,
+    loss: sigmoidLayer ? 'sigmoid-logits' : target.kind === 'classes' ? 'softmax' : 'other',
+    groups: loop.trainedGroups(),
+  });
   try {
     for (let epoch = firstEpoch; epoch < firstEpoch + epochs; epoch++) {
       const order = epochOrder(indices, rng);
@@ -83,10 +92,14 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
           // Denoising: the model sees corrupted pixels and must reproduce the clean ones.
           targets = gatherRows(x, features, order, start, end, cleanBuffer);
           if (target.noiseType === 'gaussian') applyGaussianNoise(inputs, target.noise, rng, target.loss === 'binary-crossentropy');
-          else applyMaskingNoise(inputs, target.noise, rng);
+          else (fused?.maskingNoise ?? applyMaskingNoise)(inputs, target.noise, rng);
         } else {
           targets = oneHotRows(target.y, target.classCount, order, start, end, targetBuffer);
           options.augment?.(inputs, rows, rng);
+        }
+        if (fused) {
+          fused.step(inputs, targets, rows);
+          continue;
         }
         loop.step((minimise) => {
           const xb = tf.tensor2d(inputs, [rows, features]);
@@ -107,7 +120,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
           return { loss: loss.mul(rows) as tf.Scalar, ...(kept.correct ? { correct: kept.correct } : {}) };
         });
       }
-      const sums = await loop.drain();
+      const sums = fused ? fused.takeEpochTotals() : await loop.drain();
       const loss = sums.loss / order.length;
       if (!Number.isFinite(loss)) {
         throw new NonFiniteLossError(`training loss became ${loss} in epoch ${epoch}: lower ${options.learningRateOption ?? '--learning-rate'} (now ${options.learningRate}).`);
@@ -120,20 +133,26 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
       options.onEpoch?.(log);
     }
   } finally {
+    fused?.dispose();
     loop.dispose();
   }
   return logs;
 }
 
-/** Run the model over rows of x in chunks; returns the outputs as one N × width Float32Array. */
+/**
+ * Run the model over rows of x in chunks; returns the outputs as one N × width Float32Array. A
+ * chunk is one forward pass (tfjs's predict would split it into batches of 32 again); each row's
+ * output is the same whatever rows share its pass. The validation check after every epoch calls
+ * this for a few dozen rows, so the row buffer is no larger than the rows.
+ */
 export async function predictRows(model: tf.LayersModel, x: Float32Array, features: number, indices: Int32Array, chunk = 1024): Promise<Float32Array> {
   const width = (model.outputs[0].shape[1] as number);
   const out = new Float32Array(indices.length * width);
-  const buffer = new Float32Array(chunk * features);
+  const buffer = new Float32Array(Math.min(chunk, indices.length) * features);
   for (let start = 0; start < indices.length; start += chunk) {
     const end = Math.min(indices.length, start + chunk);
     const rows = gatherRows(x, features, indices, start, end, buffer);
-    const output = tf.tidy(() => model.predict(tf.tensor2d(rows, [end - start, features])) as tf.Tensor);
+    const output = tf.tidy(() => model.predict(tf.tensor2d(rows, [end - start, features]), { batchSize: chunk }) as tf.Tensor);
     out.set(await output.data() as Float32Array, start * width);
     output.dispose();
   }

@@ -93,6 +93,11 @@ export class TrainingLoop {
     return out;
   }
 
+  /** Each trained group's variables and its Adam, for a step that computes its own gradients (fused-dense-step.ts). */
+  trainedGroups(): Array<{ variables: tf.Variable[]; optimizer: Adam }> {
+    return this.optimizers.map((optimizer, g) => ({ variables: this.groupVariables[g], optimizer }));
+  }
+
   /** The learning rate of every group from now on (a schedule over the steps). */
   setLearningRate(learningRate: number): void {
     this.optimizers.forEach((optimizer) => optimizer.setLearningRate(learningRate));

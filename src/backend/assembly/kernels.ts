@@ -3,131 +3,522 @@
 // byte offset into that heap: tensors are read and written where tfjs keeps them, no copies.
 // The module has no data segment and allocates nothing; the caller owns every buffer.
 
-/** C[m,n] = A·B (+ bias[n]) (ReLU if relu), B row-major [k,n] with row stride ldb floats; A(i,p) is at a + 4·(i·aRow + p·aCol). */
-export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usize, m: i32, n: i32, k: i32, bias: usize, relu: i32): void {
+/** gemm epilogue flags (combine with |). */
+/** max(·, 0) on the result. */
+const RELU: i32 = 1;
+/** The bias is added to the finished sum (tfjs's unfused matMul then add) instead of starting it (its fused matMul). */
+const BIAS_AFTER: i32 = 2;
+/** Keep a result only where mask[i,j] > 0, else 0: a ReLU's gradient, with the ReLU's output as the mask. */
+const MASK_POSITIVE: i32 = 4;
+/** Continue the sums already in C (one product split over several calls, e.g. a filter gradient batch by batch). */
+const ACCUMULATE: i32 = 8;
+
+/**
+ * c + a·b for a gemm's running sums: one fused multiply-add (rounded once) in the build with
+ * relaxed SIMD (kernels-relaxed.wasm), a multiply and an add (rounded twice) in the baseline
+ * build (kernels.wasm). Each build gives the same bits wherever it runs; the two builds differ.
+ */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** madd for one value (the leftover columns), so every sum of a build rounds the same way. */
+// @ts-ignore: decorator
+@inline function maddScalar(a: f32, b: f32, c: f32): f32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.extract_lane(f32x4.relaxed_madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0);
+  return c + a * b;
+}
+
+// @ts-ignore: decorator
+@inline function finish(acc: v128, biasv: v128, flags: i32, maskAt: usize): v128 {
+  if (flags & BIAS_AFTER) acc = f32x4.add(acc, biasv);
+  if (flags & RELU) acc = f32x4.max(acc, f32x4.splat(0));
+  if (flags & MASK_POSITIVE) acc = v128.and(acc, f32x4.gt(v128.load(maskAt), f32x4.splat(0)));
+  return acc;
+}
+
+// @ts-ignore: decorator
+@inline function finishScalar(s: f32, bias: f32, flags: i32, maskAt: usize): f32 {
+  if (flags & BIAS_AFTER) s += bias;
+  if ((flags & RELU) && s < 0) s = 0;
+  if ((flags & MASK_POSITIVE) && !(load<f32>(maskAt) > 0)) s = 0;
+  return s;
+}
+
+/** Finish and store a 4×8 block of C (rows ldc bytes apart) from its eight accumulators. */
+// @ts-ignore: decorator
+@inline function store4x8(pc: usize, pm: usize, ldc: usize, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, biasLo: v128, biasHi: v128, flags: i32): void {
+  v128.store(pc, finish(c00, biasLo, flags, pm)); v128.store(pc, finish(c01, biasHi, flags, pm + 16), 16);
+  v128.store(pc + ldc, finish(c10, biasLo, flags, pm + ldc)); v128.store(pc + ldc, finish(c11, biasHi, flags, pm + ldc + 16), 16);
+  v128.store(pc + 2 * ldc, finish(c20, biasLo, flags, pm + 2 * ldc)); v128.store(pc + 2 * ldc, finish(c21, biasHi, flags, pm + 2 * ldc + 16), 16);
+  v128.store(pc + 3 * ldc, finish(c30, biasLo, flags, pm + 3 * ldc)); v128.store(pc + 3 * ldc, finish(c31, biasHi, flags, pm + 3 * ldc + 16), 16);
+}
+
+/**
+ * A 4×8 block of C: `count` terms from the given running sums (A's four rows from pa, B's
+ * panel from pb), then stored — finished by the epilogue if this is the last block of terms.
+ */
+// @ts-ignore: decorator
+@inline function block4x8(pa: usize, aRowBytes: usize, aColBytes: usize, pb: usize, ldbBytes: usize, count: i32, pc: usize, ldc: usize, pm: usize, last: bool, flags: i32, biasLo: v128, biasHi: v128,
+  c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128): void {
+  let pa0 = pa;
+  const r2 = aRowBytes << 1;
+  const r3 = r2 + aRowBytes;
+  for (let p = 0; p < count; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa0 + aRowBytes);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa0 + r2);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa0 + r3);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    pa0 += aColBytes;
+    pb += ldbBytes;
+  }
+  if (last) {
+    store4x8(pc, pm, ldc, c00, c01, c10, c11, c20, c21, c30, c31, biasLo, biasHi, flags);
+  } else {
+    v128.store(pc, c00); v128.store(pc, c01, 16);
+    v128.store(pc + ldc, c10); v128.store(pc + ldc, c11, 16);
+    v128.store(pc + 2 * ldc, c20); v128.store(pc + 2 * ldc, c21, 16);
+    v128.store(pc + 3 * ldc, c30); v128.store(pc + 3 * ldc, c31, 16);
+  }
+}
+
+/** gemm's cache blocks: terms summed per pass over C, and rows of C per pass over B's columns. */
+const K_BLOCK = 256;
+const M_BLOCK = 64;
+
+/**
+ * C[m,n] = A·B with a bias and an epilogue (flags above), B row-major [k,n] with row stride ldb
+ * floats; A(i,p) is at a + 4·(i·aRow + p·aCol); mask (for MASK_POSITIVE) is laid out like C.
+ * Every C(i,j) is summed in the order p = 0 … k−1, one multiply and one add per term (no fused
+ * multiply-add), starting from bias[j] (or 0 with BIAS_AFTER or no bias): the rounding the
+ * training results depend on. The work is blocked for the caches — K_BLOCK terms at a time, the
+ * running sums parked in C between blocks (a float32 stored and reloaded is the same float32, so
+ * the blocking changes no bit), and M_BLOCK rows of A at a time across B's column panels.
+ */
+export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usize, m: i32, n: i32, k: i32, bias: usize, flags: i32, mask: usize): void {
   const aRowBytes = <usize>aRow << 2;
   const aColBytes = <usize>aCol << 2;
   const ldbBytes = <usize>ldb << 2;
   const ldcBytes = <usize>n << 2;
-  let j = 0;
-  for (; j + 8 <= n; j += 8) {
-    const bPanel = b + (<usize>j << 2);
-    const cPanel = c + (<usize>j << 2);
-    let biasLo = f32x4.splat(0);
-    let biasHi = f32x4.splat(0);
-    if (bias != 0) {
-      biasLo = v128.load(bias + (<usize>j << 2));
-      biasHi = v128.load(bias + (<usize>j << 2), 16);
-    }
-    let i = 0;
-    for (; i + 4 <= m; i += 4) {
-      let pa0 = a + <usize>i * aRowBytes;
-      let pa1 = pa0 + aRowBytes;
-      let pa2 = pa1 + aRowBytes;
-      let pa3 = pa2 + aRowBytes;
-      let pb = bPanel;
-      let c00 = biasLo, c01 = biasHi, c10 = biasLo, c11 = biasHi;
-      let c20 = biasLo, c21 = biasHi, c30 = biasLo, c31 = biasHi;
-      for (let p = 0; p < k; p++) {
-        const b0 = v128.load(pb);
-        const b1 = v128.load(pb, 16);
-        const a0 = f32x4.splat(load<f32>(pa0));
-        const a1 = f32x4.splat(load<f32>(pa1));
-        const a2 = f32x4.splat(load<f32>(pa2));
-        const a3 = f32x4.splat(load<f32>(pa3));
-        c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-        c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-        c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-        c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-        c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-        c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-        c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-        c31 = f32x4.add(c31, f32x4.mul(a3, b1));
-        pa0 += aColBytes; pa1 += aColBytes; pa2 += aColBytes; pa3 += aColBytes;
-        pb += ldbBytes;
+  const biasFirst = bias != 0 && !(flags & BIAS_AFTER);
+  const zero = f32x4.splat(0);
+  for (let k0 = 0; k0 < k || k0 == 0; k0 += K_BLOCK) {
+    const kEnd = min(k, k0 + K_BLOCK);
+    const first = k0 == 0 && !(flags & ACCUMULATE);
+    const last = kEnd == k;
+    const aK = <usize>k0 * aColBytes;
+    const bK = <usize>k0 * ldbBytes;
+    for (let i0 = 0; i0 < m; i0 += M_BLOCK) {
+      const iEnd = min(m, i0 + M_BLOCK);
+      let j = 0;
+      for (; j + 8 <= n; j += 8) {
+        const bPanel = b + bK + (<usize>j << 2);
+        const cPanel = c + (<usize>j << 2);
+        const maskPanel = mask + (<usize>j << 2);
+        const biasLo = bias != 0 ? v128.load(bias + (<usize>j << 2)) : zero;
+        const biasHi = bias != 0 ? v128.load(bias + (<usize>j << 2), 16) : zero;
+        const startLo = biasFirst ? biasLo : zero;
+        const startHi = biasFirst ? biasHi : zero;
+        let i = i0;
+        for (; i + 4 <= iEnd; i += 4) {
+          const pc = cPanel + <usize>i * ldcBytes;
+          const pa = a + <usize>i * aRowBytes + aK;
+          const pm = maskPanel + <usize>i * ldcBytes;
+          // Two call sites of one inlined loop, so each loop starts from its own values (one loop
+          // with a choice of start values gets register moves in every iteration from V8).
+          if (first) {
+            block4x8(pa, aRowBytes, aColBytes, bPanel, ldbBytes, kEnd - k0, pc, ldcBytes, pm, last, flags, biasLo, biasHi,
+              startLo, startHi, startLo, startHi, startLo, startHi, startLo, startHi);
+          } else {
+            block4x8(pa, aRowBytes, aColBytes, bPanel, ldbBytes, kEnd - k0, pc, ldcBytes, pm, last, flags, biasLo, biasHi,
+              v128.load(pc), v128.load(pc, 16), v128.load(pc + ldcBytes), v128.load(pc + ldcBytes, 16),
+              v128.load(pc + 2 * ldcBytes), v128.load(pc + 2 * ldcBytes, 16), v128.load(pc + 3 * ldcBytes), v128.load(pc + 3 * ldcBytes, 16));
+          }
+        }
+        for (; i < iEnd; i++) {
+          const pc = cPanel + <usize>i * ldcBytes;
+          let c0 = first ? startLo : v128.load(pc);
+          let c1 = first ? startHi : v128.load(pc, 16);
+          let pa = a + <usize>i * aRowBytes + aK;
+          let pb = bPanel;
+          for (let p = k0; p < kEnd; p++) {
+            const av = v128.load32_splat(pa);
+            c0 = madd(av, v128.load(pb), c0);
+            c1 = madd(av, v128.load(pb, 16), c1);
+            pa += aColBytes;
+            pb += ldbBytes;
+          }
+          if (last) {
+            const pm = maskPanel + <usize>i * ldcBytes;
+            c0 = finish(c0, biasLo, flags, pm);
+            c1 = finish(c1, biasHi, flags, pm + 16);
+          }
+          v128.store(pc, c0);
+          v128.store(pc, c1, 16);
+        }
       }
-      if (relu) {
-        const z = f32x4.splat(0);
-        c00 = f32x4.max(c00, z); c01 = f32x4.max(c01, z); c10 = f32x4.max(c10, z); c11 = f32x4.max(c11, z);
-        c20 = f32x4.max(c20, z); c21 = f32x4.max(c21, z); c30 = f32x4.max(c30, z); c31 = f32x4.max(c31, z);
+      // Columns left over (n not a multiple of 8): one at a time.
+      for (; j < n; j++) {
+        const biasJ: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
+        for (let i = i0; i < iEnd; i++) {
+          const off = <usize>i * ldcBytes + (<usize>j << 2);
+          let pa = a + <usize>i * aRowBytes + aK;
+          let pb = b + bK + (<usize>j << 2);
+          let s: f32 = first ? (biasFirst ? biasJ : 0) : load<f32>(c + off);
+          for (let p = k0; p < kEnd; p++) {
+            s = maddScalar(load<f32>(pa), load<f32>(pb), s);
+            pa += aColBytes;
+            pb += ldbBytes;
+          }
+          store<f32>(c + off, last ? finishScalar(s, biasJ, flags, mask + off) : s);
+        }
       }
-      const pc = cPanel + <usize>i * ldcBytes;
-      v128.store(pc, c00); v128.store(pc, c01, 16);
-      v128.store(pc + ldcBytes, c10); v128.store(pc + ldcBytes, c11, 16);
-      v128.store(pc + 2 * ldcBytes, c20); v128.store(pc + 2 * ldcBytes, c21, 16);
-      v128.store(pc + 3 * ldcBytes, c30); v128.store(pc + 3 * ldcBytes, c31, 16);
-    }
-    for (; i < m; i++) {
-      let pa = a + <usize>i * aRowBytes;
-      let pb = bPanel;
-      let c0 = biasLo, c1 = biasHi;
-      for (let p = 0; p < k; p++) {
-        const av = f32x4.splat(load<f32>(pa));
-        c0 = f32x4.add(c0, f32x4.mul(av, v128.load(pb)));
-        c1 = f32x4.add(c1, f32x4.mul(av, v128.load(pb, 16)));
-        pa += aColBytes;
-        pb += ldbBytes;
-      }
-      if (relu) { c0 = f32x4.max(c0, f32x4.splat(0)); c1 = f32x4.max(c1, f32x4.splat(0)); }
-      const pc = cPanel + <usize>i * ldcBytes;
-      v128.store(pc, c0); v128.store(pc, c1, 16);
-    }
-  }
-  // Columns left over (n not a multiple of 8): one at a time.
-  for (; j < n; j++) {
-    for (let i = 0; i < m; i++) {
-      let pa = a + <usize>i * aRowBytes;
-      let pb = b + (<usize>j << 2);
-      let s: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
-      for (let p = 0; p < k; p++) {
-        s += load<f32>(pa) * load<f32>(pb);
-        pa += aColBytes;
-        pb += ldbBytes;
-      }
-      if (relu && s < 0) s = 0;
-      store<f32>(c + <usize>i * ldcBytes + (<usize>j << 2), s);
     }
   }
 }
 
-/** dst[cols,rows] = transpose of src[rows,cols]. */
+/** True when all 16 floats from `at` are zero (±0): a run of blank pixels to skip at once. */
+// @ts-ignore: decorator
+@inline function zero16(at: usize): bool {
+  const z = f32x4.splat(0);
+  const any = v128.or(v128.or(f32x4.ne(v128.load(at), z), f32x4.ne(v128.load(at, 16), z)),
+    v128.or(f32x4.ne(v128.load(at, 32), z), f32x4.ne(v128.load(at, 48), z)));
+  return !v128.any_true(any);
+}
+
+/**
+ * The same product as gemm for an A that is mostly zeros (pixels of digits, masked inputs), with
+ * the same result bits: a term whose a value is zero adds ±0 to a sum that is never −0, so it
+ * changes nothing and is skipped. First each row of A gets its list of non-zero terms in
+ * increasing p, as (byte offset of B's row p, a value) pairs — `lists` is scratch for
+ * m·(2k+1) 32-bit words; then each row of C sums only its own list, 16 columns per pass (four
+ * accumulators: more would not fit the registers V8 gives a wasm loop), then 4, then single
+ * columns.
+ */
+export function gemmSparseA(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usize, m: i32, n: i32, k: i32, bias: usize, flags: i32, mask: usize, lists: usize): void {
+  const ldbBytes = <usize>ldb << 2;
+  const ldcBytes = <usize>n << 2;
+  const listBytes = <usize>(2 * k + 1) << 2;
+  const biasFirst = bias != 0 && !(flags & BIAS_AFTER);
+  // Lists: the count in word 0 of each list, entries from word 1.
+  for (let i = 0; i < m; i++) store<i32>(lists + <usize>i * listBytes, 0);
+  if (aCol == 1) {
+    // Rows of A are contiguous: scan each row, 16 values at a time where they are all zero.
+    for (let i = 0; i < m; i++) {
+      const list = lists + <usize>i * listBytes;
+      let entry = list + 4;
+      const row = a + <usize>i * (<usize>aRow << 2);
+      let p = 0;
+      while (p < k) {
+        if (p + 16 <= k && zero16(row + (<usize>p << 2))) { p += 16; continue; }
+        const end = min(p + 16, k);
+        for (; p < end; p++) {
+          const v = load<f32>(row + (<usize>p << 2));
+          store<u32>(entry, <u32>(<usize>p * ldbBytes));
+          store<f32>(entry, v, 4);
+          entry += select<usize>(8, 0, v != 0);
+        }
+      }
+      store<i32>(list, <i32>((entry - list - 4) >> 3));
+    }
+  } else {
+    // A is stored transposed (its columns contiguous): scan in storage order, appending p to each row's list.
+    const aRowBytes = <usize>aRow << 2;
+    for (let p = 0; p < k; p++) {
+      const column = a + <usize>p * (<usize>aCol << 2);
+      const bOffset = <u32>(<usize>p * ldbBytes);
+      let i = 0;
+      while (i < m) {
+        if (aRow == 1 && i + 16 <= m && zero16(column + (<usize>i << 2))) { i += 16; continue; }
+        const end = min(i + 16, m);
+        for (; i < end; i++) {
+          const v = load<f32>(column + <usize>i * aRowBytes);
+          if (v != 0) {
+            const list = lists + <usize>i * listBytes;
+            const count = load<i32>(list);
+            const entry = list + 4 + (<usize>count << 3);
+            store<u32>(entry, bOffset);
+            store<f32>(entry, v, 4);
+            store<i32>(list, count + 1);
+          }
+        }
+      }
+    }
+  }
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const bPanel = b + (<usize>j << 2);
+    const cPanel = c + (<usize>j << 2);
+    const maskPanel = mask + (<usize>j << 2);
+    const bias0 = bias != 0 ? v128.load(bias + (<usize>j << 2)) : zero;
+    const bias1 = bias != 0 ? v128.load(bias + (<usize>j << 2), 16) : zero;
+    const bias2 = bias != 0 ? v128.load(bias + (<usize>j << 2), 32) : zero;
+    const bias3 = bias != 0 ? v128.load(bias + (<usize>j << 2), 48) : zero;
+    for (let i = 0; i < m; i++) {
+      const list = lists + <usize>i * listBytes;
+      let c0 = biasFirst ? bias0 : zero, c1 = biasFirst ? bias1 : zero;
+      let c2 = biasFirst ? bias2 : zero, c3 = biasFirst ? bias3 : zero;
+      let entry = list + 4;
+      const end = entry + (<usize>load<i32>(list) << 3);
+      for (; entry < end; entry += 8) {
+        const pb = bPanel + <usize>load<u32>(entry);
+        const av = v128.load32_splat(entry, 4);
+        c0 = madd(av, v128.load(pb), c0);
+        c1 = madd(av, v128.load(pb, 16), c1);
+        c2 = madd(av, v128.load(pb, 32), c2);
+        c3 = madd(av, v128.load(pb, 48), c3);
+      }
+      const off = <usize>i * ldcBytes;
+      const pc = cPanel + off;
+      const pm = maskPanel + off;
+      v128.store(pc, finish(c0, bias0, flags, pm));
+      v128.store(pc, finish(c1, bias1, flags, pm + 16), 16);
+      v128.store(pc, finish(c2, bias2, flags, pm + 32), 32);
+      v128.store(pc, finish(c3, bias3, flags, pm + 48), 48);
+    }
+  }
+  for (; j + 4 <= n; j += 4) {
+    const bPanel = b + (<usize>j << 2);
+    const biasv = bias != 0 ? v128.load(bias + (<usize>j << 2)) : zero;
+    for (let i = 0; i < m; i++) {
+      const list = lists + <usize>i * listBytes;
+      let acc = biasFirst ? biasv : zero;
+      let entry = list + 4;
+      const end = entry + (<usize>load<i32>(list) << 3);
+      for (; entry < end; entry += 8) acc = madd(v128.load32_splat(entry, 4), v128.load(bPanel + <usize>load<u32>(entry)), acc);
+      const off = <usize>i * ldcBytes + (<usize>j << 2);
+      v128.store(c + off, finish(acc, biasv, flags, mask + off));
+    }
+  }
+  for (; j < n; j++) {
+    const biasJ: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
+    for (let i = 0; i < m; i++) {
+      const list = lists + <usize>i * listBytes;
+      let s: f32 = biasFirst ? biasJ : 0;
+      let entry = list + 4;
+      const end = entry + (<usize>load<i32>(list) << 3);
+      for (; entry < end; entry += 8) s = maddScalar(load<f32>(entry, 4), load<f32>(b + <usize>load<u32>(entry) + (<usize>j << 2)), s);
+      const off = <usize>i * ldcBytes + (<usize>j << 2);
+      store<f32>(c + off, finishScalar(s, biasJ, flags, mask + off));
+    }
+  }
+}
+
+/**
+ * im2col for an NHWC convolution: out[row, col] with row = (b·OH + oy)·OW + ox over the images
+ * b in [0, batch) and col = (ky·KW + kx)·C + ci (the order of a [KH, KW, C, CO] filter's rows) is
+ * x[b, oy·sh + ky − padTop, ox·sw + kx − padLeft, ci], or 0 where that falls in the padding.
+ */
+export function im2col(x: usize, batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, out: usize): void {
+  const cBytes = <usize>c << 2;
+  const vectors = (c & 3) == 0;
+  const zero = f32x4.splat(0);
+  let dst = out;
+  for (let b = 0; b < batch; b++) {
+    const image = x + <usize>b * <usize>h * <usize>w * cBytes;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh + ky - padTop;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw + kx - padLeft;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+              if (vectors) for (let q: usize = 0; q < cBytes; q += 16) v128.store(dst + q, zero);
+              else for (let q: usize = 0; q < cBytes; q += 4) store<f32>(dst + q, 0);
+            } else {
+              const src = image + (<usize>iy * <usize>w + <usize>ix) * cBytes;
+              if (vectors) for (let q: usize = 0; q < cBytes; q += 16) v128.store(dst + q, v128.load(src + q));
+              else for (let q: usize = 0; q < cBytes; q += 4) store<f32>(dst + q, load<f32>(src + q));
+            }
+            dst += cBytes;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * col2im, im2col's transpose (a convolution's input gradient): dx = 0 over the images
+ * [0, batch), then every value of cols, laid out as im2col's output, is added to the input
+ * position it was taken from — rows in order, taps in order within a row.
+ */
+export function col2im(cols: usize, batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, dx: usize): void {
+  const cBytes = <usize>c << 2;
+  const vectors = (c & 3) == 0;
+  memory.fill(dx, 0, <usize>batch * <usize>h * <usize>w * cBytes);
+  let src = cols;
+  for (let b = 0; b < batch; b++) {
+    const image = dx + <usize>b * <usize>h * <usize>w * cBytes;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh + ky - padTop;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw + kx - padLeft;
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+              const dst = image + (<usize>iy * <usize>w + <usize>ix) * cBytes;
+              if (vectors) for (let q: usize = 0; q < cBytes; q += 16) v128.store(dst + q, f32x4.add(v128.load(dst + q), v128.load(src + q)));
+              else for (let q: usize = 0; q < cBytes; q += 4) store<f32>(dst + q, load<f32>(dst + q) + load<f32>(src + q));
+            }
+            src += cBytes;
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Masking noise, as src/train/batches.ts applies it: value 2j is multiplied by 0 or 1 as the low
+ * 16 bits of words[j] are below `threshold` or not, value 2j+1 by the high 16 bits.
+ */
+export function maskPairs(values: usize, words: usize, n: i32, threshold: i32): void {
+  const t = i32x4.splat(threshold);
+  const low = i32x4.splat(0xffff);
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const w = v128.load(words + (<usize>i << 1));
+    // Unsigned 16-bit halves as int32 lanes: signed compares are exact.
+    const keepLow = i32x4.ge_s(v128.and(w, low), t);
+    const keepHigh = i32x4.ge_s(i32x4.shr_u(w, 16), t);
+    const first = v128.and(one, v128.shuffle<i32>(keepLow, keepHigh, 0, 4, 1, 5));
+    const second = v128.and(one, v128.shuffle<i32>(keepLow, keepHigh, 2, 6, 3, 7));
+    const at = values + (<usize>i << 2);
+    v128.store(at, f32x4.mul(v128.load(at), first));
+    v128.store(at, f32x4.mul(v128.load(at, 16), second), 16);
+  }
+  for (; i < n; i++) {
+    const word = load<i32>(words + (<usize>(i >> 1) << 2));
+    const half = (i & 1) ? <i32>(<u32>word >> 16) : word & 0xffff;
+    const at = values + (<usize>i << 2);
+    store<f32>(at, load<f32>(at) * (half >= threshold ? <f32>1 : <f32>0));
+  }
+}
+
+/**
+ * out[i] = a[i] + b[i mod bSize] (op 0) or a[i] · b[i mod bSize] (op 1) over n values, with
+ * bSize = n (same shapes) or the length of a's last axes (a bias over the channels): tfjs's Add
+ * and Multiply for the shapes training uses, each value one IEEE operation.
+ */
+export function binary(op: i32, a: usize, b: usize, out: usize, n: i32, bSize: i32): void {
+  for (let start = 0; start < n; start += bSize) {
+    const pa = a + (<usize>start << 2);
+    const po = out + (<usize>start << 2);
+    let i = 0;
+    if (op == 0) {
+      for (; i + 4 <= bSize; i += 4) v128.store(po + (<usize>i << 2), f32x4.add(v128.load(pa + (<usize>i << 2)), v128.load(b + (<usize>i << 2))));
+      for (; i < bSize; i++) store<f32>(po + (<usize>i << 2), load<f32>(pa + (<usize>i << 2)) + load<f32>(b + (<usize>i << 2)));
+    } else {
+      for (; i + 4 <= bSize; i += 4) v128.store(po + (<usize>i << 2), f32x4.mul(v128.load(pa + (<usize>i << 2)), v128.load(b + (<usize>i << 2))));
+      for (; i < bSize; i++) store<f32>(po + (<usize>i << 2), load<f32>(pa + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2)));
+    }
+  }
+}
+
+/** out = 1 where x > 0, NaN where x is NaN, else alpha (tfjs's step: a ReLU's gradient mask). */
+export function step(x: usize, out: usize, n: i32, alpha: f32): void {
+  const one = f32x4.splat(1);
+  const other = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    const s = v128.bitselect(one, other, f32x4.gt(v, zero));
+    v128.store(out + (<usize>i << 2), v128.bitselect(v, s, f32x4.ne(v, v)));
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    store<f32>(out + (<usize>i << 2), v != v ? v : v > 0 ? <f32>1 : alpha);
+  }
+}
+
+/** Side of the square tiles transpose works through (see below). */
+const TRANSPOSE_TILE = 32;
+
+/**
+ * dst[cols,rows] = transpose of src[rows,cols], in tiles of TRANSPOSE_TILE × TRANSPOSE_TILE
+ * values, each 4 × 4 block with SIMD shuffles. Tiles matter when a row of dst is a power of two
+ * bytes long (a 256-row matrix: 1 KB): 4-row strips across all of dst's rows keep hundreds of
+ * rows' cache lines in a handful of cache sets, five times slower.
+ */
 export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
   const colBytes = <usize>rows << 2;
-  let i = 0;
-  for (; i + 4 <= rows; i += 4) {
-    let j = 0;
-    for (; j + 4 <= cols; j += 4) {
-      const s = src + <usize>i * rowBytes + (<usize>j << 2);
-      const r0 = v128.load(s);
-      const r1 = v128.load(s + rowBytes);
-      const r2 = v128.load(s + 2 * rowBytes);
-      const r3 = v128.load(s + 3 * rowBytes);
-      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-      const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-      const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-      const d = dst + <usize>j * colBytes + (<usize>i << 2);
-      v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-      v128.store(d + colBytes, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
-      v128.store(d + 2 * colBytes, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
-      v128.store(d + 3 * colBytes, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
-    }
-    for (; j < cols; j++) {
-      for (let r = i; r < i + 4; r++) store<f32>(dst + <usize>j * colBytes + (<usize>r << 2), load<f32>(src + <usize>r * rowBytes + (<usize>j << 2)));
+  const fullRows = rows & ~3;
+  const fullCols = cols & ~3;
+  for (let i0 = 0; i0 < fullRows; i0 += TRANSPOSE_TILE) {
+    const iEnd = min(fullRows, i0 + TRANSPOSE_TILE);
+    for (let j0 = 0; j0 < fullCols; j0 += TRANSPOSE_TILE) {
+      const jEnd = min(fullCols, j0 + TRANSPOSE_TILE);
+      for (let i = i0; i < iEnd; i += 4) {
+        for (let j = j0; j < jEnd; j += 4) {
+          const s = src + <usize>i * rowBytes + (<usize>j << 2);
+          const r0 = v128.load(s);
+          const r1 = v128.load(s + rowBytes);
+          const r2 = v128.load(s + 2 * rowBytes);
+          const r3 = v128.load(s + 3 * rowBytes);
+          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+          const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          const d = dst + <usize>j * colBytes + (<usize>i << 2);
+          v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+          v128.store(d + colBytes, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+          v128.store(d + 2 * colBytes, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+          v128.store(d + 3 * colBytes, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+        }
+      }
     }
   }
-  for (; i < rows; i++) {
+  // The columns and rows left over (not a multiple of 4), one value at a time.
+  for (let i = 0; i < fullRows; i++) {
+    for (let j = fullCols; j < cols; j++) store<f32>(dst + <usize>j * colBytes + (<usize>i << 2), load<f32>(src + <usize>i * rowBytes + (<usize>j << 2)));
+  }
+  for (let i = fullRows; i < rows; i++) {
     for (let j = 0; j < cols; j++) store<f32>(dst + <usize>j * colBytes + (<usize>i << 2), load<f32>(src + <usize>i * rowBytes + (<usize>j << 2)));
   }
 }
 
-/** dst[cols] = sum over the rows of src[rows,cols] (a bias gradient). */
+/**
+ * dst[cols] = sum over the rows of src[rows,cols] (a bias gradient), each column summed in row
+ * order. 32 columns per pass over the rows (eight accumulators), so a tall narrow matrix (a conv
+ * layer's [N·H·W, 32] gradient) is read once rather than once per 4 columns.
+ */
 export function sumRows(src: usize, dst: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
+  const zero = f32x4.splat(0);
   let j = 0;
+  for (; j + 32 <= cols; j += 32) {
+    let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+    let p = src + (<usize>j << 2);
+    for (let i = 0; i < rows; i++) {
+      a0 = f32x4.add(a0, v128.load(p)); a1 = f32x4.add(a1, v128.load(p, 16));
+      a2 = f32x4.add(a2, v128.load(p, 32)); a3 = f32x4.add(a3, v128.load(p, 48));
+      a4 = f32x4.add(a4, v128.load(p, 64)); a5 = f32x4.add(a5, v128.load(p, 80));
+      a6 = f32x4.add(a6, v128.load(p, 96)); a7 = f32x4.add(a7, v128.load(p, 112));
+      p += rowBytes;
+    }
+    const d = dst + (<usize>j << 2);
+    v128.store(d, a0); v128.store(d, a1, 16); v128.store(d, a2, 32); v128.store(d, a3, 48);
+    v128.store(d, a4, 64); v128.store(d, a5, 80); v128.store(d, a6, 96); v128.store(d, a7, 112);
+  }
   for (; j + 4 <= cols; j += 4) {
-    let acc = f32x4.splat(0);
+    let acc = zero;
     let p = src + (<usize>j << 2);
     for (let i = 0; i < rows; i++) {
       acc = f32x4.add(acc, v128.load(p));
@@ -154,12 +545,18 @@ export function adam(w: usize, g: usize, m: usize, v: usize, out: usize, n: i32,
   const step = f32x4.splat(stepSize);
   const scale = f32x4.splat(secondScale);
   const eps = f32x4.splat(epsilon);
+  const inPlace = out == w;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const gv = v128.load(g + o);
-    const mv = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(c1, gv));
-    const vv = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(c2, f32x4.mul(gv, gv)));
+    const m0 = v128.load(m + o);
+    const v0 = v128.load(v + o);
+    // Gradient and moments all +0 (a weight no input has reached yet, e.g. a pixel blank in every
+    // image so far): the step leaves them +0 and the weight exactly as it is.
+    if (inPlace && !v128.any_true(v128.or(gv, v128.or(m0, v0)))) continue;
+    const mv = f32x4.add(f32x4.mul(b1, m0), f32x4.mul(c1, gv));
+    const vv = f32x4.add(f32x4.mul(b2, v0), f32x4.mul(c2, f32x4.mul(gv, gv)));
     v128.store(m + o, mv);
     v128.store(v + o, vv);
     const denominator = f32x4.add(f32x4.sqrt(f32x4.mul(vv, scale)), eps);
