@@ -4,6 +4,7 @@
  * render this model, which is why the two reports say the same things.
  */
 import { armNamed, REFERENCE_ARM, type ArmName } from '../arms/index.ts';
+import { describeDataset } from '../data/sources.ts';
 import {
   confusionSpec, deltaSpec, latentMapSpec, learningCurveSpec, perClassAccuracySpec, pretrainLossSpec,
   trainingCurvesAllSpec, trainingCurvesSpec, type ArmMatrix,
@@ -74,9 +75,12 @@ function budgetNotes(arms: readonly string[]): string {
 
 /** Every setting with its value and, where params.json records it, how it was chosen. */
 function flatConfig(config: Record<string, unknown>, selection: Record<string, string> = {}): [string, string][] {
-  return Object.entries(config).map(([k, v]) => {
-    const value = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
-    return [k, selection[k] && selection[k] !== 'default' ? `${value} (${selection[k]})` : value];
+  const shown = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
+  return Object.entries(config).flatMap(([k, v]): [string, string][] => {
+    // The dataset source's own options, one row each, as the user gave them.
+    if (k === 'datasetOptions' && typeof v === 'object' && v !== null) return Object.entries(v).map(([option, value]) => [option, `${shown(value)} (user)`]);
+    const value = shown(v);
+    return [[k, selection[k] && selection[k] !== 'default' ? `${value} (${selection[k]})` : value]];
   });
 }
 
@@ -121,6 +125,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
   const first = summary.fractions[0];
   const main = first ? mainComparison(first) : undefined;
   const isImage = params.dataset.inputShape.length === 3;
+  const about = describeDataset(params.config);
   const classNames = params.dataset.classNames;
   const fractionsText = summary.fractions.map((f) => `${count(f.labeled)} (${fractionText(f.fraction)})`).join(', ');
   const created = params.createdAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
@@ -145,7 +150,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
       ...(testSelectionCaveat(params) ? [{ kind: 'paragraph' as const, text: testSelectionCaveat(params)! }] : []),
       {
         kind: 'paragraph',
-        text: `Dataset ${params.dataset.name}: ${datasetCountsText(params.dataset, isImage ? 'images' : 'rows')}, ` +
+        text: `Dataset ${params.dataset.name}${about ? ` (${about})` : ''}: ${datasetCountsText(params.dataset, isImage ? 'images' : 'rows')}, ` +
           `${classNames.length} classes. Labeled examples per run: ${fractionsText}. Seeds: ${summary.seeds.join(', ')}. ` +
           (summary.arms.length <= 1
             ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget${budgetNotes(summary.arms)}.`
