@@ -4,6 +4,7 @@
  * with per-job progress, a tensor-leak check per job, and a clean stop on
  * Ctrl-C.
  */
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendChoiceOf } from '../src/backend/start-backend.ts';
 import type { RunControl } from '../src/cli.ts';
@@ -19,8 +20,8 @@ import { createJobProgress } from '../src/jobs/progress.ts';
 import { exitOnSignals } from '../src/util/signals.ts';
 import type { StartedRun } from './start-run.ts';
 
-/** The worker process every local worker runs (it knows every stage). */
-const WORKER_SCRIPT = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** The worker process every local worker runs (it knows every stage): worker.ts, or worker.js beside this file's compiled copy. */
+const WORKER_SCRIPT = fileURLToPath(new URL(`./worker${path.extname(import.meta.url)}`, import.meta.url));
 
 /** The lines --dry-run prints: every job, its key, and whether it is cached or to run. */
 export function describeRunPlan(run: StartedRun, jobs: readonly Job[], stages: readonly StageDefinition[], control: RunControl): string[] {
@@ -29,7 +30,11 @@ export function describeRunPlan(run: StartedRun, jobs: readonly Job[], stages: r
 
 /** The executor for this run: this process when one job runs at a time, else local worker processes. */
 async function createExecutor(run: StartedRun, stages: readonly StageDefinition[], parallel: number, events: ExecutorEvents): Promise<Executor> {
-  if (parallel <= 1) return new InProcessExecutor({ stages, store: run.store, dataset: run.dataset, backend: run.backend }, events);
+  if (parallel <= 1) {
+    // Only a run with a job to do starts the backend here (workers start their own).
+    if (parallel === 1) await run.startBackend();
+    return new InProcessExecutor({ stages, store: run.store, dataset: run.dataset, backend: run.backend }, events);
+  }
   // Workers find the data by content under the cache folder, not by the path it was loaded from.
   await publishDataset(run.store.root, run.dataset, run.facts.fingerprint);
   return new WorkerProcessExecutor({

@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { DEFAULT_CONFIG, type PipelineConfig } from './config.ts';
 import { alternativeOptions } from './data/sources.ts';
 import { UserError } from './errors.ts';
@@ -29,6 +29,9 @@ const UNSET_IN_OLD_RUNS: Readonly<Record<string, unknown>> = { imageSize: 0, cha
 
 /** Options a config file cannot set. */
 const NOT_IN_FILES = new Set(['config', 'help', 'version']);
+
+/** The yaml package, loaded when a file is read (it is not needed to start a command, so it does not slow every start). */
+const yaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 const camel = (kebab: string) => kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -111,7 +114,7 @@ export function readConfigFile(path: string, argv: readonly string[], known: Kno
   }
   let parsed: unknown;
   try {
-    parsed = parseYaml(text);
+    parsed = yaml().parse(text);
   } catch (error) {
     throw new UserError(`--config ${file} is neither valid YAML nor JSON (${String((error as Error).message).split('\n')[0]}): fix the file.`);
   }

@@ -56,8 +56,8 @@ export const csvSource = defineSource({
   }),
   describe: (_dataset, options) => `the CSV table ${basename(options.csv)}, classes from its column ${options.labelColumn}`,
   async locate(source: CsvSource) {
-    const { loadCsvDataset } = await import('../csv.ts');
-    const decode = () => loadCsvDataset(source.file, source);
+    // danfojs loads only to decode: a cached table is read without it.
+    const decode = async () => (await import('../csv.ts')).loadCsvDataset(source.file, source);
     // A missing file surfaces as the loader's UserError rather than as a hashing failure.
     if (!fs.existsSync(source.file)) return { decode };
     const params = { loader: 'csv', labelColumn: source.labelColumn, dropColumns: source.dropColumns ?? [], impute: source.impute ?? null };

