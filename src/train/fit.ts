@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NoiseType } from '../config.ts';
+import type { FeatureValues } from '../data/dataset.ts';
 import type { Rng } from '../util/rng.ts';
 import type { EpochLog } from './curves.ts';
 import { NonFiniteLossError, TrainingLoop, type WeightGroup } from './loop.ts';
@@ -23,7 +24,7 @@ export type Target =
 
 export interface FitOptions {
   model: tf.LayersModel;
-  x: Float32Array;
+  x: FeatureValues;
   features: number;
   /** Rows of x to train on. */
   indices: Int32Array;
@@ -126,7 +127,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
 }
 
 /** Run the model over rows of x in chunks; returns the outputs as one N × width Float32Array. */
-export async function predictRows(model: tf.LayersModel, x: Float32Array, features: number, indices: Int32Array, chunk = 1024): Promise<Float32Array> {
+export async function predictRows(model: tf.LayersModel, x: FeatureValues, features: number, indices: Int32Array, chunk = 1024): Promise<Float32Array> {
   const width = (model.outputs[0].shape[1] as number);
   const out = new Float32Array(indices.length * width);
   const buffer = new Float32Array(chunk * features);
