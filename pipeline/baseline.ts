@@ -4,7 +4,6 @@
  * same labeled subset with the same optimiser, batches and epoch budget.
  * Only pretraining differs between this arm and the pretrained one.
  */
-import { fit } from '../src/train/fit.ts';
 import { classifierStage } from './classifier-stage.ts';
 import { runStageAlone } from './stage-alone.ts';
 
@@ -12,7 +11,10 @@ export const baselineStage = classifierStage({
   name: 'baseline',
   title: 'train the same classifier from random initialisation on each labeled subset',
   version: 2,
-  train: async ({ fitOptions }) => ({ curve: await fit(fitOptions) }),
+  train: async ({ fitOptions }) => {
+    const { fit } = await import('../src/train/fit.ts');
+    return { curve: await fit(fitOptions) };
+  },
 });
 
 runStageAlone(import.meta.url, baselineStage);

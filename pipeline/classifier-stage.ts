@@ -19,14 +19,12 @@ import { labeledSubset, splitCounts, validationSubset, type Split } from '../src
 import { UserError } from '../src/errors.ts';
 import type { Job } from '../src/jobs/job.ts';
 import type { PlanContext, StageContext, StageDefinition } from '../src/jobs/stage.ts';
-import { buildEncoder } from '../src/models/autoencoder.ts';
-import { buildClassifier } from '../src/models/classifier.ts';
 import { modelParams, type ModelParams } from '../src/models/model-params.ts';
 import { shiftImages } from '../src/train/batches.ts';
 import type { EpochLog } from '../src/train/curves.ts';
-import { epochSelection, type EpochRule } from '../src/train/epoch-selection.ts';
+import type { EpochRule } from '../src/train/epoch-selection.ts';
 import type { FitOptions } from '../src/train/fit.ts';
-import { scoreClassifier, type Score } from '../src/train/score.ts';
+import type { Score } from '../src/train/score.ts';
 import { createRng, deriveSeed, type Rng } from '../src/util/rng.ts';
 import { prepareStage, readSplit } from './prepare.ts';
 import { pretrainStage } from './pretrain.ts';
@@ -127,7 +125,9 @@ export function trainingTargets(data: Dataset, labeled: Int32Array): Int32Array 
 /** The encoder an arm starts from: the one pretrained for its seed when it reads one, else a fresh one from the seed. */
 async function startingEncoder(job: Job<ClassifierParams>, ctx: StageContext): Promise<tf.LayersModel> {
   const pretrained = job.inputs[pretrainStage.name];
-  return pretrained ? readStoredModel(ctx.store, pretrainStage.name, pretrained) : buildEncoder(job.params.model, job.seed);
+  if (pretrained) return readStoredModel(ctx.store, pretrainStage.name, pretrained);
+  const { buildEncoder } = await import('../src/models/autoencoder.ts');
+  return buildEncoder(job.params.model, job.seed);
 }
 
 /** A stage that trains one classifier arm per job, declared from what is particular to it. */
@@ -144,6 +144,10 @@ export function classifierStage<P>(spec: ClassifierStageSpec<P>): StageDefinitio
     params: (plan) => classifierParams(plan) as ClassifierParams & P,
     run: async (job, ctx) => {
       if (!job.budget) throw new Error(`${job.id}: a classifier job needs a label budget`);
+      // Training code (and tfjs with it) loads when a job runs: planning never loads it (see src/jobs/stage.ts).
+      const [{ buildClassifier }, { epochSelection }, { scoreClassifier }] = await Promise.all([
+        import('../src/models/classifier.ts'), import('../src/train/epoch-selection.ts'), import('../src/train/score.ts'),
+      ]);
       const split = readSplit(ctx, job);
       const data = datasetForSplit(ctx.dataset, split);
       const { validation, selectEpoch, scoreTest = true } = job.params;

@@ -4,6 +4,7 @@
  * BullMQ workers on a Redis queue or Slurm jobs for other machines — with
  * per-job progress, a tensor-leak check per job, and a clean stop on Ctrl-C.
  */
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendChoiceOf } from '../src/backend/start-backend.ts';
 import type { ExecutorChoice, RunControl } from '../src/cli.ts';
@@ -20,12 +21,12 @@ import { connectQueue } from '../src/executors/bullmq-queue.ts';
 import { SlurmExecutor } from '../src/executors/slurm.ts';
 import { createJobProgress } from '../src/jobs/progress.ts';
 import { exitOnSignals } from '../src/util/signals.ts';
+// This checkout (also when its compiled copy runs): Slurm's job scripts run pipeline/slurm-job.ts from here.
+import { PROJECT_ROOT } from '../src/util/source-files.ts';
 import type { StartedRun } from './start-run.ts';
 
-/** The worker process every local worker runs (it knows every stage). */
-const WORKER_SCRIPT = fileURLToPath(new URL('./worker.ts', import.meta.url));
-/** This checkout: Slurm's job scripts run its per-job entry point (pipeline/slurm-job.ts) from here. */
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The worker process every local worker runs (it knows every stage): worker.ts, or worker.js beside this file's compiled copy. */
+const WORKER_SCRIPT = fileURLToPath(new URL(`./worker${path.extname(import.meta.url)}`, import.meta.url));
 
 /** The lines --dry-run prints: every job, its key, and whether it is cached or to run. */
 export function describeRunPlan(run: StartedRun, jobs: readonly Job[], stages: readonly StageDefinition[], control: RunControl): string[] {
@@ -37,8 +38,12 @@ export function describeRunPlan(run: StartedRun, jobs: readonly Job[], stages: r
  * job runs at a time, and local worker processes for more.
  */
 async function createExecutor(run: StartedRun, stages: readonly StageDefinition[], choice: ExecutorChoice, parallel: number, events: ExecutorEvents): Promise<Executor> {
-  // Nothing to run (all cached): no workers to start, no queue or cluster to reach.
-  if (parallel === 0 || (choice.kind === 'local' && parallel <= 1)) return new InProcessExecutor({ stages, store: run.store, dataset: run.dataset, backend: run.backend }, events);
+  // Nothing to run (all cached): no backend to start, no workers, no queue or cluster to reach.
+  if (parallel === 0 || (choice.kind === 'local' && parallel <= 1)) {
+    // Only a run with a job to do starts the backend here (workers start their own).
+    if (parallel === 1) await run.startBackend();
+    return new InProcessExecutor({ stages, store: run.store, dataset: run.dataset, backend: run.backend }, events);
+  }
   // Workers find the data by content under the cache folder, not by the path it was loaded from.
   await publishDataset(run.store.root, run.dataset, run.facts.fingerprint);
   const dataset = { fingerprint: run.facts.fingerprint, name: run.dataset.name };

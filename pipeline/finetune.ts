@@ -8,7 +8,7 @@
  *                the encoder at a lower learning rate.
  * Every strategy spends the same epoch budget on the same batches.
  */
-import { trainWithStrategy, type Strategy } from '../src/train/strategy.ts';
+import type { Strategy } from '../src/train/strategy.ts';
 import { classifierStage } from './classifier-stage.ts';
 import { runStageAlone } from './stage-alone.ts';
 
@@ -17,7 +17,10 @@ export const finetuneStage = classifierStage<{ strategy: Strategy }>({
   title: 'fine-tune the pretrained encoder with a softmax head on each labeled subset (pretrained, frozen, two-phase)',
   // 3: every classifier stores its model, score and curve apart (was: a report row).
   version: 3,
-  train: async ({ classifier, encoder, job, fitOptions }) => ({ curve: await trainWithStrategy(classifier, encoder, job.params.strategy, fitOptions) }),
+  train: async ({ classifier, encoder, job, fitOptions }) => {
+    const { trainWithStrategy } = await import('../src/train/strategy.ts');
+    return { curve: await trainWithStrategy(classifier, encoder, job.params.strategy, fitOptions) };
+  },
 });
 
 runStageAlone(import.meta.url, finetuneStage);

@@ -7,13 +7,7 @@
  * (src/models/latent-scale.ts) so the shared head initialisation and learning
  * rate suit it. Only pool images are used to fit it; labels never.
  */
-import * as tf from '@tensorflow/tfjs';
-import { fitPca } from '../src/eval/pca.ts';
-import { buildEncoder } from '../src/models/autoencoder.ts';
-import { matchLatentScale } from '../src/models/latent-scale.ts';
-import { buildPcaEncoder } from '../src/models/pca-encoder.ts';
 import { evenlySpaced, gatherRows } from '../src/train/batches.ts';
-import { trainWithStrategy } from '../src/train/strategy.ts';
 import { deriveSeed } from '../src/util/rng.ts';
 import { classifierStage } from './classifier-stage.ts';
 import { runStageAlone } from './stage-alone.ts';
@@ -26,6 +20,9 @@ export const pcaStage = classifierStage({
   title: 'fit PCA on each seed\'s unlabeled pool and train the same head on the frozen projection',
   version: 2,
   encoder: async (job, _ctx, data, split) => {
+    const [tf, { fitPca }, { buildEncoder }, { matchLatentScale }, { buildPcaEncoder }] = await Promise.all([
+      import('@tensorflow/tfjs'), import('../src/eval/pca.ts'), import('../src/models/autoencoder.ts'), import('../src/models/latent-scale.ts'), import('../src/models/pca-encoder.ts'),
+    ]);
     const features = job.params.model.features;
     const sample = evenlySpaced(split.pool, PCA_SAMPLES);
     const rows = gatherRows(data.x, features, sample, 0, sample.length, new Float32Array(sample.length * features));
@@ -38,7 +35,10 @@ export const pcaStage = classifierStage({
     return encoder;
   },
   // The projection never trains: only the head does.
-  train: async ({ classifier, encoder, fitOptions }) => ({ curve: await trainWithStrategy(classifier, encoder, { kind: 'frozen' }, fitOptions) }),
+  train: async ({ classifier, encoder, fitOptions }) => {
+    const { trainWithStrategy } = await import('../src/train/strategy.ts');
+    return { curve: await trainWithStrategy(classifier, encoder, { kind: 'frozen' }, fitOptions) };
+  },
 });
 
 runStageAlone(import.meta.url, pcaStage);

@@ -6,18 +6,15 @@
  * settings, so a change to the pictures never retrains anything. Test images
  * are only drawn here; they never train anything.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { readStoredModel } from '../src/artifacts/model-io.ts';
 import type { EntryFiles } from '../src/artifacts/store.ts';
 import type { Dataset } from '../src/data/dataset.ts';
 import type { Split } from '../src/data/split.ts';
-import { fitPca, projectPca } from '../src/eval/pca.ts';
 import type { Job } from '../src/jobs/job.ts';
 import type { StageContext, StageDefinition } from '../src/jobs/stage.ts';
-import { LATENT_LAYER } from '../src/models/autoencoder.ts';
 import type { RunPictures } from '../src/report/run-record.ts';
 import { evenlySpaced, gatherRows } from '../src/train/batches.ts';
-import { predictRows } from '../src/train/fit.ts';
 import { prepareStage, readSplit } from './prepare.ts';
 import { AUTOENCODER_FILES, pretrainStage } from './pretrain.ts';
 import { runStageAlone } from './stage-alone.ts';
@@ -31,6 +28,8 @@ export interface PictureParams {
 
 export async function pictures(job: Job<PictureParams>, ctx: StageContext): Promise<EntryFiles> {
   const split = readSplit(ctx, job);
+  // Training code (and tfjs with it) loads when a job runs: planning never loads it (see src/jobs/stage.ts).
+  const [tf, { LATENT_LAYER }] = await Promise.all([import('@tensorflow/tfjs'), import('../src/models/autoencoder.ts')]);
   const autoencoder = await readStoredModel(ctx.store, pretrainStage.name, job.inputs[pretrainStage.name], AUTOENCODER_FILES);
   // The encoder as trained (its code not yet rescaled): the part of the autoencoder up to the code layer.
   const encoder = tf.model({ inputs: autoencoder.inputs, outputs: autoencoder.getLayer(LATENT_LAYER).output as tf.SymbolicTensor });
@@ -42,6 +41,7 @@ export async function pictures(job: Job<PictureParams>, ctx: StageContext): Prom
 }
 
 async function drawPictures(data: Dataset, split: Split, encoder: tf.LayersModel, autoencoder: tf.LayersModel, seed: number, settings: PictureParams): Promise<RunPictures> {
+  const [{ fitPca, projectPca }, { predictRows }] = await Promise.all([import('../src/eval/pca.ts'), import('../src/train/fit.ts')]);
   const features = data.x.length / data.y.length;
   const shown: number[] = [];
   for (let c = 0; c < data.classNames.length; c++) {

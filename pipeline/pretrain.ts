@@ -6,19 +6,15 @@
  * code rescaled to a fresh encoder's scale (see src/models/latent-scale.ts);
  * the whole autoencoder is kept too, for the report's pictures (pictures.ts).
  */
-import * as tf from '@tensorflow/tfjs';
 import { serialiseModel } from '../src/artifacts/model-io.ts';
 import type { EntryFiles } from '../src/artifacts/store.ts';
 import { datasetForSplit } from '../src/data/prepared.ts';
 import type { Job } from '../src/jobs/job.ts';
 import type { StageContext, StageDefinition } from '../src/jobs/stage.ts';
-import { buildDecoder, buildEncoder, joinAutoencoder } from '../src/models/autoencoder.ts';
-import { matchLatentScale } from '../src/models/latent-scale.ts';
 import { modelParams, type ModelParams } from '../src/models/model-params.ts';
 import { evenlySpaced, gatherRows } from '../src/train/batches.ts';
 import type { TrainingCurve } from '../src/train/curves.ts';
 import type { NoiseType } from '../src/config.ts';
-import { fit } from '../src/train/fit.ts';
 import { createRng, deriveSeed } from '../src/util/rng.ts';
 import { prepareStage, readSplit } from './prepare.ts';
 import { runStageAlone } from './stage-alone.ts';
@@ -40,6 +36,10 @@ export const AUTOENCODER_FILES = { json: 'autoencoder.json', weights: 'autoencod
 const SCALE_SAMPLES = 4000;
 
 export async function pretrain(job: Job<PretrainParams>, ctx: StageContext): Promise<EntryFiles> {
+  // Training code (and tfjs with it) loads when a job runs: planning never loads it (see src/jobs/stage.ts).
+  const [tf, { buildDecoder, buildEncoder, joinAutoencoder }, { matchLatentScale }, { fit }] = await Promise.all([
+    import('@tensorflow/tfjs'), import('../src/models/autoencoder.ts'), import('../src/models/latent-scale.ts'), import('../src/train/fit.ts'),
+  ]);
   const split = readSplit(ctx, job);
   const data = datasetForSplit(ctx.dataset, split);
   const { model: spec, train, noise, noiseType } = job.params;

@@ -18,8 +18,6 @@
 import type { PseudoSettings } from '../src/arms/pseudo-label.ts';
 import { UNLABELED } from '../src/data/dataset.ts';
 import { argmaxRows } from '../src/eval/metrics.ts';
-import { predictRows } from '../src/train/fit.ts';
-import { selfTrain, unlabeledPool } from '../src/train/pseudo-labels.ts';
 import { createRng, deriveSeed } from '../src/util/rng.ts';
 import { classifierStage } from './classifier-stage.ts';
 import { runStageAlone } from './stage-alone.ts';
@@ -33,6 +31,7 @@ export const pseudoLabelStage = classifierStage<{ pseudo: PseudoSettings }>({
   // 5: labeled batches are shifted from the batch stream every arm shares (was: from the corruption stream).
   version: 5,
   train: async ({ job, ctx, data, split, classifier, labeled, targets, fitOptions, evaluate }) => {
+    const [{ predictRows }, { selfTrain, unlabeledPool }] = await Promise.all([import('../src/train/fit.ts'), import('../src/train/pseudo-labels.ts')]);
     const settings = job.params.pseudo;
     const { model, train } = job.params;
     const unlabeled = unlabeledPool(split.pool, labeled);

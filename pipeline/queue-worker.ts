@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import yargs from 'yargs';
-import { parseChoice, parseInteger } from '../src/cli.ts';
+import { parseChoice, parseInteger } from '../src/util/option-values.ts';
 import { BACKEND_CHOICES } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';
 import { connectQueue } from '../src/executors/bullmq-queue.ts';
@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   const worker = await startQueueWorker({
     url,
     concurrency,
-    processorFile: fileURLToPath(new URL('./queue-job.ts', import.meta.url)),
+    // queue-job.ts, or queue-job.js beside this file's compiled copy.
+    processorFile: fileURLToPath(new URL(`./queue-job${path.extname(import.meta.url)}`, import.meta.url)),
     cacheDir,
     backend,
     log,

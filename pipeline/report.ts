@@ -69,8 +69,9 @@ export function collectRunFiles(store: ArtifactStore, jobs: readonly Job[], para
  * only once the new one is complete). `writeMore` adds the run's other inputs (the exported model,
  * tuning.csv) to the new folder first; the files are gathered after it.
  */
-export async function writeRunReport(runDir: string, files: () => RunFiles, jobs: JobRecord[], writeMore: (staging: string) => Promise<void> = async () => undefined): Promise<BuiltReport> {
+export async function writeRunReport(runDir: string, store: ArtifactStore, files: () => RunFiles, jobs: JobRecord[], writeMore: (staging: string) => Promise<void> = async () => undefined): Promise<BuiltReport> {
   return buildReport(runDir, {
+    charts: store,
     writeInputs: async (staging) => {
       await writeMore(staging);
       await writeRunFiles(staging, files());

@@ -26,12 +26,7 @@ import { isEntryScript } from '../src/util/entry-script.ts';
 import { describeEnvironment } from '../src/util/environment.ts';
 import { checkWritableFolder } from '../src/util/folders.ts';
 import { displayPath } from '../src/util/user-paths.ts';
-import { describeRunPlan, executePlan } from './execute.ts';
-import { exportModel } from './export-model.ts';
-import { readSplit } from './prepare.ts';
-import { PIPELINE_STAGES } from './registry.ts';
-import { collectRunFiles, writeRunReport } from './report.ts';
-import { planJobs, startRun, type StartedRun } from './start-run.ts';
+import type { StartedRun } from './start-run.ts';
 
 /** Parse argv, run, and exit with the CLI's codes: 0 done, 2 bad input, 1 a bug. */
 export async function main(argv: string[]): Promise<void> {
@@ -43,6 +38,10 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 export async function runPipeline(config: PipelineConfig, control: RunControl, sources: SettingSources): Promise<void> {
+  // The pipeline's machinery loads once the options are read: --help and --version answer without it.
+  const [{ planJobs, startRun }, { PIPELINE_STAGES }, { describeRunPlan, executePlan }] = await Promise.all([
+    import('./start-run.ts'), import('./registry.ts'), import('./execute.ts'),
+  ]);
   const startedAt = new Date();
   if (!control.dryRun) checkReportFolder(config);
   const run = await startRun(config, control);
@@ -71,6 +70,9 @@ export function checkReportFolder(config: PipelineConfig): void {
 
 /** Write the run's files and report into its folder, say where it is, and warn about training that went wrong. */
 export async function reportRun(run: StartedRun, jobs: readonly Job[], records: JobRecord[], extras: RunRecordExtras): Promise<void> {
+  const [{ exportModel }, { readSplit }, { collectRunFiles, writeRunReport }] = await Promise.all([
+    import('./export-model.ts'), import('./prepare.ts'), import('./report.ts'),
+  ]);
   const { config, log, dataset } = run;
   log.header('report');
   const runId = newRunId(extras.startedAt);
@@ -91,7 +93,7 @@ export async function reportRun(run: StartedRun, jobs: readonly Job[], records: 
     stageSeconds,
     totalSeconds: (Date.now() - extras.startedAt.getTime()) / 1000,
   };
-  const built = await writeRunReport(runDir, () => collectRunFiles(run.store, jobs, params), records, async (staging) => {
+  const built = await writeRunReport(runDir, run.store, () => collectRunFiles(run.store, jobs, params), records, async (staging) => {
     params.exportedModel = await exportModel(run, jobs, staging);
     for (const [name, text] of Object.entries(extras.files ?? {})) await writeFileAtomic(path.join(staging, name), text);
   });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import yargs from 'yargs';
 import { writeFileAtomic } from '../src/artifacts/atomic.ts';
-import { parseChoice } from '../src/cli.ts';
+import { parseChoice } from '../src/util/option-values.ts';
 import { BACKEND_CHOICES } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';
 import { failureRecord } from '../src/executors/remote-failure.ts';

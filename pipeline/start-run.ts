@@ -1,17 +1,20 @@
 /**
- * What every command that trains does first: start the best tfjs backend,
- * load the dataset, check the label budgets against it before anything is
- * written, and plan the jobs of the stages it runs with their content keys.
+ * What every command that trains does first: name the tfjs backend that will
+ * run, load the dataset, check the label budgets against it before anything
+ * is written, and plan the jobs of the stages it runs with their content keys.
+ * The backend itself starts only when a job has to run here: a fully cached
+ * rerun never loads tfjs.
  */
 import path from 'node:path';
 import { ArtifactStore } from '../src/artifacts/store.ts';
-import { engineId, startBackend } from '../src/backend/start-backend.ts';
+import { backendChoiceOf, engineId, expectedBackend, startBackend, type StartedBackend } from '../src/backend/start-backend.ts';
 import type { PipelineConfig } from '../src/config.ts';
 import { describeShape, labelCounts, type Dataset } from '../src/data/dataset.ts';
 import { createDownloadProgress } from '../src/data/download-progress.ts';
 import { datasetFactsOf, type DatasetFacts } from '../src/data/facts.ts';
 import { loadDatasetSource, sourceFromConfig } from '../src/data/sources.ts';
 import { budgetsOf, validateSplitPlan } from '../src/data/split.ts';
+import { UserError } from '../src/errors.ts';
 import type { Job } from '../src/jobs/job.ts';
 import type { RunControl } from '../src/cli.ts';
 import { armsOf, buildPlan } from '../src/jobs/plan.ts';
@@ -23,22 +26,34 @@ import { createLogger, type Logger } from '../src/util/log.ts';
 export interface StartedRun {
   config: PipelineConfig;
   log: Logger;
-  /** The started tfjs backend's name, and the engine id hashed into keys. */
+  /** The tfjs backend's name (started, or the one that will start), and the engine id hashed into keys. */
   backend: string;
   engine: string;
+  /** Start the backend in this process (once; a job is about to run here). */
+  startBackend(): Promise<void>;
   dataset: Dataset;
   facts: DatasetFacts;
   store: ArtifactStore;
 }
 
 /**
- * Start the backend, load and check the dataset and the model's size, and (unless only looking, --dry-run)
- * clear what killed runs left half-written; says which backend runs.
+ * Name the backend (starting it only where its name cannot be known otherwise), load and check the
+ * dataset and the model's size, and (unless only looking, --dry-run) clear what killed runs left half-written.
  */
 export async function startRun(config: PipelineConfig, control: Pick<RunControl, 'dryRun'>): Promise<StartedRun> {
   const log = createLogger(config.quiet);
-  const backend = await startBackend(config.backend);
-  log.info(`backend: ${backend.name}${backend.skipped.length ? ` (passed over: ${backend.skipped.join('; ')})` : ''}`);
+  const expected = expectedBackend(config.backend);
+  // Where the backend's name cannot be known without loading tfjs (the native package is installed), start it now.
+  const early = expected === undefined ? await startBackend(config.backend) : undefined;
+  const backend = early?.name ?? expected!;
+  log.info(`backend: ${backend}${early?.skipped.length ? ` (passed over: ${early.skipped.join('; ')})` : ''}`);
+  let starting: Promise<StartedBackend> | undefined = early && Promise.resolve(early);
+  const startHere = async () => {
+    starting ??= startBackend(config.backend);
+    const { name, skipped } = await starting;
+    // The jobs were planned (and keyed) for the expected backend; another would compute other numbers under their keys.
+    if (name !== backend) throw new UserError(`the ${backend} backend did not start (${skipped.join('; ')}): give --backend ${backendChoiceOf(name)} to run on ${name}.`);
+  };
 
   log.header('prepare');
   const loadStarted = Date.now();
@@ -50,7 +65,7 @@ export async function startRun(config: PipelineConfig, control: Pick<RunControl,
   for (const warning of dataset.warnings ?? []) log.warn(warning);
   validateSplitPlan(dataset, config.testFraction, budgetsOf(config), config.validation);
   const facts = datasetFactsOf(dataset);
-  checkModelFits(modelParams(config, facts), trainingBatches(config, facts), backend.name);
+  checkModelFits(modelParams(config, facts), trainingBatches(config, facts), backend);
   const { unlabeled } = labelCounts(dataset);
   log.info(`dataset: ${dataset.name}, ${dataset.y.length} samples${unlabeled > 0 ? ` (${unlabeled} unlabeled)` : ''}, ${describeShape(dataset)}, ${facts.classCount} classes (${((Date.now() - loadStarted) / 1000).toFixed(1)} s)`);
   const store = new ArtifactStore(path.resolve(config.cacheDir));
@@ -58,7 +73,7 @@ export async function startRun(config: PipelineConfig, control: Pick<RunControl,
     const cleared = store.removeStaleTemporaries();
     if (cleared.length > 0) log.info(`removed ${cleared.length} unfinished temporary ${cleared.length === 1 ? 'write' : 'writes'} left by a killed run`);
   }
-  return { config, log, backend: backend.name, engine: engineId(backend.name), dataset, facts, store };
+  return { config, log, backend, engine: engineId(backend), startBackend: startHere, dataset, facts, store };
 }
 
 /** The mini-batches a configuration trains with: the classifiers', pretraining's when an arm uses the encoder, and any arm's own. */

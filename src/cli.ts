@@ -1,18 +1,20 @@
 /**
  * Command-line options → PipelineConfig. Every option, its help text and its
- * validation live here; a bad value becomes a one-line UserError naming the
- * option and what would work.
+ * validation live here, except the dataset sources' own options, which each
+ * source declares (src/data/sources/); a bad value becomes a one-line
+ * UserError naming the option and what would work.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import yargs from 'yargs';
 import { ARM_CHOICES, REFERENCE_ARM } from './arms/index.ts';
-import { BACKEND_CHOICES, DATASET_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type DatasetChoice, type PipelineConfig } from './config.ts';
+import { BACKEND_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type PipelineConfig } from './config.ts';
 import { readConfigFile, type KnownOptions } from './config-file.ts';
+import { datasetHelp, datasetOptionNames, readDatasetOptions, sourceOptions } from './data/sources.ts';
 import { UserError } from './errors.ts';
 import { ENCODER_FAMILIES, ENCODER_NAMES } from './models/encoders/index.ts';
 import { checkRunFolderTarget } from './report/run-folder.ts';
 import { checkWritableFolder } from './util/folders.ts';
+import { decimal, parseChoice, parseInteger, parseNumber, splitList } from './util/option-values.ts';
 import { rejectSwitchValues, switchesOf } from './util/switches.ts';
 import { userPath } from './util/user-paths.ts';
 
@@ -38,7 +40,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
       throw error;
     }
   };
-  return parser
+  const withDataset = parser
     .config('config', 'Read options from a YAML or JSON file (a run\'s params.json reruns that run); options given here override it', readConfig)
     .scriptName(scriptName)
     .usage('$0 [options]')
@@ -48,17 +50,12 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('validation', { type: 'string', describe: 'Labeled examples per class held out for validation (never trained on; 0 = none)', defaultDescription: String(d.validation) })
     .option('select-epoch', { type: 'string', describe: 'Weights scored on test, the same rule for every arm: last | best-val (the epoch with the best validation accuracy)', defaultDescription: d.selectEpoch })
     .option('seeds', { type: 'string', describe: 'Number of seeds (e.g. 3 → seeds 1,2,3) or a comma-separated list (e.g. 7,8 or 7,)', defaultDescription: String(d.seeds.length) })
-    .option('dataset', { type: 'string', describe: `Dataset: ${DATASET_CHOICES.join(' | ')}`, defaultDescription: d.dataset })
-    .option('data-dir', { type: 'string', describe: '--dataset idx: folder with the four IDX files (train/t10k images/labels, .gz or not); --dataset images: folder with one subfolder of images per class' })
-    .option('unlabeled-dir', { type: 'string', describe: '--dataset images: folder of unlabeled images (any subfolders); they join the pool only' })
-    .option('test-dir', { type: 'string', describe: '--dataset images: test images, one subfolder per class (instead of --test-fraction)' })
-    .option('image-size', { type: 'string', describe: '--dataset images: resize every image to N×N pixels', defaultDescription: 'their own size when all agree, else 28' })
-    .option('channels', { type: 'string', describe: '--dataset images: 1 (greyscale) or 3 (RGB)', defaultDescription: '1 when every image is grey, else 3' })
-    .option('csv', { type: 'string', describe: 'CSV file for --dataset csv' })
-    .option('label-column', { type: 'string', describe: 'Name of the CSV column holding the class' })
-    .option('drop-columns', { type: 'string', describe: 'CSV columns to ignore, comma-separated' })
-    .option('impute', { type: 'string', describe: 'Missing CSV values: none (error) | mean (pool mean)', defaultDescription: d.impute })
-    .option('download', { type: 'boolean', describe: 'Download a named dataset (mnist, fashion-mnist, kmnist) when its files are missing' })
+    .option('dataset', { type: 'string', describe: `Dataset: ${datasetHelp()}`, defaultDescription: d.dataset });
+  // Each source's own options, declared by the source (src/data/sources/); added in place so --help lists them after --dataset.
+  for (const [name, option] of sourceOptions()) {
+    withDataset.option(name, { type: option.kind === 'switch' ? 'boolean' : 'string', describe: option.describe, ...(option.defaultDescription ? { defaultDescription: option.defaultDescription } : {}) });
+  }
+  return withDataset
     .option('cache-dir', { type: 'string', describe: 'Folder for cached stage outputs and datasets', defaultDescription: d.cacheDir })
     .option('test-fraction', { type: 'string', describe: 'Share of each class\'s labeled samples held out for testing', defaultDescription: String(d.testFraction) })
     .option('encoder', { type: 'string', describe: `Encoder family: ${ENCODER_FAMILIES.map((f) => `${f.name} (${f.description})`).join(' | ')}`, defaultDescription: d.encoder })
@@ -189,18 +186,16 @@ export function splitShellWords(text: string): string[] {
   return words;
 }
 
-/** The command-line option that sets each setting of the config. */
-export const CONFIG_OPTIONS: Record<keyof PipelineConfig, string> = {
-  dataset: 'dataset', dataDir: 'data-dir', csv: 'csv', labelColumn: 'label-column', dropColumns: 'drop-columns', impute: 'impute',
-  download: 'download', cacheDir: 'cache-dir', testFraction: 'test-fraction', labeled: 'labeled', labelsPerClass: 'labels-per-class',
+/** The command-line option that sets each setting of the config (datasetOptions holds the dataset source's own options). */
+export const CONFIG_OPTIONS: Record<Exclude<keyof PipelineConfig, 'datasetOptions'>, string> = {
+  dataset: 'dataset', cacheDir: 'cache-dir', testFraction: 'test-fraction', labeled: 'labeled', labelsPerClass: 'labels-per-class',
   validation: 'validation', selectEpoch: 'select-epoch', seeds: 'seeds', encoder: 'encoder', hidden: 'hidden', depth: 'depth',
   latent: 'latent', noise: 'noise', noiseType: 'noise-type', latentStd: 'latent-std', arms: 'arms', headEpochShare: 'head-epoch-share',
   encoderLearningRateFactor: 'encoder-lr-factor', pseudoSteps: 'pseudo-steps', pseudoBatchSize: 'pseudo-batch-size',
   pseudoThreshold: 'pseudo-threshold', pseudoWeight: 'pseudo-weight', pseudoRamp: 'pseudo-ramp', pseudoNoise: 'pseudo-noise',
   pseudoShift: 'pseudo-shift', pseudoDecay: 'pseudo-decay', pretrainEpochs: 'pretrain-epochs', finetuneEpochs: 'finetune-epochs',
   batchSize: 'batch-size', augmentShift: 'augment-shift', pretrainBatchSize: 'pretrain-batch-size', learningRate: 'learning-rate',
-  pretrainLearningRate: 'pretrain-learning-rate', backend: 'backend', out: 'out', quiet: 'quiet',
-  unlabeledDir: 'unlabeled-dir', testDir: 'test-dir', imageSize: 'image-size', channels: 'channels', exportArm: 'export-arm',
+  pretrainLearningRate: 'pretrain-learning-rate', backend: 'backend', out: 'out', quiet: 'quiet', exportArm: 'export-arm',
 };
 
 /** How a setting got its value: the built-in default, a preset, the user's options, or tuning on the validation set. */
@@ -216,17 +211,19 @@ export function settingSources(args: ParsedArgs): SettingSources {
   const preset = args.quick ? 'quick' : typeof args.preset === 'string' ? args.preset : null;
   const fromPreset = preset !== null && preset in PRESETS ? PRESETS[preset].settings : {};
   const perClassGiven = args['labels-per-class'] !== undefined || args.labeled !== undefined;
-  const selection = Object.fromEntries((Object.keys(CONFIG_OPTIONS) as (keyof PipelineConfig)[]).map((key) => {
-    const given = args[CONFIG_OPTIONS[key]] !== undefined || ((key === 'labeled' || key === 'labelsPerClass') && perClassGiven);
+  const isGiven = (option: string) => args[option] !== undefined;
+  const selection = Object.fromEntries((Object.keys(CONFIG_OPTIONS) as (keyof typeof CONFIG_OPTIONS)[]).map((key) => {
+    const given = isGiven(CONFIG_OPTIONS[key]) || ((key === 'labeled' || key === 'labelsPerClass') && perClassGiven);
     return [key, given ? 'user' : key in fromPreset ? 'preset' : 'default'];
   })) as Record<keyof PipelineConfig, SettingSource>;
+  selection.datasetOptions = datasetOptionNames().some(isGiven) ? 'user' : 'default';
   return { preset, selection };
 }
 
 /** Parsed options with `settings` (config keys) given as their options, so tuned values pass the options' own checks. */
 export function withSettings(args: ParsedArgs, settings: Record<string, number | string>): ParsedArgs {
   const options = Object.entries(settings).map(([key, value]) => {
-    const flag = CONFIG_OPTIONS[key as keyof PipelineConfig];
+    const flag = CONFIG_OPTIONS[key as keyof typeof CONFIG_OPTIONS];
     if (!flag) throw new Error(`no option sets "${key}"`);
     return [flag, String(value)];
   });
@@ -283,49 +280,12 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   }
   const seeds = given('seeds');
   if (seeds !== undefined) config.seeds = parseSeeds(seeds);
-  const dataset = given('dataset');
-  if (dataset !== undefined) config.dataset = parseDatasetName(dataset);
-  const dataDir = givenPath('data-dir');
-  const csv = givenPath('csv');
-  const labelColumn = given('label-column');
-  const dropColumns = given('drop-columns');
-  const impute = given('impute');
-  if (config.dataset === 'idx') {
-    if (dataDir === undefined) throw new UserError('--dataset idx needs --data-dir DIR: the folder holding train-images-idx3-ubyte(.gz) and the other three IDX files.');
-    if (!isFolder(dataDir)) throw new UserError(`--data-dir ${given('data-dir')} is not a folder: give the folder holding the four IDX files.`);
-    config.dataDir = dataDir;
-  } else if (config.dataset === 'images') {
-    if (dataDir === undefined) throw new UserError('--dataset images needs --data-dir DIR: a folder with one subfolder of images per class (DIR/<class>/*.png).');
-    if (!isFolder(dataDir)) throw new UserError(`--data-dir ${given('data-dir')} is not a folder: give the folder that holds one subfolder of images per class.`);
-    config.dataDir = dataDir;
-  } else if (dataDir !== undefined) {
-    throw new UserError(`--data-dir is only used with --dataset idx or images (the dataset is ${config.dataset}): add --dataset idx or images, or drop --data-dir.`);
-  }
-  readImageOptions(config, given, givenPath);
-  if (config.dataset === 'csv') {
-    if (csv === undefined) throw new UserError('--dataset csv needs --csv FILE and --label-column NAME.');
-    if (!fs.existsSync(csv)) throw new UserError(`--csv ${given('csv')} does not exist: give the path of a CSV file.`);
-    if (!fs.statSync(csv).isFile()) throw new UserError(`--csv ${given('csv')} is not a regular file: give the path of a CSV file.`);
-    if (labelColumn === undefined || labelColumn.trim() === '') throw new UserError('--dataset csv needs --label-column NAME: the column holding each row\'s class.');
-    config.csv = csv;
-    config.labelColumn = labelColumn;
-    if (dropColumns !== undefined) config.dropColumns = splitList('drop-columns', dropColumns);
-    if (impute !== undefined) {
-      if (impute !== 'none' && impute !== 'mean') throw new UserError(`--impute ${impute} is unknown: use none or mean.`);
-      config.impute = impute;
-    }
-  } else {
-    for (const [name, value] of [['csv', csv], ['label-column', labelColumn], ['drop-columns', dropColumns], ['impute', impute]] as const) {
-      if (value !== undefined) throw new UserError(`--${name} is only used with --dataset csv (the dataset is ${config.dataset}): add --dataset csv or drop --${name}.`);
-    }
-  }
-  config.download = Boolean(args.download);
+  Object.assign(config, readDatasetOptions(given('dataset') ?? config.dataset, { text: given, path: givenPath, switch: (name) => args[name] === true }));
   const cacheDir = givenPath('cache-dir');
   if (cacheDir !== undefined) config.cacheDir = cacheDir;
   // The default data/ too: a read-only one would otherwise fail only after the training.
   checkWritableFolder(cacheDir === undefined ? `the cache folder ${config.cacheDir}/ (the default of --cache-dir)` : `--cache-dir ${given('cache-dir')}`, config.cacheDir);
   const testFraction = given('test-fraction');
-  if (testFraction !== undefined && config.testDir !== '') throw new UserError('--test-fraction and --test-dir both given: the test set comes from one of them, so give one.');
   if (testFraction !== undefined) config.testFraction = parseNumber('test-fraction', testFraction, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
   // Upper bounds keep typos (an extra zero, a depth of 30) from becoming out-of-memory crashes.
   const int = (name: string, key: 'hidden' | 'depth' | 'latent' | 'pretrainEpochs' | 'finetuneEpochs' | 'batchSize' | 'pretrainBatchSize' | 'pseudoSteps' | 'pseudoBatchSize' | 'pseudoShift', min: number, max: number) => {
@@ -396,38 +356,6 @@ export function configFromArgs(args: ParsedArgs): PipelineConfig {
   return config;
 }
 
-function isFolder(dir: string): boolean {
-  return fs.existsSync(dir) && fs.statSync(dir).isDirectory();
-}
-
-/** --unlabeled-dir, --test-dir, --image-size and --channels: only for --dataset images. */
-function readImageOptions(config: PipelineConfig, given: (name: string) => string | undefined, givenPath: (name: string) => string | undefined): void {
-  const options = { 'unlabeled-dir': given('unlabeled-dir'), 'test-dir': given('test-dir'), 'image-size': given('image-size'), channels: given('channels') };
-  if (config.dataset !== 'images') {
-    for (const [name, value] of Object.entries(options)) {
-      if (value !== undefined) throw new UserError(`--${name} is only used with --dataset images (the dataset is ${config.dataset}): add --dataset images or drop --${name}.`);
-    }
-    return;
-  }
-  for (const [name, key] of [['unlabeled-dir', 'unlabeledDir'], ['test-dir', 'testDir']] as const) {
-    const dir = givenPath(name);
-    if (dir === undefined) continue;
-    if (!isFolder(dir)) throw new UserError(`--${name} ${options[name]} is not a folder: give the folder that holds the ${name === 'test-dir' ? 'test images, one subfolder per class' : 'unlabeled images'}.`);
-    config[key] = dir;
-  }
-  if (options['image-size'] !== undefined) config.imageSize = parseInteger('image-size', options['image-size'], 1, 1024);
-  if (options.channels !== undefined) {
-    if (options.channels.trim() !== '1' && options.channels.trim() !== '3') throw new UserError(`--channels ${options.channels} is not 1 or 3: give 1 (greyscale) or 3 (RGB).`);
-    config.channels = Number(options.channels);
-  }
-}
-
-/** One of a fixed list of names. */
-export function parseChoice<T extends string>(name: string, value: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(value)) throw new UserError(`--${name} ${value} is unknown: use one of ${choices.join(', ')}.`);
-  return value as T;
-}
-
 /** A comma list of arms (the baseline always runs, so naming it is allowed and ignored). */
 export function parseArms(text: string): PipelineConfig['arms'] {
   const names = splitList('arms', text).filter((name) => name !== REFERENCE_ARM.name);
@@ -437,32 +365,6 @@ export function parseArms(text: string): PipelineConfig['arms'] {
   return ARM_CHOICES.filter((arm) => arms.includes(arm));
 }
 
-function parseDatasetName(value: string): DatasetChoice {
-  if (!(DATASET_CHOICES as readonly string[]).includes(value)) throw new UserError(`--dataset ${value} is unknown: use one of ${DATASET_CHOICES.join(', ')}.`);
-  return value as DatasetChoice;
-}
-
-/**
- * A number written in decimal (1, 0.5, .5, 1e-3); NaN for anything else. Number() alone also reads
- * 0x10, 0b101 and 0o7, so a typo like --labeled 0x1 would silently mean the whole pool.
- */
-function decimal(text: string): number {
-  const trimmed = text.trim();
-  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed) ? Number(trimmed) : NaN;
-}
-
-function parseNumber(name: string, text: string, range: { min: number; max: number; exclusiveMin?: boolean; exclusiveMax?: boolean }): number {
-  const value = decimal(text);
-  const low = range.exclusiveMin ? value <= range.min : value < range.min;
-  const high = range.exclusiveMax ? value >= range.max : value > range.max;
-  const bounds = `${range.exclusiveMin ? '>' : '≥'} ${range.min} and ${range.exclusiveMax ? '<' : '≤'} ${range.max}`;
-  if (text.trim() === '' || !Number.isFinite(value)) throw new UserError(`--${name} "${text}" is not a number: give a number ${bounds}.`);
-  if (low || high) throw new UserError(`--${name} ${text} is out of range: give a number ${bounds}.`);
-  // Training computes in float32, where a number this small is 0: a learning rate of 1e-50 would train nothing.
-  if (value !== 0 && Math.fround(value) === 0) throw new UserError(`--${name} ${text} is 0 in float32, which training computes in: give a number of at least 1e-38.`);
-  return value;
-}
-
 /** --pseudo-ramp T1,T2: two shares of the steps, 0 ≤ T1 ≤ T2 ≤ 1. */
 function parseRamp(text: string): [number, number] {
   const items = text.split(',').map((s) => s.trim());
@@ -470,21 +372,6 @@ function parseRamp(text: string): [number, number] {
   const [start, end] = items.map((item) => parseNumber('pseudo-ramp', item, { min: 0, max: 1 }));
   if (start > end) throw new UserError(`--pseudo-ramp ${text} ends before it starts: give start ≤ end, like 0.1,0.4.`);
   return [start, end];
-}
-
-export function parseInteger(name: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const value = decimal(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < min) {
-    throw new UserError(`--${name} "${text}" is not a whole number ≥ ${min}: give one like ${Math.max(min, 1) * 10}.`);
-  }
-  if (value > max) throw new UserError(`--${name} ${text} is too large: give at most ${max}.`);
-  return value;
-}
-
-function splitList(name: string, text: string): string[] {
-  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (items.length === 0) throw new UserError(`--${name} is empty: give one or more comma-separated values.`);
-  return items;
 }
 
 function ascendingUnique(name: string, values: number[]): number[] {

@@ -10,15 +10,28 @@
  */
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { DEFAULT_CONFIG, type PipelineConfig } from './config.ts';
+import { alternativeOptions } from './data/sources.ts';
 import { UserError } from './errors.ts';
 
 /** Options that choose the same thing in two ways: one given on the command line drops the others from the file. */
-const ALTERNATIVES = [['labeled', 'labels-per-class'], ['quick', 'preset'], ['test-fraction', 'test-dir']];
+const ALTERNATIVES = [['labeled', 'labels-per-class'], ['quick', 'preset'], ...alternativeOptions()];
+
+/** Config fields that hold options of their own: params.json records the dataset source's options in datasetOptions. */
+const OPTION_GROUPS: readonly (keyof PipelineConfig)[] = ['datasetOptions'];
+
+/**
+ * What a run's params.json recorded for a dataset option not given, before the dataset sources kept
+ * their options in datasetOptions (empty paths and lists are skipped anyway): such a run reruns as it ran.
+ */
+const UNSET_IN_OLD_RUNS: Readonly<Record<string, unknown>> = { imageSize: 0, channels: 0, impute: 'none', download: false };
 
 /** Options a config file cannot set. */
 const NOT_IN_FILES = new Set(['config', 'help', 'version']);
+
+/** The yaml package, loaded when a file is read (it is not needed to start a command, so it does not slow every start). */
+const yaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 const camel = (kebab: string) => kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -39,6 +52,7 @@ export function optionKeys(known: KnownOptions): Map<string, string> {
     keys.set(camel(name), name);
   }
   for (const [field, option] of Object.entries(known.fields)) keys.set(field, option);
+  for (const group of OPTION_GROUPS) keys.set(group, group);
   return keys;
 }
 
@@ -73,6 +87,13 @@ function optionValue(file: string, key: string, option: string, value: unknown, 
   throw bad(`has a value of the wrong kind (${JSON.stringify(value)}): give a number, a name or a list.`);
 }
 
+/** The options a group field holds ({dataDir: …} in datasetOptions), as entries of their own. */
+function groupEntries(file: string, key: string, value: unknown): [string, unknown][] {
+  if (value === null || value === undefined) return [];
+  if (typeof value !== 'object' || Array.isArray(value)) throw new UserError(`${file}: "${key}" holds options: give an object like {"dataDir": "my-folder"}.`);
+  return Object.entries(value);
+}
+
 /** Whether a params.json value is what the defaults give anyway. */
 function isDefault(field: string, value: unknown): boolean {
   return Object.hasOwn(DEFAULT_CONFIG, field) && JSON.stringify(DEFAULT_CONFIG[field as keyof PipelineConfig]) === JSON.stringify(value);
@@ -93,14 +114,15 @@ export function readConfigFile(path: string, argv: readonly string[], known: Kno
   }
   let parsed: unknown;
   try {
-    parsed = parseYaml(text);
+    parsed = yaml().parse(text);
   } catch (error) {
     throw new UserError(`--config ${file} is neither valid YAML nor JSON (${String((error as Error).message).split('\n')[0]}): fix the file.`);
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new UserError(`--config ${file} holds no options: write one "option: value" per line (YAML) or a JSON object.`);
   const fromRun = isRunParams(parsed as Record<string, unknown>);
-  const entries = Object.entries(fromRun ? (parsed as { config: Record<string, unknown> }).config : parsed as Record<string, unknown>);
+  const entries = Object.entries(fromRun ? (parsed as { config: Record<string, unknown> }).config : parsed as Record<string, unknown>)
+    .flatMap(([key, value]) => (OPTION_GROUPS as readonly string[]).includes(key) ? groupEntries(file, key, value) : [[key, value] as [string, unknown]]);
   const keys = optionKeys(known);
   const unknown = entries.map(([key]) => key).filter((key) => !keys.has(key));
   if (unknown.length > 0) {
@@ -112,7 +134,7 @@ export function readConfigFile(path: string, argv: readonly string[], known: Kno
     // Empty values (null, '', []) are options not given; params.json records every field, set or not.
     if (value === null || value === '' || (Array.isArray(value) && value.length === 0)) continue;
     // A rerun from params.json writes a new report folder (unless --out says otherwise), never over the old run.
-    if (fromRun && (isDefault(key, value) || option === 'out')) continue;
+    if (fromRun && (isDefault(key, value) || UNSET_IN_OLD_RUNS[key] === value || option === 'out')) continue;
     if (Object.hasOwn(options, option)) throw new UserError(`--config ${file}: "${key}" sets --${option} a second time: give it once.`);
     options[option] = optionValue(file, key, option, value, known);
   }

@@ -10,29 +10,17 @@ export type NoiseType = 'mask' | 'gaussian';
 export type BackendChoice = 'auto' | 'native' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'native', 'wasm', 'cpu'];
 
-export const DATASET_CHOICES = ['embedded', 'mnist', 'fashion-mnist', 'kmnist', 'idx', 'csv', 'images'] as const;
-export type DatasetChoice = (typeof DATASET_CHOICES)[number];
+/**
+ * A dataset source's own settings as its options gave them (src/data/sources/): plain JSON keyed by
+ * the camelCase option names (dataDir for --data-dir), only the options given, paths absolute.
+ */
+export type DatasetOptions = { readonly [field: string]: string | number | boolean | readonly string[] };
 
 export interface PipelineConfig {
-  /** Which data to use; 'embedded' is the mnist package's 10,000 digits. */
-  dataset: DatasetChoice;
-  /** Folder with the four IDX files (--dataset idx), or with one subfolder of images per class (--dataset images). */
-  dataDir: string;
-  /** --dataset images: a folder of images without labels (any tree); '' for none. */
-  unlabeledDir: string;
-  /** --dataset images: test images, one subfolder per class; '' to hold out --test-fraction of the labeled images instead. */
-  testDir: string;
-  /** --dataset images: side of the square images are resized to; 0 = their own size when all agree, else 28. */
-  imageSize: number;
-  /** --dataset images: 1 (greyscale) or 3 (RGB); 0 = 3 when any image is stored in colour, else 1. */
-  channels: number;
-  /** CSV file, its label column, columns to ignore, and what to do with missing cells (--dataset csv). */
-  csv: string;
-  labelColumn: string;
-  dropColumns: string[];
-  impute: 'none' | 'mean';
-  /** Fetch a named dataset's files when they are missing. */
-  download: boolean;
+  /** Which data to use: a name a dataset source answers to (src/data/sources.ts); 'embedded' is the mnist package's 10,000 digits. */
+  dataset: string;
+  /** That source's settings from its own options (--data-dir, --csv, …). */
+  datasetOptions: DatasetOptions;
   /** Where stage outputs and decoded datasets are cached (named datasets live in <cacheDir>/datasets/<name>). */
   cacheDir: string;
   /** Share of each class's labeled samples held out as the test set (datasets without an official test set). */
@@ -114,16 +102,7 @@ export interface PipelineConfig {
 
 export const DEFAULT_CONFIG: PipelineConfig = {
   dataset: 'embedded',
-  dataDir: '',
-  unlabeledDir: '',
-  testDir: '',
-  imageSize: 0,
-  channels: 0,
-  csv: '',
-  labelColumn: '',
-  dropColumns: [],
-  impute: 'none',
-  download: false,
+  datasetOptions: {},
   cacheDir: 'data',
   testFraction: 0.2,
   labeled: [0.01, 0.05, 0.1],

@@ -10,7 +10,7 @@ import { makeIdxFolder } from './fixtures/idx-fixture.ts';
 
 const image: Dataset = {
   name: 'img',
-  x: Float32Array.from({ length: 3 * 4 }, (_, i) => (i * 37) % 256 / 255),
+  x: Uint8Array.from({ length: 3 * 4 }, (_, i) => (i * 37) % 256),
   y: Int32Array.from([0, -1, 1]),
   inputShape: [2, 2, 1],
   classNames: ['a', 'b'],
@@ -40,6 +40,10 @@ test('cache round-trip: images as bytes, tables as float32 (NaN kept), fields in
     // The image payload is 12 bytes of pixels, not 48 bytes of floats.
     const imgFile = readFileSync(cacheFilePath(root, 'img', 'k'));
     assert.ok(imgFile.length < readFileSync(cacheFilePath(root, 'tab', 'k')).length + 40);
+    // Float32 pixels that are exact k/255 (an older loader's) are stored and read back as the same bytes.
+    const asFloats: Dataset = { ...image, x: Float32Array.from(image.x, (k) => k / 255) };
+    await writeDatasetCache(cacheFilePath(root, 'floats', 'k'), asFloats);
+    assert.deepEqual((await readDatasetCache(cacheFilePath(root, 'floats', 'k')))?.x, image.x);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -98,9 +102,13 @@ test('datasetFingerprint is stable and sensitive to values, labels, shape and cl
   const base = datasetFingerprint(image);
   assert.match(base, /^[0-9a-f]{16}$/);
   assert.equal(datasetFingerprint({ ...image, name: 'renamed' }), base, 'the name is not part of the data');
-  const x = Float32Array.from(image.x);
-  x[5] += 1 / 255;
+  const x = Uint8Array.from(image.x);
+  x[5] += 1;
   assert.notEqual(datasetFingerprint({ ...image, x }), base);
+  // Values count, not how they are held: bytes hash as the float32 of byte/255.
+  assert.equal(datasetFingerprint({ ...image, x: Float32Array.from(image.x, (k) => k / 255) }), base);
+  const long = { ...image, x: Uint8Array.from({ length: 200_000 * 3 }, (_, i) => (i * 7) % 256), y: new Int32Array(3) };
+  assert.equal(datasetFingerprint(long), datasetFingerprint({ ...long, x: Float32Array.from(long.x, (k) => k / 255) }), 'chunked like the whole');
   assert.notEqual(datasetFingerprint({ ...image, y: Int32Array.from([1, 1, 1]) }), base);
   assert.notEqual(datasetFingerprint({ ...image, inputShape: [4, 1, 1] }), base);
   assert.notEqual(datasetFingerprint({ ...image, classNames: ['b', 'a'] }), base);

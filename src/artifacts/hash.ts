@@ -1,5 +1,6 @@
 /** Content keys: a short hash of exactly what determines a stage's output. */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 
 /** JSON with object keys sorted, so equal values always serialise identically. */
 export function stableStringify(value: unknown): string {
@@ -21,4 +22,21 @@ export function hashOf(value: unknown): string {
 /** Full SHA-256 of bytes, for verifying stored files. */
 export function sha256(data: Uint8Array | string): string {
   return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+/** One buffer every file is read through: allocating a buffer per file costs more than reading it. */
+let readBuffer: Buffer | undefined;
+
+/** A file's size and full SHA-256, read in pieces through one reused buffer. */
+export function fileDigest(file: string): { bytes: number; sha256: string } {
+  readBuffer ??= Buffer.allocUnsafe(1 << 20);
+  const hash = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  let bytes = 0;
+  try {
+    for (let read; (read = fs.readSync(fd, readBuffer, 0, readBuffer.length, null)) > 0; bytes += read) hash.update(readBuffer.subarray(0, read));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { bytes, sha256: hash.digest('hex') };
 }

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sha256 } from './hash.ts';
+import { fileDigest, sha256 } from './hash.ts';
 import { temporarySibling } from './atomic.ts';
 import { removeStaleTemporaries } from './stale.ts';
 import { withPath } from '../util/folders.ts';
@@ -46,9 +46,9 @@ export class ArtifactStore {
     for (const [name, expected] of Object.entries(manifest.files)) {
       const file = path.join(dir, name);
       if (!fs.existsSync(file)) return { ok: false, reason: `${name} missing` };
-      const data = fs.readFileSync(file);
-      if (data.length !== expected.bytes) return { ok: false, reason: `${name} is ${data.length} bytes, expected ${expected.bytes}` };
-      if (sha256(data) !== expected.sha256) return { ok: false, reason: `${name} does not match its hash` };
+      const actual = fileDigest(file);
+      if (actual.bytes !== expected.bytes) return { ok: false, reason: `${name} is ${actual.bytes} bytes, expected ${expected.bytes}` };
+      if (actual.sha256 !== expected.sha256) return { ok: false, reason: `${name} does not match its hash` };
     }
     return { ok: true };
   }

@@ -1,9 +1,11 @@
 /**
  * Choose and start the tfjs backend, and say which one runs.
  * Preference: native TensorFlow (tfjs-node) → WebAssembly → plain JavaScript.
+ * tfjs itself is loaded only when a backend starts, so commands that train
+ * nothing (--help, a fully cached rerun) never load it.
  */
 import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs';
+import type * as TF from '@tensorflow/tfjs';
 import type { BackendChoice } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { kernelBuild } from './kernel-build.ts';
@@ -31,7 +33,7 @@ export interface StartedBackend {
  * npm treats it as optional; importing `@tensorflow/tfjs-node` would resolve to
  * plain tfjs through danfojs's override. Loading it registers 'tensorflow'.
  */
-async function registerNative(): Promise<void> {
+async function registerNative(tf: typeof TF): Promise<void> {
   await import('tfjs-node-native' as string);
   if (!tf.findBackend('tensorflow')) throw new Error('tfjs-node-native loaded but registered no "tensorflow" backend');
 }
@@ -48,8 +50,8 @@ async function registerWasm(): Promise<void> {
   registerWasmKernelOverrides();
 }
 
-async function tryBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<void> {
-  if (choice === 'native') await registerNative();
+async function tryBackend(tf: typeof TF, choice: Exclude<BackendChoice, 'auto'>): Promise<void> {
+  if (choice === 'native') await registerNative(tf);
   if (choice === 'wasm') await registerWasm();
   const ok = await tf.setBackend(TFJS_NAME[choice]);
   if (!ok || tf.getBackend() !== TFJS_NAME[choice]) throw new Error(`tfjs could not initialise the ${TFJS_NAME[choice]} backend`);
@@ -68,13 +70,14 @@ function reason(error: unknown): string {
  * A specific backend that cannot load is a UserError naming what to do.
  */
 export async function startBackend(choice: BackendChoice): Promise<StartedBackend> {
+  const tf = await import('@tensorflow/tfjs');
   tf.enableProdMode();
   // A bad SEMISUP_WASM_SIMD is bad input: said now, before any work, not passed over as a backend that failed.
   kernelBuild();
   if (tf.getBackend() && choice !== 'auto' && tf.getBackend() === TFJS_NAME[choice]) return { name: tf.getBackend(), skipped: [] };
   if (choice !== 'auto') {
     try {
-      await tryBackend(choice);
+      await tryBackend(tf, choice);
     } catch (error) {
       const fix = choice === 'native'
         ? 'install it with `npm install` on a machine that can download libtensorflow, or use --backend auto'
@@ -86,13 +89,35 @@ export async function startBackend(choice: BackendChoice): Promise<StartedBacken
   const skipped: string[] = [];
   for (const candidate of ['native', 'wasm', 'cpu'] as const) {
     try {
-      await tryBackend(candidate);
+      await tryBackend(tf, candidate);
       return { name: tf.getBackend(), skipped };
     } catch (error) {
       skipped.push(`${candidate}: ${reason(error)}`);
     }
   }
   throw new Error(`no tfjs backend could start: ${skipped.join('; ')}`);
+}
+
+/** Whether a package can be found (not whether it loads). */
+function installed(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(`${name}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * tfjs's name of the backend startBackend(choice) starts, where that is known without loading
+ * tfjs: a named backend that is installed, or 'auto' where the native package is not (then wasm). A run
+ * plans with it, and starts the backend only when a job must run; undefined: start it to know.
+ */
+export function expectedBackend(choice: BackendChoice): string | undefined {
+  const native = installed('tfjs-node-native');
+  if (choice === 'native') return native ? TFJS_NAME.native : undefined;
+  if (choice !== 'auto') return TFJS_NAME[choice];
+  return native ? undefined : TFJS_NAME.wasm;
 }
 
 /** Installed versions of the packages that shape the numbers, for params.json. */

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sourceFileOf } from '../util/source-files.ts';
 
 /** The files that decide what our wasm code computes, relative to this folder (modules in this file's own extension). */
 export const WASM_ENGINE_SOURCES = [
@@ -31,7 +31,8 @@ let version: string | undefined;
 /** The content version of WASM_ENGINE_SOURCES. */
 export function wasmKernelsVersion(): string {
   if (version === undefined) {
-    const here = fileURLToPath(import.meta.url);
+    // The TypeScript sources, also when their compiled copy runs: the same keys either way.
+    const here = sourceFileOf(import.meta.url);
     const extension = path.extname(here);
     version = contentVersion(WASM_ENGINE_SOURCES.map((source) => path.resolve(path.dirname(here), path.extname(source) ? source : `${source}${extension}`)));
   }

@@ -31,7 +31,7 @@ export async function writeDigitPngs(dir: string, count: number): Promise<void> 
   const writeOne = (i: number) => {
     const members = rowsOf[i % 10];
     const row = members[Math.floor(i / 10) % members.length];
-    const pixels = Buffer.from(Array.from(digits.x.subarray(row * 784, (row + 1) * 784), (v) => Math.round(v * 255)));
+    const pixels = Buffer.from(digits.x.subarray(row * 784, (row + 1) * 784));
     const file = path.join(dir, String(digits.y[row]), `${String(i).padStart(6, '0')}.png`);
     return sharp(pixels, { raw: { width: 28, height: 28, channels: 1 } }).toColourspace('b-w').png().toFile(file);
   };

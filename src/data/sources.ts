@@ -1,101 +1,127 @@
 /**
- * One entry point from "which data" to a Dataset: the embedded digits, a named IDX dataset
- * (found or downloaded), any IDX folder, a CSV file, or folders of images, with the
- * decoded-dataset cache in front.
+ * The dataset sources (one declaration each in src/data/sources/) and what derives from them: the
+ * --dataset names, their --help, which source owns which option, the report's words for the data,
+ * and one entry point from "which data" to a Dataset, through the decoded-dataset cache.
  */
-import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
 import type { PipelineConfig } from '../config.ts';
+import { UserError } from '../errors.ts';
+import { orList } from '../util/option-values.ts';
+import { loadWithCache } from './cache.ts';
 import type { Dataset } from './dataset.ts';
-import { loadCsvDataset } from './csv.ts';
-import { loadWithCache, namedFilesDigest } from './cache.ts';
-import { ensureNamedDataset, type DownloadProgress } from './download.ts';
-import { loadEmbeddedMnist } from './embedded.ts';
-import { loadIdxDataset, resolveIdxFiles } from './idx.ts';
-import { decodeImageFolders, listImageFolders } from './images.ts';
-import { NAMED_DATASETS, type NamedDatasetName } from './registry.ts';
+import { csvSource } from './sources/csv.ts';
+import { embeddedSource } from './sources/embedded.ts';
+import { idxSource } from './sources/idx.ts';
+import { imagesSource } from './sources/images.ts';
+import { namedSource } from './sources/named.ts';
+import type { DatasetSourceDefinition, GivenOptions, LoadContext, SourceOption } from './sources/source.ts';
 
-/** What to load; mirrors the CLI's --dataset and its companion options. */
-export type DatasetSource =
-  | { kind: 'embedded' }
-  | { kind: 'named'; name: NamedDatasetName; download?: boolean; baseUrl?: string }
-  | { kind: 'idx'; dir: string; name?: string; classNames?: string[] }
-  | { kind: 'csv'; file: string; labelColumn: string; dropColumns?: string[]; impute?: 'mean' }
-  | { kind: 'images'; dir: string; unlabeledDir?: string; testDir?: string; imageSize?: number; channels?: 1 | 3 };
+/** Every source, in the order --help lists them. */
+export const DATASET_SOURCES = [embeddedSource, namedSource, idxSource, csvSource, imagesSource] as const;
 
-export interface LoadSourceOptions {
-  /** Root of caches and named datasets (`<dataRoot>/datasets/<name>`, `<dataRoot>/cache`). */
-  dataRoot: string;
-  /** Use the decoded-dataset cache (default true). */
-  cache?: boolean;
-  onProgress?: (progress: DownloadProgress) => void;
-  /** Told about cache rebuilds and similar non-fatal events. */
-  onNote?: (message: string) => void;
+/** What to load: plain JSON, as each source declares it. */
+export type DatasetSource = Parameters<(typeof DATASET_SOURCES)[number]['locate']>[0];
+
+type AnySource = DatasetSourceDefinition<{ kind: string }, never>;
+const SOURCES: readonly AnySource[] = DATASET_SOURCES as unknown as readonly AnySource[];
+
+/** Every name --dataset accepts. */
+export const DATASET_NAMES: readonly string[] = SOURCES.flatMap((source) => Object.keys(source.names));
+
+function sourceAnswering(dataset: string): AnySource {
+  const source = SOURCES.find((s) => Object.hasOwn(s.names, dataset));
+  if (!source) throw new UserError(`--dataset ${dataset} is unknown: use one of ${DATASET_NAMES.join(', ')}.`);
+  return source;
 }
 
-/** What --dataset and its companion options ask to load. */
-export function sourceFromConfig(config: Pick<PipelineConfig, 'dataset' | 'dataDir' | 'csv' | 'labelColumn' | 'dropColumns' | 'impute' | 'download' | 'unlabeledDir' | 'testDir' | 'imageSize' | 'channels'>): DatasetSource {
-  switch (config.dataset) {
-    case 'images': return {
-      kind: 'images', dir: config.dataDir,
-      ...(config.unlabeledDir ? { unlabeledDir: config.unlabeledDir } : {}),
-      ...(config.testDir ? { testDir: config.testDir } : {}),
-      ...(config.imageSize > 0 ? { imageSize: config.imageSize } : {}),
-      ...(config.channels > 0 ? { channels: config.channels as 1 | 3 } : {}),
-    };
-    case 'embedded': return { kind: 'embedded' };
-    case 'idx': return { kind: 'idx', dir: config.dataDir };
-    case 'csv': return { kind: 'csv', file: config.csv, labelColumn: config.labelColumn, dropColumns: config.dropColumns, impute: config.impute === 'mean' ? 'mean' : undefined };
-    default: return { kind: 'named', name: config.dataset, download: config.download };
-  }
+/** "--dataset a or b" for the names of some sources. */
+const namesOf = (sources: readonly AnySource[]): string[] => sources.flatMap((source) => Object.keys(source.names));
+
+/** --dataset's help: each name with its line. */
+export function datasetHelp(): string {
+  return SOURCES.flatMap((source) => Object.entries(source.names).map(([name, line]) => `${name} (${line})`)).join(' | ');
 }
 
-/** Load any supported source as a Dataset (raw table values: call prepareTableFromPool after the split). */
-export async function loadDatasetSource(source: DatasetSource, options: LoadSourceOptions): Promise<{ dataset: Dataset; fromCache: boolean }> {
-  const useCache = options.cache ?? true;
-  const cached = async (name: string, sources: string[], params: unknown, decode: () => Promise<Dataset>) => {
-    if (!useCache) return { dataset: await decode(), fromCache: false };
-    const { dataset, fromCache } = await loadWithCache({ dataRoot: options.dataRoot, name, sources, params, decode, onNote: options.onNote });
-    return { dataset, fromCache };
-  };
-  switch (source.kind) {
-    case 'embedded':
-      return { dataset: loadEmbeddedMnist(), fromCache: false };
-    case 'named': {
-      const dir = await ensureNamedDataset(source.name, options.dataRoot, {
-        download: source.download ?? false,
-        baseUrl: source.baseUrl,
-        onProgress: options.onProgress,
-      });
-      const classNames = NAMED_DATASETS[source.name].classNames;
-      const files = Object.values(resolveIdxFiles(dir));
-      return cached(source.name, files, { loader: 'idx', classNames }, () => loadIdxDataset(dir, { name: source.name, classNames }));
-    }
-    case 'idx': {
-      const files = Object.values(resolveIdxFiles(source.dir));
-      const name = source.name ?? basename(resolve(source.dir));
-      return cached(name, files, { loader: 'idx', classNames: source.classNames ?? null }, () =>
-        loadIdxDataset(source.dir, { name, classNames: source.classNames }),
-      );
-    }
-    case 'csv': {
-      const params = { loader: 'csv', labelColumn: source.labelColumn, dropColumns: source.dropColumns ?? [], impute: source.impute ?? null };
-      const decode = () => loadCsvDataset(source.file, source);
-      // A missing file surfaces as the loader's UserError rather than as a hashing failure.
-      if (!existsSync(source.file)) return { dataset: await decode(), fromCache: false };
-      return cached(basename(source.file), [source.file], params, decode);
-    }
-    case 'images': {
-      const listing = listImageFolders(source);
-      const name = basename(resolve(source.dir));
-      const decode = () => {
-        options.onNote?.(`decoding ${listing.train.length + listing.test.length} images (kept in the dataset cache for the next run)`);
-        return decodeImageFolders(listing, source);
-      };
-      if (!useCache) return { dataset: await decode(), fromCache: false };
-      // The files are keyed by where they sit (class, unlabeled or test, and path), so moving an image to another class is a new dataset.
-      const files = namedFilesDigest([...listing.train, ...listing.test].map((file) => ({ name: file.key, path: file.path })));
-      return cached(name, [], { loader: 'images', files, imageSize: source.imageSize ?? 'auto', channels: source.channels ?? 'auto' }, decode);
+/** The sources that own each option, in the order the sources list them. */
+function owners(): Map<string, AnySource[]> {
+  const byOption = new Map<string, AnySource[]>();
+  for (const source of SOURCES) for (const option of Object.keys(source.options)) byOption.set(option, [...(byOption.get(option) ?? []), source]);
+  return byOption;
+}
+
+/** Every option a source owns, with its help: "--dataset idx: …; --dataset images: …". */
+export function sourceOptions(): [string, SourceOption][] {
+  return [...owners()].map(([option, sources]) => {
+    const first = sources[0].options[option];
+    const describe = sources.map((source) => `--dataset ${orList(Object.keys(source.names))}: ${source.options[option].describe}`).join('; ');
+    return [option, { ...first, describe }];
+  });
+}
+
+/**
+ * The config's dataset settings from the command line: the --dataset name checked, any option of
+ * another source refused, and the source's own options read and checked by its declaration.
+ */
+export function readDatasetOptions(dataset: string, given: GivenOptions): Pick<PipelineConfig, 'dataset' | 'datasetOptions'> {
+  const source = sourceAnswering(dataset);
+  for (const [option, sources] of owners()) {
+    if (sources.includes(source)) continue;
+    const kind = sources[0].options[option].kind;
+    const isGiven = kind === 'switch' ? given.switch(option) : kind === 'path' ? given.path(option) !== undefined : given.text(option) !== undefined;
+    if (!isGiven) continue;
+    const names = namesOf(sources);
+    throw new UserError(`--${option} is only used with --dataset ${orList(names)} (the dataset is ${dataset}): add --dataset ${orList(names)}${names.length > 1 ? ',' : ''} or drop --${option}.`);
+  }
+  for (const [option, { kind, instead }] of Object.entries(source.options)) {
+    if (instead === undefined || given.text(instead.option) === undefined) continue;
+    if (kind === 'switch' ? given.switch(option) : given.text(option) !== undefined) {
+      throw new UserError(`--${instead.option} and --${option} both given: ${instead.chooses} comes from one of them, so give one.`);
     }
   }
+  return { dataset, datasetOptions: source.read(dataset, given) };
+}
+
+/** Pairs of options that choose the same thing two ways (a source's option and the general one it replaces). */
+export function alternativeOptions(): [string, string][] {
+  return [...owners()].flatMap(([option, sources]) => {
+    const instead = sources[0].options[option].instead;
+    return instead ? [[instead.option, option] as [string, string]] : [];
+  });
+}
+
+/** Every option a source owns (for telling which settings the user chose). */
+export function datasetOptionNames(): string[] {
+  return [...owners().keys()];
+}
+
+/** What the config's --dataset and its options ask to load. */
+export function sourceFromConfig(config: Pick<PipelineConfig, 'dataset' | 'datasetOptions'>): DatasetSource {
+  return sourceAnswering(config.dataset).source(config.dataset, config.datasetOptions as never) as DatasetSource;
+}
+
+/**
+ * The run's data in a few words for the report, from its recorded config; undefined for a name no
+ * source answers to. Runs from before datasetOptions recorded the same fields in the config itself.
+ */
+export function describeDataset(recorded: object): string | undefined {
+  const config = recorded as Record<string, unknown>;
+  const dataset = config.dataset;
+  const source = typeof dataset === 'string' ? SOURCES.find((s) => Object.hasOwn(s.names, dataset)) : undefined;
+  if (!source) return undefined;
+  const options = typeof config.datasetOptions === 'object' && config.datasetOptions !== null ? config.datasetOptions : config;
+  return source.describe(dataset as string, options as never);
+}
+
+export interface LoadedDataset {
+  dataset: Dataset;
+  fromCache: boolean;
+}
+
+/** Load any source as a Dataset, through the decoded-dataset cache where its source keys one (raw table values: call prepareTableFromPool after the split). */
+export async function loadDatasetSource(source: DatasetSource, context: LoadContext): Promise<LoadedDataset> {
+  const definition = SOURCES.find((s) => s.kind === source.kind);
+  if (!definition) throw new Error(`no dataset source of kind ${source.kind}`);
+  const { fingerprint, decode } = await definition.locate(source as never, context);
+  if (!fingerprint || context.cache === false) return { dataset: await decode(), fromCache: false };
+  const { dataset, fromCache } = await loadWithCache({ dataRoot: context.dataRoot, name: fingerprint.name, sources: fingerprint.files, params: fingerprint.params, decode, onNote: context.onNote });
+  return { dataset, fromCache };
 }

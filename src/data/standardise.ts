@@ -3,7 +3,7 @@
  * so test rows never leak into what the model sees during training.
  */
 import { UserError } from '../errors.ts';
-import type { Dataset } from './dataset.ts';
+import { tableValues, type Dataset } from './dataset.ts';
 
 export interface PoolScaling {
   /** All rows, (value − mean) / std per feature. */
@@ -98,8 +98,9 @@ export interface TableScaling {
 /** The scaling of a table's pool rows (see TableScaling). */
 export function tableScalingFromPool(dataset: Dataset, poolIndices: ArrayLike<number>): TableScaling {
   const features = dataset.inputShape[0];
-  const fill = hasMissingValues(dataset.x) ? poolFillValues(dataset.x, features, poolIndices) : undefined;
-  const { mean, std } = standardiseFromPool(fill ? fillGaps(dataset.x, features, fill) : dataset.x, features, poolIndices);
+  const x = tableValues(dataset);
+  const fill = hasMissingValues(x) ? poolFillValues(x, features, poolIndices) : undefined;
+  const { mean, std } = standardiseFromPool(fill ? fillGaps(x, features, fill) : x, features, poolIndices);
   return { ...(fill ? { fill: Array.from(fill) } : {}), mean: Array.from(mean), std: Array.from(std) };
 }
 
@@ -118,5 +119,5 @@ export function applyTableScaling(x: Float32Array, scaling: TableScaling): Float
 /** A table dataset ready for training: pool-mean imputation where needed, then pool standardisation; images are returned unchanged. */
 export function prepareTableFromPool(dataset: Dataset, poolIndices: ArrayLike<number>): Dataset {
   if (dataset.inputShape.length !== 1) return dataset;
-  return { ...dataset, x: applyTableScaling(dataset.x, tableScalingFromPool(dataset, poolIndices)) };
+  return { ...dataset, x: applyTableScaling(tableValues(dataset), tableScalingFromPool(dataset, poolIndices)) };
 }

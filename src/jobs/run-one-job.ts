@@ -4,7 +4,6 @@
  * it is handed, on this machine or another. The tensor count is checked
  * around the job (every stage must leave none behind).
  */
-import * as tf from '@tensorflow/tfjs';
 import type { ArtifactStore } from '../artifacts/store.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { EpochLog } from '../train/curves.ts';
@@ -24,6 +23,8 @@ export interface JobEnvironment {
 export async function runOneJob(job: Job, replace: boolean, env: JobEnvironment): Promise<{ leaked: number }> {
   const stage = env.stages.find((s) => s.name === job.stage);
   if (!stage) throw new Error(`${job.id}: no stage "${job.stage}" here (${env.stages.map((s) => s.name).join(', ')})`);
+  // Loaded here, with the job: planning and skipping cached jobs never load tfjs.
+  const tf = await import('@tensorflow/tfjs');
   const before = tf.memory().numTensors;
   const files = await stage.run(job, { store: env.store, dataset: env.dataset, backend: env.backend, onEpoch: env.onEpoch });
   const leaked = tf.memory().numTensors - before;

@@ -53,7 +53,10 @@ export interface StageDefinition<P = unknown> {
   params(plan: PlanContext): P;
   /** 'report' stages: whether the report wants this stage's job for this run. */
   applies?(plan: PlanContext): boolean;
-  /** Compute one job's output files. */
+  /**
+   * Compute one job's output files. It imports its training code (and tfjs with it) when it runs,
+   * not at the top of its file: planning reads every stage, and a fully cached rerun must not load tfjs.
+   */
   run(job: Job<P>, ctx: StageContext): Promise<EntryFiles>;
 }
 

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../artifacts/atomic.ts';
+import type { ArtifactStore } from '../artifacts/store.ts';
 import { renderHtml } from './html.ts';
 import { LATEST_FILE, writeReportsIndex } from './index-page.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -30,6 +31,8 @@ export interface BuildReportOptions {
    * folder; default: copy them from the existing run folder (a rebuild).
    */
   writeInputs?: (staging: string) => Promise<void>;
+  /** A store to keep rendered charts in and read them back from (the pipeline's cache folder). */
+  charts?: ArtifactStore;
 }
 
 export interface BuiltReport {
@@ -72,7 +75,7 @@ export async function buildReport(runDir: string, options: BuildReportOptions = 
   await replaceRunFolder(runDir, async (staging) => {
     if (options.writeInputs) await options.writeInputs(staging);
     else copyRunInputs(runDir, staging);
-    content = await buildReportContent(await readRunFiles(staging));
+    content = await buildReportContent(await readRunFiles(staging), { charts: options.charts });
     await writeReportFiles(staging, content);
   });
   const built = content!;

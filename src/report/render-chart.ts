@@ -3,19 +3,60 @@
  * renders SVG without a canvas (text widths are estimated), so no native
  * module is needed and the SVG can be inlined into HTML.
  */
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
+import { hashOf } from '../artifacts/hash.ts';
+import type { ArtifactStore } from '../artifacts/store.ts';
 
 export interface RenderOptions {
   /** Used in error messages. */
   name?: string;
   /** Receives vega/vega-lite warnings (a warning usually means a wrong field name); ignored by default. */
   onWarning?: (message: string) => void;
+  /** A store of rendered charts: a spec rendered before is read back, not rendered again. */
+  cache?: ArtifactStore;
 }
 
-/** Compile and render one spec to SVG text; throws with the chart's name when the spec is broken. */
+/** The store's folder of rendered charts, each keyed by its spec and the renderer. */
+const CHARTS = 'charts';
+const CHART_FILE = 'chart.svg';
+/** Bump when this file changes what a spec renders to (compactSvg, the renderer's settings). */
+const RENDER_VERSION = 1;
+
+/** An installed package's version (vega's do not export their package.json, so it is found beside the resolved entry). */
+function installedVersion(name: string): string {
+  let dir = path.dirname(createRequire(import.meta.url).resolve(name));
+  while (path.dirname(dir) !== dir) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const found = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version: string };
+      if (found.name === name) return found.version;
+    }
+    dir = path.dirname(dir);
+  }
+  throw new Error(`cannot find the version of ${name}`);
+}
+
+/**
+ * Compile and render one spec to SVG text; throws with the chart's name when the spec is broken.
+ * With a cache, a chart rendered before is read back: a rerun whose results did not change draws
+ * its report without loading vega.
+ */
 export async function renderSvg(spec: TopLevelSpec, options: RenderOptions = {}): Promise<string> {
+  const { cache } = options;
+  const key = cache && hashOf({ spec, renderer: RENDER_VERSION, vega: installedVersion('vega'), vegaLite: installedVersion('vega-lite') });
+  if (cache && key && cache.check(CHARTS, key).ok) return cache.read(CHARTS, key, CHART_FILE).toString('utf8');
+  const svg = await render(spec, options);
+  if (cache && key) cache.write(CHARTS, key, { [CHART_FILE]: svg });
+  return svg;
+}
+
+async function render(spec: TopLevelSpec, options: RenderOptions): Promise<string> {
+  // Loaded with the first chart: commands that draw none (--help, a run that stops early) never load them.
+  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   const logger = vega.logger(vega.Warn);
   const forward = (...args: unknown[]) => {
     options.onWarning?.(args.map(String).join(' '));

@@ -4,6 +4,8 @@
  * render this model, which is why the two reports say the same things.
  */
 import { armNamed, REFERENCE_ARM, type ArmName } from '../arms/index.ts';
+import type { ArtifactStore } from '../artifacts/store.ts';
+import { describeDataset } from '../data/sources.ts';
 import {
   confusionSpec, deltaSpec, latentMapSpec, learningCurveSpec, perClassAccuracySpec, pretrainLossSpec,
   trainingCurvesAllSpec, trainingCurvesSpec, type ArmMatrix,
@@ -74,9 +76,12 @@ function budgetNotes(arms: readonly string[]): string {
 
 /** Every setting with its value and, where params.json records it, how it was chosen. */
 function flatConfig(config: Record<string, unknown>, selection: Record<string, string> = {}): [string, string][] {
-  return Object.entries(config).map(([k, v]) => {
-    const value = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
-    return [k, selection[k] && selection[k] !== 'default' ? `${value} (${selection[k]})` : value];
+  const shown = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
+  return Object.entries(config).flatMap(([k, v]): [string, string][] => {
+    // The dataset source's own options, one row each, as the user gave them.
+    if (k === 'datasetOptions' && typeof v === 'object' && v !== null) return Object.entries(v).map(([option, value]) => [option, `${shown(value)} (user)`]);
+    const value = shown(v);
+    return [[k, selection[k] && selection[k] !== 'default' ? `${value} (${selection[k]})` : value]];
   });
 }
 
@@ -95,9 +100,9 @@ function tuningTable(tuning: NonNullable<RunFiles['params']['tuning']>): TextTab
   return { header: ['arm', 'labels', 'trial', 'settings kept', 'validation accuracy'], rows, align: ['left', 'right', 'right', 'left', 'right'] };
 }
 
-async function svgFigure(id: FigureId, spec: Parameters<typeof renderSvg>[0] | undefined, alt: string, caption: string): Promise<Figure | undefined> {
+async function svgFigure(id: FigureId, spec: Parameters<typeof renderSvg>[0] | undefined, alt: string, caption: string, charts?: ArtifactStore): Promise<Figure | undefined> {
   if (!spec) return undefined;
-  return { id, kind: 'svg', file: `figures/${id}.svg`, alt, caption, svg: await renderSvg(spec, { name: id }) };
+  return { id, kind: 'svg', file: `figures/${id}.svg`, alt, caption, svg: await renderSvg(spec, { name: id, cache: charts }) };
 }
 
 /** How many training examples (labeled and unlabeled) and test examples a run had. */
@@ -111,7 +116,8 @@ export function datasetCountsText(dataset: DatasetInfo, unit: string): string {
 }
 
 /** Build the whole report model from a run's files: numbers, rendered charts, pictures and the words around them. */
-export async function buildReportContent(run: RunFiles): Promise<ReportContent> {
+export async function buildReportContent(run: RunFiles, options: { charts?: ArtifactStore } = {}): Promise<ReportContent> {
+  const figure = (id: FigureId, spec: Parameters<typeof renderSvg>[0] | undefined, alt: string, caption: string) => svgFigure(id, spec, alt, caption, options.charts);
   const { rows, params, curves, confusions, pictures } = run;
   const problems = findTrainingProblems(run);
   const summary = summarise(rows, problems);
@@ -121,6 +127,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
   const first = summary.fractions[0];
   const main = first ? mainComparison(first) : undefined;
   const isImage = params.dataset.inputShape.length === 3;
+  const about = describeDataset(params.config);
   const classNames = params.dataset.classNames;
   const fractionsText = summary.fractions.map((f) => `${count(f.labeled)} (${fractionText(f.fraction)})`).join(', ');
   const created = params.createdAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
@@ -145,7 +152,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
       ...(testSelectionCaveat(params) ? [{ kind: 'paragraph' as const, text: testSelectionCaveat(params)! }] : []),
       {
         kind: 'paragraph',
-        text: `Dataset ${params.dataset.name}: ${datasetCountsText(params.dataset, isImage ? 'images' : 'rows')}, ` +
+        text: `Dataset ${params.dataset.name}${about ? ` (${about})` : ''}: ${datasetCountsText(params.dataset, isImage ? 'images' : 'rows')}, ` +
           `${classNames.length} classes. Labeled examples per run: ${fractionsText}. Seeds: ${summary.seeds.join(', ')}. ` +
           (summary.arms.length <= 1
             ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget${budgetNotes(summary.arms)}.`
@@ -160,9 +167,9 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
 
   // 2. Learning curve and Δ
   const curveFigs = keep(
-    await svgFigure('learning-curve', learningCurveSpec(rows), 'Learning curve: test accuracy against number of labels, per arm',
+    await figure('learning-curve', learningCurveSpec(rows), 'Learning curve: test accuracy against number of labels, per arm',
       'Test accuracy against the number of labeled examples (log scale). Each dot is one seed; the line is the mean and the band mean ± std.'),
-    await svgFigure('delta', summary.arms.length > 0 && summary.fractions.some((f) => f.hasBaseline) ? deltaSpec(summary) : undefined,
+    await figure('delta', summary.arms.length > 0 && summary.fractions.some((f) => f.hasBaseline) ? deltaSpec(summary) : undefined,
       'Paired accuracy difference from the baseline per number of labels, with 95 % confidence intervals',
       'Accuracy of each arm minus the baseline of the same seed, in percentage points, with the 95 % confidence interval of the mean difference. An interval that crosses the dashed zero line means the difference is not significant.'),
   );
@@ -199,11 +206,11 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
 
   // 4. Training curves
   const trainingFigs = keep(
-    await svgFigure('pretrain-loss', pretrainLossSpec(curves), 'Autoencoder reconstruction loss per epoch, one line per seed',
+    await figure('pretrain-loss', pretrainLossSpec(curves), 'Autoencoder reconstruction loss per epoch, one line per seed',
       'Reconstruction loss of the autoencoder on the unlabeled pool while pretraining. It should fall and flatten; a line that rises or jumps points to a learning rate that is too high.'),
-    first ? await svgFigure('training-curves', trainingCurvesSpec(curves, first.fraction, first.labeled), `Classifier loss and accuracy per epoch at ${fractionLabel(first)}`,
+    first ? await figure('training-curves', trainingCurvesSpec(curves, first.fraction, first.labeled), `Classifier loss and accuracy per epoch at ${fractionLabel(first)}`,
       `Classifier training at the smallest labeled fraction, ${fractionLabel(first)}: loss and accuracy per epoch for each arm and seed. Compare how fast each arm learns. These are training numbers: reaching 100 % accuracy early means an arm fits its few labels completely, which says nothing yet about the test set.`) : undefined,
-    summary.fractions.length > 1 ? await svgFigure('training-curves-all', trainingCurvesAllSpec(curves), 'Accuracy per epoch at every labeled fraction',
+    summary.fractions.length > 1 ? await figure('training-curves-all', trainingCurvesAllSpec(curves), 'Accuracy per epoch at every labeled fraction',
       'The same comparison at every labeled fraction. If pretraining helps mostly when labels are scarce, the arms move closer together as the fraction grows.') : undefined,
   );
   if (trainingFigs.length > 0) sections.push({ id: 'training', title: 'Training curves', blocks: [{ kind: 'figures', figures: trainingFigs }] });
@@ -219,7 +226,7 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
       png: reconstructionGridPng(pictures), width: layout.width, height: layout.height,
     });
     sections.push({ id: 'reconstructions', title: 'Reconstructions', blocks: [{ kind: 'figures', figures: recon }] });
-    const latent = keep(await svgFigure('latent-map', latentMapSpec(pictures, classNames), 'PCA scatter of encoder latents and of raw pixels, coloured by class',
+    const latent = keep(await figure('latent-map', latentMapSpec(pictures, classNames), 'PCA scatter of encoder latents and of raw pixels, coloured by class',
       `First two principal components of test samples (seed ${pictures.seed}): left of the encoder's latent vectors, right of the raw pixels. ` +
         'Tighter, better separated colour clusters on the left mean the unlabeled pretraining learned features that line up with the classes. Only two components are shown, so overlap here does not prove the classes overlap in the full latent space.'));
     sections.push({ id: 'latent-map', title: 'Latent map', blocks: [{ kind: 'figures', figures: latent }] });
@@ -236,10 +243,10 @@ export async function buildReportContent(run: RunFiles): Promise<ReportContent> 
     if (matrices.length > 0) {
       const seeds = new Set(confusions.filter((c) => c.fraction === first.fraction).map((c) => c.seed)).size;
       const confFigs = keep(
-        await svgFigure('confusion', confusionSpec(matrices, classNames, `Confusion matrices at ${fractionLabel(first)}`),
+        await figure('confusion', confusionSpec(matrices, classNames, `Confusion matrices at ${fractionLabel(first)}`),
           `Confusion matrices of ${matrices.map((m) => m.arm).join(' and ')} at ${fractionLabel(first)}`,
           `Rows are true classes, columns predicted classes; counts are summed over ${seeds} seed${seeds === 1 ? '' : 's'}. Off-diagonal cells show which classes each arm confuses.`),
-        await svgFigure('per-class', perClassAccuracySpec(matrices, classNames, `Per-class accuracy at ${fractionLabel(first)}`),
+        await figure('per-class', perClassAccuracySpec(matrices, classNames, `Per-class accuracy at ${fractionLabel(first)}`),
           `Per-class accuracy of ${matrices.map((m) => m.arm).join(' and ')} at ${fractionLabel(first)}`,
           'Share of each true class that was classified correctly, from the summed confusion matrices.'),
       );

@@ -1,13 +1,13 @@
 /**
  * Reading and writing the files a finished run leaves in its folder
- * (run-record.ts): results.csv through danfojs, the rest as JSON. The
+ * (run-record.ts): results.csv (read with papaparse), the rest as JSON. The
  * pipeline writes them with these functions; the report reads them back, so
  * a report can be rebuilt from the folder alone.
  */
-import * as dfd from 'danfojs-node';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import Papa from 'papaparse';
 import { writeFileAtomic } from '../artifacts/atomic.ts';
 import { csvText } from './csv-text.ts';
 import { UserError } from '../errors.ts';
@@ -93,7 +93,7 @@ function checkPaired(rows: readonly ResultRow[], onProblem: (msg: string) => Err
   }
 }
 
-/** Write results.csv (columns in RESULT_COLUMNS order, one row per seed × fraction × arm) atomically via danfojs. */
+/** Write results.csv (columns in RESULT_COLUMNS order, one row per seed × fraction × arm) atomically. */
 export async function writeResultsCsv(file: string, rows: readonly ResultRow[]): Promise<void> {
   if (rows.length === 0) throw new Error('writeResultsCsv: no rows to write');
   rows.forEach(checkRowForWrite);
@@ -106,21 +106,16 @@ export async function writeResultsCsv(file: string, rows: readonly ResultRow[]):
 export async function readResultsCsv(file: string): Promise<ResultRow[]> {
   const name = basename(file);
   if (!existsSync(file)) throw new UserError(`${file} is missing: pass the folder of a finished run (it holds ${name})`);
-  let df: dfd.DataFrame;
-  try {
-    // Cells stay strings (no dynamicTyping) so a dataset called "2024" stays a string; numbers are parsed below.
-    // (papaparse options; danfo's type for them is unresolved without @types/papaparse, hence the cast)
-    const papaOptions = { dynamicTyping: false, skipEmptyLines: 'greedy' } as Parameters<typeof dfd.readCSV>[1];
-    df = await dfd.readCSV(file, papaOptions);
-  } catch (err) {
-    const why = (err as Error).message.includes('No data') ? 'it has no result rows' : (err as Error).message;
-    throw new UserError(`${file} is invalid: ${why}; rerun the pipeline to write it again`);
-  }
-  const missing = RESULT_COLUMNS.filter((c) => !df.columns.includes(c) && !OPTIONAL_COLUMNS.has(c));
+  // Cells stay strings (no dynamicTyping) so a dataset called "2024" stays a string; numbers are parsed below.
+  const parsed = Papa.parse<Record<string, string>>(await readFile(file, 'utf8'), { header: true, dynamicTyping: false, skipEmptyLines: 'greedy' });
+  const columns = parsed.meta.fields ?? [];
+  if (columns.length === 0) throw new UserError(`${file} is invalid: it has no header line; rerun the pipeline to write it again`);
+  const missing = RESULT_COLUMNS.filter((c) => !columns.includes(c) && !OPTIONAL_COLUMNS.has(c));
   if (missing.length > 0) {
     throw new UserError(`${file} is invalid: missing column(s) ${missing.join(', ')}; it must have the header ${RESULT_COLUMNS.join(',')}`);
   }
-  const records = dfd.toJSON(df, { format: 'column' }) as Record<string, unknown>[];
+  const records = parsed.data;
+  if (records.length === 0) throw new UserError(`${file} is invalid: it has no result rows; rerun the pipeline to write it again`);
   const rows = records.map((rec, i) => {
     const line = i + 2; // 1-based, after the header
     const row: Record<string, unknown> = {};

@@ -2,14 +2,23 @@
  * Mini-batches gathered straight from a dataset's typed array: one reusable
  * buffer per batch shape, no per-sample JS arrays.
  */
+import { BYTE_VALUE, type FeatureValues } from '../data/dataset.ts';
 import type { Rng } from '../util/rng.ts';
 import { shuffleInPlace } from '../util/rng.ts';
 
-/** Copy the rows `indices[start..end)` of an N × features matrix into `out` (length ≥ (end−start) × features). */
-export function gatherRows(x: Float32Array, features: number, indices: ArrayLike<number>, start: number, end: number, out: Float32Array): Float32Array {
+/**
+ * Copy the rows `indices[start..end)` of an N × features matrix into `out` (length ≥ (end−start) ×
+ * features), as float32: bytes become byte/255 here, one batch at a time (Dataset.x).
+ */
+export function gatherRows(x: FeatureValues, features: number, indices: ArrayLike<number>, start: number, end: number, out: Float32Array): Float32Array {
   for (let b = start; b < end; b++) {
     const row = indices[b] * features;
-    out.set(x.subarray(row, row + features), (b - start) * features);
+    const at = (b - start) * features;
+    if (x instanceof Float32Array) {
+      out.set(x.subarray(row, row + features), at);
+    } else {
+      for (let k = 0; k < features; k++) out[at + k] = BYTE_VALUE[x[row + k]];
+    }
   }
   return out.subarray(0, (end - start) * features);
 }

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NoiseType } from '../config.ts';
+import type { FeatureValues } from '../data/dataset.ts';
 import type { Rng } from '../util/rng.ts';
 import type { EpochLog } from './curves.ts';
 import { NonFiniteLossError, TrainingLoop, type WeightGroup } from './loop.ts';
@@ -24,7 +25,7 @@ export type Target =
 
 export interface FitOptions {
   model: tf.LayersModel;
-  x: Float32Array;
+  x: FeatureValues;
   features: number;
   /** Rows of x to train on. */
   indices: Int32Array;
@@ -145,7 +146,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
  * output is the same whatever rows share its pass. The validation check after every epoch calls
  * this for a few dozen rows, so the row buffer is no larger than the rows.
  */
-export async function predictRows(model: tf.LayersModel, x: Float32Array, features: number, indices: Int32Array, chunk = 1024): Promise<Float32Array> {
+export async function predictRows(model: tf.LayersModel, x: FeatureValues, features: number, indices: Int32Array, chunk = 1024): Promise<Float32Array> {
   const width = (model.outputs[0].shape[1] as number);
   const out = new Float32Array(indices.length * width);
   const buffer = new Float32Array(Math.min(chunk, indices.length) * features);

@@ -21,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { activeSimdKernels, GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, type KernelExports, type SimdKernels } from '../backend/simd-kernels.ts';
+import type { FeatureValues } from '../data/dataset.ts';
 import type { Rng } from '../util/rng.ts';
 import { heapAdamOf, type Adam, type HeapAdam } from './adam.ts';
 import { drawMaskingWords, maskingThreshold } from './batches.ts';
@@ -263,7 +264,7 @@ export interface FusedStepOptions {
   groups: Array<{ variables: tf.Variable[]; optimizer: Adam }>;
   batchSize: number;
   /** The training rows, to judge whether the inputs are sparse enough for the sparse first layer. */
-  x: Float32Array;
+  x: FeatureValues;
   features: number;
   indices: Int32Array;
 }
@@ -292,7 +293,7 @@ export function createFusedDenseStep(options: FusedStepOptions): FusedDenseStep 
 }
 
 /** Share of zeros among the first rows of `indices` (up to 64): enough to choose a code path. */
-function zeroShare(x: Float32Array, features: number, indices: Int32Array): number {
+function zeroShare(x: FeatureValues, features: number, indices: Int32Array): number {
   const rows = Math.min(64, indices.length);
   let zeros = 0;
   for (let r = 0; r < rows; r++) {

@@ -13,6 +13,7 @@
  * pool rows without labels (unlabeledPool), so test rows never enter.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { FeatureValues } from '../data/dataset.ts';
 import type { Rng } from '../util/rng.ts';
 import type { EpochLog } from './curves.ts';
 import { applyMaskingNoise, epochOrder, gatherRows, oneHotRows, shiftImages } from './batches.ts';
@@ -34,7 +35,7 @@ export function rampWeight(step: number, start: number, end: number, final: numb
 export interface SelfTrainingOptions {
   /** The classifier (softmax output), trained in place. */
   model: tf.LayersModel;
-  x: Float32Array;
+  x: FeatureValues;
   features: number;
   /** Labeled rows and their labels, indexed by row of x (only the labeled rows are read). */
   labeled: Int32Array;

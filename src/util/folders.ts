@@ -20,6 +20,11 @@ const FILE_SYSTEM_CODES: Record<string, string> = {
   EIO: 'an input/output error of the device',
 };
 
+/** Whether `dir` exists and is a folder (following links). */
+export function isFolder(dir: string): boolean {
+  return fs.existsSync(dir) && fs.statSync(dir).isDirectory();
+}
+
 /**
  * Create `dir` and any missing parents, one level at a time; returns the
  * first folder it created (undefined when `dir` existed). Node's recursive

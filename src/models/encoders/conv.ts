@@ -4,10 +4,9 @@
  * back to the image. Images only, with sides divisible by 4. Rows stay flat
  * outside the model; it reshapes inside.
  */
-import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../errors.ts';
 import type { AutoencoderSpec, EncoderFamily } from './family.ts';
-import { chain, dense, glorot } from './layers.ts';
+import { chain, dense, glorot, tfjs } from './layers.ts';
 
 /** Channels of the two convolutions. */
 const CHANNELS = [32, 64];
@@ -33,15 +32,19 @@ export const conv: EncoderFamily = {
     convImageShape(data);
     return {};
   },
-  encoderBody: (input, spec, seed) => chain(input, [
-    tf.layers.reshape({ name: 'encoder_image', targetShape: convImageShape(spec) }),
-    ...CHANNELS.map((filters, i) => {
-      const name = `encoder_conv_${i + 1}`;
-      return tf.layers.conv2d({ name, filters, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: glorot(seed, name) });
-    }),
-    tf.layers.flatten({ name: 'encoder_flatten' }),
-  ]),
+  encoderBody: (input, spec, seed) => {
+    const tf = tfjs();
+    return chain(input, [
+      tf.layers.reshape({ name: 'encoder_image', targetShape: convImageShape(spec) }),
+      ...CHANNELS.map((filters, i) => {
+        const name = `encoder_conv_${i + 1}`;
+        return tf.layers.conv2d({ name, filters, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: glorot(seed, name) });
+      }),
+      tf.layers.flatten({ name: 'encoder_flatten' }),
+    ]);
+  },
   decoder: (z, spec, seed, output) => {
+    const tf = tfjs();
     const [h, w, c] = convImageShape(spec);
     const [first, second] = CHANNELS;
     return chain(z, [

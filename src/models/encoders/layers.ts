@@ -4,16 +4,28 @@
  * weights) and fixed layer names (so weights can be saved, loaded and
  * compared by name across models).
  */
-import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import type * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../../util/rng.ts';
 import type { Activation } from './family.ts';
 
+const require = createRequire(import.meta.url);
+
+/**
+ * tfjs, loaded when the first layer is made: the families are read to check options and print
+ * --help, which must not load it. (Node loads tfjs's CommonJS build for import and require alike,
+ * so this is the one tfjs every module shares.)
+ */
+export function tfjs(): typeof tf {
+  return require('@tensorflow/tfjs') as typeof tf;
+}
+
 export function glorot(seed: number, name: string) {
-  return tf.initializers.glorotUniform({ seed: deriveSeed(seed, name) });
+  return tfjs().initializers.glorotUniform({ seed: deriveSeed(seed, name) });
 }
 
 export function dense(name: string, units: number, activation: Activation, seed: number): tf.layers.Layer {
-  return tf.layers.dense({ name, units, activation, kernelInitializer: glorot(seed, name), biasInitializer: 'zeros' });
+  return tfjs().layers.dense({ name, units, activation, kernelInitializer: glorot(seed, name), biasInitializer: 'zeros' });
 }
 
 /** Weights and per-sample activations of a dense autoencoder with these widths from the input to the code, mirrored back. */

@@ -1,0 +1,92 @@
+/**
+ * Compile src/ and pipeline/ into build/ (the same layout, .js), so that commands start without a
+ * TypeScript loader: `npm install` and `npm ci` run this (package.json "prepare"), and
+ * scripts/start.mjs runs it again whenever a source is newer than the last build. Plain
+ * JavaScript, as it must run before anything is compiled.
+ *
+ * The compiled copy is written beside build/ and swapped in whole, so a command starting meanwhile
+ * never reads half a build.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Where the compiled copy goes (src/util/source-files.ts names it too). */
+export const BUILD_DIR = path.join(PROJECT_ROOT, 'build');
+/** Written last into a finished build: its time is when compiling started, its content how many sources it compiled. */
+const STAMP = '.built';
+/** What is compiled, and the settings that shape the output. */
+const SOURCE_FOLDERS = ['src', 'pipeline'];
+const SETTINGS = ['tsconfig.json', 'tsconfig.build.json'];
+/** Files the code reads from beside itself (import.meta.url), copied to the same place in the build. */
+const ASSETS = ['src/backend/assembly/kernels.wasm', 'src/backend/assembly/kernels-relaxed.wasm'];
+
+/** Every TypeScript source that goes into the build, with its modification time. */
+function sources() {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.name.endsWith('.ts')) found.push(file);
+    }
+  };
+  for (const folder of SOURCE_FOLDERS) walk(path.join(PROJECT_ROOT, folder));
+  return found;
+}
+
+/** Why build/ cannot be used as it is (undefined: it is up to date with every source). */
+export function staleness() {
+  let stamp;
+  try {
+    stamp = { time: fs.statSync(path.join(BUILD_DIR, STAMP)).mtimeMs, count: Number(fs.readFileSync(path.join(BUILD_DIR, STAMP), 'utf8')) };
+  } catch {
+    return 'there is no build yet';
+  }
+  const files = sources();
+  if (files.length !== stamp.count) return 'sources were added or removed';
+  for (const file of [...files, ...[...SETTINGS, ...ASSETS].map((name) => path.join(PROJECT_ROOT, name))]) {
+    if (fs.statSync(file).mtimeMs > stamp.time) return `${path.relative(PROJECT_ROOT, file)} changed`;
+  }
+  return undefined;
+}
+
+/** Compile into a fresh folder and swap it in for build/; throws with the compiler's output when it fails. */
+export function build() {
+  const started = new Date();
+  const count = sources().length;
+  const staging = `${BUILD_DIR}.tmp-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  // Type errors are `npm test`'s business; compiling only strips the types.
+  const result = spawnSync(process.execPath, [tsc, '-p', path.join(PROJECT_ROOT, 'tsconfig.build.json'), '--noCheck', '--outDir', staging], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw new Error(`compiling the TypeScript sources failed:\n${result.stdout}${result.stderr}`);
+  }
+  for (const asset of ASSETS) {
+    fs.mkdirSync(path.dirname(path.join(staging, asset)), { recursive: true });
+    fs.copyFileSync(path.join(PROJECT_ROOT, asset), path.join(staging, asset));
+  }
+  fs.writeFileSync(path.join(staging, STAMP), String(count));
+  fs.utimesSync(path.join(staging, STAMP), started, started);
+  const old = `${BUILD_DIR}.old-${process.pid}`;
+  try {
+    fs.renameSync(BUILD_DIR, old);
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  try {
+    fs.renameSync(staging, BUILD_DIR);
+  } catch (error) {
+    // Another command swapped in its build first: use that one.
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+  }
+  fs.rmSync(old, { recursive: true, force: true });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) build();
