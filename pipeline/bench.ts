@@ -5,6 +5,7 @@
  *   npm run bench -- --skip-pipeline       model measurements only
  *   npm run bench -- --quick               fewer, shorter repeats (a rough number in under a minute)
  *   npm run bench -- --images 0            without the image-folder loading benchmark
+ *   npm run bench -- --mnist-dir DIR       also full MNIST (the four IDX files in DIR) with --jobs 2: memory per process
  *   npm run bench:cluster                  the cluster executors instead (scripts/cluster-bench.ts)
  *
  * For each backend that loads (native, wasm, cpu) and each encoder in src/bench/encoders.ts, on
@@ -12,11 +13,13 @@
  * samples/s (batch 32), inference samples/s (predictRows, batch 1024), the backend's matmul
  * GFLOP/s ceiling and the share of it training achieves, where training's time goes (kernel
  * profile), one training step fused and through tfjs's tape, tensors left after an epoch (must
- * be 0) and peak RSS. Then the default pipeline's wall time on a cold cache with --jobs 1 (split
- * into its parts: start-up, dataset, pretraining, classifier steps, scoring, report) and with all
- * cores. Then how fast a folder of 20,000 PNGs loads (--dataset images), with an empty dataset
- * cache and with the cache filled. Numbers are medians of --repeats timed repeats after a
- * warm-up. Prints tables and writes reports/bench/<timestamp>.json and reports/bench/latest.json.
+ * be 0) and peak RSS. Then how fast the pipeline command answers --version and --help, the
+ * default pipeline's wall time on a cold cache with --jobs 1 (split into its parts: start-up,
+ * dataset, pretraining, classifier steps, scoring, report) and with all cores, and the all-cores
+ * run again with everything cached, with the peak memory of every process. Then how fast a folder
+ * of 20,000 PNGs loads (--dataset images), with an empty dataset cache and with the cache filled.
+ * Numbers are medians of --repeats timed repeats after a warm-up. Prints tables and writes
+ * reports/bench/<timestamp>.json and reports/bench/latest.json.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +36,7 @@ import {
   digitData, measureBatchPrep, measureInference, measureMatmulCeiling, measureStepTimes, measureTraining, MODEL_MATMUL_SHAPES, profileTraining,
   syntheticData, usesFusedStep, type BenchData, type MatmulCeiling, type MatmulShape, type Rate, type RepeatOptions, type StepTimes, type TrainingProfile, type TrainingRate,
 } from '../src/bench/measure.ts';
-import { timePipeline, type PipelineTiming } from '../src/bench/pipeline-timing.ts';
+import { timePipeline, timeStartup, type PipelineTiming, type StartupTiming } from '../src/bench/pipeline-timing.ts';
 import { formatBreakdown } from '../src/bench/sweep-breakdown.ts';
 import { formatNumber, formatTable } from '../src/bench/table.ts';
 import type { BackendChoice } from '../src/config.ts';
@@ -41,7 +44,7 @@ import { UserError } from '../src/errors.ts';
 import { runCommand } from '../src/util/command.ts';
 import { isEntryScript } from '../src/util/entry-script.ts';
 import { rejectSwitchValues, switchesOf } from '../src/util/switches.ts';
-import { checkWritableFolder } from '../src/util/folders.ts';
+import { checkWritableFolder, isFolder } from '../src/util/folders.ts';
 import { displayPath, userPath } from '../src/util/user-paths.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,9 +60,16 @@ export const PREDICT_BATCH = 1024;
  */
 export const TARGETS = {
   mlpPretrainPerSecond: 10_000, convPretrainPerSecond: 2_500, pipelineOneCoreSeconds: 35, pipelineAllCoresSeconds: 180,
+  /** --version and --help, and a default rerun with everything cached (issue 16). */
+  startupSeconds: 0.5, cachedRerunSeconds: 1.5,
+  /** Full MNIST with --jobs 2: the peak resident memory of each worker process (each runs one job at a time). */
+  fullMnistJobMb: 350,
   /** Loading 20,000 28×28 PNGs: an empty dataset cache, and a filled one. */
   imageCount: 20_000, imageColdSeconds: 20, imageWarmSeconds: 1,
 };
+
+/** Full MNIST's run for memory: the labels and budgets of the README's example, shortened (memory does not grow with epochs). */
+const FULL_MNIST_ARGS = ['--labels-per-class', '10,100', '--seeds', '2', '--pretrain-epochs', '2', '--finetune-epochs', '5'];
 
 export interface BenchOptions {
   repeats: number;
@@ -73,6 +83,8 @@ export interface BenchOptions {
   includeSlow: boolean;
   /** PNGs in the image-loading benchmark (0: skip it). */
   images: number;
+  /** A folder of full MNIST's four IDX files: measure memory per process on it with --jobs 2 (absent: skip). */
+  mnistDir?: string;
   outDir: string;
 }
 
@@ -114,6 +126,8 @@ export interface BenchReport {
   options: BenchOptions;
   backends: BackendResult[];
   pipeline: PipelineTiming[];
+  startup?: StartupTiming;
+  fullMnist?: PipelineTiming;
   imageLoading?: ImageLoadTiming;
   peakRssMb: number;
   targets: Array<{ what: string; target: string; measured: string; met: boolean }>;
@@ -233,7 +247,7 @@ export function stepTable(backends: BackendResult[]): string | null {
 }
 
 /** Compare the best backend's numbers with the issue's targets. */
-export function checkTargets(backends: BackendResult[], pipeline: PipelineTiming[], images?: ImageLoadTiming): BenchReport['targets'] {
+export function checkTargets(backends: BackendResult[], pipeline: PipelineTiming[], images?: ImageLoadTiming, startup?: StartupTiming, fullMnist?: PipelineTiming): BenchReport['targets'] {
   const best = (encoder: string): ModelResult | undefined => backends.flatMap((b) => b.models)
     .filter((m) => m.encoder === encoder).sort((p, q) => q.pretrain.perSecond - p.pretrain.perSecond)[0];
   const targets: BenchReport['targets'] = [];
@@ -246,6 +260,17 @@ export function checkTargets(backends: BackendResult[], pipeline: PipelineTiming
   if (oneCore) targets.push({ what: 'default pipeline, cold cache, --jobs 1', target: `≤ ${TARGETS.pipelineOneCoreSeconds} s`, measured: `${formatNumber(oneCore.seconds, 1)} s`, met: oneCore.seconds <= TARGETS.pipelineOneCoreSeconds });
   const allCores = pipeline.filter((p) => p.jobs > 1 && p.exitCode === 0).at(-1);
   if (allCores) targets.push({ what: `default pipeline, cold cache, --jobs ${allCores.jobs}`, target: `≤ ${TARGETS.pipelineAllCoresSeconds} s`, measured: `${formatNumber(allCores.seconds, 1)} s`, met: allCores.seconds <= TARGETS.pipelineAllCoresSeconds });
+  const seconds = (value: number) => `${formatNumber(value, 2)} s`;
+  if (startup) {
+    targets.push({ what: 'pipeline --version', target: `≤ ${TARGETS.startupSeconds} s`, measured: seconds(startup.versionSeconds), met: startup.versionSeconds <= TARGETS.startupSeconds });
+    targets.push({ what: 'pipeline --help', target: `≤ ${TARGETS.startupSeconds} s`, measured: seconds(startup.helpSeconds), met: startup.helpSeconds <= TARGETS.startupSeconds });
+  }
+  if (allCores?.cachedSeconds !== undefined) targets.push({ what: 'default pipeline again, everything cached', target: `≤ ${TARGETS.cachedRerunSeconds} s`, measured: seconds(allCores.cachedSeconds), met: allCores.cachedSeconds <= TARGETS.cachedRerunSeconds });
+  const workers = fullMnist?.memory.filter((p) => p.command.includes('worker')) ?? [];
+  if (fullMnist && workers.length > 0) {
+    const largest = Math.max(...workers.map((p) => p.peakMb));
+    targets.push({ what: 'full MNIST --jobs 2, peak memory per job', target: `≤ ${TARGETS.fullMnistJobMb} MB`, measured: `${formatNumber(largest)} MB (largest of ${workers.length} workers)`, met: largest <= TARGETS.fullMnistJobMb });
+  }
   if (images && images.images === TARGETS.imageCount) {
     const cpu = (seconds: number) => `${formatNumber(seconds, 1)} CPU-s`;
     targets.push({ what: `load ${formatNumber(images.images)} PNGs, empty cache`, target: `≤ ${TARGETS.imageColdSeconds} s`, measured: `${formatNumber(images.coldSeconds, 1)} s (${cpu(images.coldCpuSeconds)})`, met: images.coldSeconds <= TARGETS.imageColdSeconds });
@@ -268,8 +293,16 @@ export function formatReport(report: BenchReport): string {
   lines.push('', 'where pretraining time goes (fused step: our kernels timed call by call; taped: tf.profile kernel times; JS batch prep timed separately):', profileTable(report.backends));
   const steps = stepTable(report.backends);
   if (steps) lines.push('', 'one training step on the digits, fused (kernels on the heap) and through tfjs\'s tape (its kernel time by tf.profile; the rest is the engine):', steps);
+  if (report.startup) lines.push('', `pipeline command start-up (median of ${report.startup.repeats}): --version ${formatNumber(report.startup.versionSeconds, 2)} s, --help ${formatNumber(report.startup.helpSeconds, 2)} s`);
+  const memory = (p: PipelineTiming) => p.memory.map((m) => `${m.command.includes('worker') ? 'worker' : 'main'} ${formatNumber(m.peakMb)}`).join(', ') || '–';
   if (report.pipeline.length > 0) {
-    lines.push('', formatTable(['default pipeline (cold cache)', 'wall s', 'exit'], report.pipeline.map((p) => [`--jobs ${p.jobs}`, formatNumber(p.seconds, 1), p.exitCode ?? 'signal'])));
+    lines.push('', formatTable(['default pipeline', 'cold cache s', 'all cached s', 'exit', 'peak MB per process (cold)'], report.pipeline.map((p) => [
+      `--jobs ${p.jobs}`, formatNumber(p.seconds, 1), p.cachedSeconds === undefined ? '–' : formatNumber(p.cachedSeconds, 2), p.exitCode ?? 'signal', memory(p),
+    ])));
+  }
+  if (report.fullMnist) {
+    const f = report.fullMnist;
+    lines.push('', formatTable(['full MNIST (--dataset idx)', 'wall s', 'exit', 'peak MB per process'], [[f.args.filter((a) => !a.startsWith('/')).join(' '), formatNumber(f.seconds, 1), f.exitCode ?? 'signal', memory(f)]]));
   }
   for (const p of report.pipeline.filter((x) => x.breakdown)) {
     lines.push('', `where the default pipeline's time goes, --jobs ${p.jobs} (its output lines time-stamped as they arrive, and the fit timings in its outputs):`, formatBreakdown(p.breakdown!));
@@ -300,12 +333,20 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   });
   const backends: BackendResult[] = [];
   for (const choice of options.backends) backends.push(await benchBackend(choice, encoders, options, log));
+  log('pipeline --version and --help');
+  const startup = await timeStartup(PROJECT_ROOT, options.repeats);
   const pipeline: PipelineTiming[] = [];
   if (options.pipeline) {
-    for (const jobs of [...new Set([1, os.cpus().length])]) {
-      log(`pipeline --jobs ${jobs} (cold cache)`);
-      pipeline.push(await timePipeline(PROJECT_ROOT, jobs, [], { breakdown: jobs === 1 }));
+    const cores = os.cpus().length;
+    for (const jobs of [...new Set([1, cores])]) {
+      log(`pipeline --jobs ${jobs} (cold cache${jobs === cores ? ', then again cached' : ''})`);
+      pipeline.push(await timePipeline(PROJECT_ROOT, jobs, [], { breakdown: jobs === 1, rerun: jobs === cores }));
     }
+  }
+  let fullMnist: PipelineTiming | undefined;
+  if (options.mnistDir) {
+    log(`full MNIST from ${options.mnistDir}, --jobs 2 (memory per process)`);
+    fullMnist = await timePipeline(PROJECT_ROOT, 2, ['--dataset', 'idx', '--data-dir', options.mnistDir, ...FULL_MNIST_ARGS]);
   }
   let imageLoading: ImageLoadTiming | undefined;
   if (options.images > 0) {
@@ -317,7 +358,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     if (m.pretrain.tensorsLeft !== 0) problems.push(`${m.backend} ${m.encoder}: pretraining epoch left ${m.pretrain.tensorsLeft} tensors`);
     if (m.finetune.tensorsLeft !== 0) problems.push(`${m.backend} ${m.encoder}: fine-tuning epoch left ${m.finetune.tensorsLeft} tensors`);
   }
-  for (const p of pipeline.filter((x) => x.exitCode !== 0)) problems.push(`pipeline --jobs ${p.jobs} exited with ${p.exitCode}:\n${p.errorTail ?? ''}`);
+  for (const p of [...pipeline, ...(fullMnist ? [fullMnist] : [])].filter((x) => x.exitCode !== 0)) problems.push(`pipeline ${p.args.join(' ')} exited with ${p.exitCode}:\n${p.errorTail ?? ''}`);
   return {
     createdAt: createdAt.toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -326,9 +367,11 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     options,
     backends,
     pipeline,
+    startup,
+    ...(fullMnist ? { fullMnist } : {}),
     ...(imageLoading ? { imageLoading } : {}),
     peakRssMb: peakRssMb(),
-    targets: checkTargets(backends, pipeline, imageLoading),
+    targets: checkTargets(backends, pipeline, imageLoading, startup, fullMnist),
     problems,
   };
 }
@@ -355,6 +398,7 @@ async function parseOptions(argv: string[]): Promise<BenchOptions> {
     .option('backends', { type: 'string', default: 'native,wasm,cpu', describe: 'Backends to try, in order (those that do not load are listed as such)' })
     .option('encoders', { type: 'string', default: BENCH_ENCODERS.map((e) => e.name).join(','), describe: 'Encoders to measure' })
     .option('images', { type: 'number', describe: 'PNGs in the image-folder loading benchmark (0 skips it)', defaultDescription: `${TARGETS.imageCount}, or 2000 with --quick` })
+    .option('mnist-dir', { type: 'string', describe: 'Folder of full MNIST\'s four IDX files: also run it with --jobs 2 and report the memory of each process' })
     .option('seconds', { type: 'number', describe: 'Target length of one timed repeat', defaultDescription: '1, or 0.4 with --quick' })
     .option('out-dir', { type: 'string', describe: 'Folder for <timestamp>.json and latest.json', defaultDescription: 'reports/bench' })
     .example('$0 --skip-pipeline', 'model measurements only (about two minutes)')
@@ -370,7 +414,7 @@ async function parseOptions(argv: string[]): Promise<BenchOptions> {
   const shown = (value: number) => (Number.isNaN(value) ? 'is not a number' : value);
   if (!Number.isInteger(repeats) || repeats < 1) throw new UserError(`--repeats ${shown(repeats)}: give a whole number ≥ 1.`);
   if (args.seconds !== undefined && !(Number.isFinite(args.seconds) && args.seconds > 0)) throw new UserError(`--seconds ${shown(args.seconds)}: give a positive number of seconds, e.g. 1.`);
-  for (const name of ['backends', 'encoders', 'out-dir', 'repeats', 'seconds'] as const) {
+  for (const name of ['backends', 'encoders', 'out-dir', 'repeats', 'seconds', 'mnist-dir'] as const) {
     if (Array.isArray(args[name])) throw new UserError(`--${name} was given more than once: give it once.`);
   }
   const images = args.images ?? (quick ? 2000 : TARGETS.imageCount);
@@ -386,6 +430,8 @@ async function parseOptions(argv: string[]): Promise<BenchOptions> {
   const outDir = typedOut === undefined ? path.join(PROJECT_ROOT, 'reports', 'bench') : userPath(typedOut);
   // Checked now: the measurements take minutes, and their results must have somewhere to go.
   checkWritableFolder(typedOut === undefined ? 'the bench folder reports/bench' : `--out-dir ${typedOut}`, outDir);
+  const mnistDir = args['mnist-dir'] === undefined ? undefined : userPath(args['mnist-dir']);
+  if (mnistDir !== undefined && !isFolder(mnistDir)) throw new UserError(`--mnist-dir ${args['mnist-dir']} is not a folder: give the folder holding full MNIST's four IDX files.`);
   return {
     repeats,
     secondsPerRepeat: args.seconds ?? (quick ? 0.4 : 1),
@@ -395,6 +441,7 @@ async function parseOptions(argv: string[]): Promise<BenchOptions> {
     pipeline: !args['skip-pipeline'] && (args.pipeline ?? !quick),
     includeSlow: args['include-slow'],
     images,
+    ...(mnistDir ? { mnistDir } : {}),
     outDir,
   };
 }

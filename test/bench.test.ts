@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { startBackend } from '../src/backend/start-backend.ts';
@@ -15,6 +17,7 @@ import { median, samplesForDuration } from '../src/bench/stats.ts';
 import { formatNumber, formatTable } from '../src/bench/table.ts';
 import { benchBackend, checkTargets, formatReport, type BenchReport } from '../pipeline/bench.ts';
 import { timeImageLoading } from '../src/bench/image-loading.ts';
+import { watchPeakMemory } from '../src/bench/process-memory.ts';
 
 await startBackend('auto');
 
@@ -104,6 +107,10 @@ test('the measurement functions run on tiny sizes and return finite positive num
 });
 
 test('benchBackend measures an encoder on a backend and the report prints it with the targets', async () => {
+  const workers = (a: number, b: number) => [{ pid: 1, command: 'scripts/start.mjs pipeline/run.ts', peakMb: 150 }, { pid: 2, command: 'pipeline/worker.js --cache-dir x', peakMb: a }, { pid: 3, command: 'pipeline/worker.js --cache-dir x', peakMb: b }];
+  const pipelineRun = { jobs: 2, args: [], seconds: 100, cachedSeconds: 1.2, exitCode: 0, memory: workers(300, 280) };
+  const fullMnist = { jobs: 2, args: ['--dataset', 'idx'], seconds: 50, exitCode: 0, memory: [...workers(360, 340), { pid: 4, command: 'scripts/start.mjs pipeline/run.ts', peakMb: 500 }] };
+  const startup = { versionSeconds: 0.4, helpSeconds: 0.6, repeats: 3 };
   const log: string[] = [];
   const result = await benchBackend('cpu', [tinyEncoder], { ...quick, profileBatches: 2, matmulShapes: [{ m: 8, k: 8, n: 8 }] }, (line) => log.push(line));
   const missing = await benchBackend('native', [tinyEncoder], { ...quick, profileBatches: 2, matmulShapes: [{ m: 8, k: 8, n: 8 }] }, (line) => log.push(line));
@@ -115,13 +122,19 @@ test('benchBackend measures an encoder on a backend and the report prints it wit
     createdAt: new Date(0).toISOString(), command: 'test', loadAverageAtEnd: [0, 0, 0], peakRssMb: 1, problems: [],
     machine: { cpuModel: 'test cpu', cores: 2, memoryGb: 1, platform: 'test', node: 'v20', versions: {}, loadAverage: [0, 0, 0] },
     options: { repeats: 1, secondsPerRepeat: 0.01, profileBatches: 2, backends: ['cpu'], encoders: ['tiny'], pipeline: false, includeSlow: false, images: 0, outDir: '' },
-    backends: [result, missing], pipeline: [{ jobs: 2, args: [], seconds: 100, exitCode: 0 }],
-    targets: checkTargets([result], [{ jobs: 2, args: [], seconds: 100, exitCode: 0 }]),
+    backends: [result, missing], pipeline: [pipelineRun], startup, fullMnist,
+    targets: checkTargets([result], [pipelineRun], undefined, startup, fullMnist),
   };
-  assert.deepEqual(report.targets.map((t) => t.met), [true]); // only the pipeline target applies to a 'tiny' encoder
+  // A 'tiny' encoder has no target; the pipeline's, start-up's and full MNIST's apply.
+  assert.deepEqual(report.targets.map((t) => [t.what, t.met]), [
+    ['default pipeline, cold cache, --jobs 2', true], ['pipeline --version', true], ['pipeline --help', false],
+    ['default pipeline again, everything cached', true], ['full MNIST --jobs 2, peak memory per job', false],
+  ]);
+  assert.match(report.targets.at(-1)!.measured, /^360 MB \(largest of 2 workers\)$/, 'the coordinator is not a job');
   const text = formatReport(report);
   assert.match(text, /cpu\s+tiny\s+[\d,]+/);
-  assert.match(text, /--jobs 2\s+100\.0/);
+  assert.match(text, /--jobs 2\s+100\.0\s+1\.20\s+0\s+main 150, worker 300, worker 280/);
+  assert.match(text, /--version 0\.40 s, --help 0\.60 s/);
   if (missing.unavailable) assert.match(text, /native: not measured/);
 });
 
@@ -205,4 +218,17 @@ test('the image-loading benchmark decodes a folder of PNGs cold, then hits the d
   assert.deepEqual(checkTargets([], [], timing), [], 'targets are for 20,000 images only');
   const full = { ...timing, images: 20_000, coldSeconds: 12, warmSeconds: 1.5 };
   assert.deepEqual(checkTargets([], [], full).map((t) => [t.what, t.met]), [['load 20,000 PNGs, empty cache', true], ['load 20,000 PNGs, cached', false]]);
+});
+
+test('watchPeakMemory finds a command\'s child processes and the most memory each held', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+  const script = 'const held = Buffer.alloc(120 * 2 ** 20, 1); setTimeout(() => console.log(held[0]), 400);';
+  const parent = spawn(process.execPath, ['-e', `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(script)}], { stdio: 'inherit' })`], { stdio: 'ignore' });
+  const watch = watchPeakMemory(parent.pid!, 20);
+  await once(parent, 'close');
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  const peaks = watch.stop();
+  const child = peaks.find((p) => p.command.includes('Buffer.alloc'));
+  assert.ok(child, `no child among ${JSON.stringify(peaks)}`);
+  assert.ok(child.peakMb > 120 && child.peakMb < 400, `child peak ${child.peakMb} MB`);
+  assert.ok(peaks.some((p) => p.pid === parent.pid && p.peakMb < child.peakMb));
 });

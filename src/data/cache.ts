@@ -15,8 +15,8 @@ import { BYTE_VALUE, UNLABELED, type Dataset } from './dataset.ts';
 
 const MAGIC = Buffer.from('SEMISUPC', 'latin1');
 /** Bump when the file layout or a loader's decoding changes, so old cache files stop matching. */
-/** 2: y may hold UNLABELED (−1) rows; the header carries the loader's warnings. 3: and tables' feature names. */
-export const CACHE_FORMAT_VERSION = 3;
+/** 2: y may hold UNLABELED (−1) rows; the header carries the loader's warnings. 3: and tables' feature names. 4: and the dataset's fingerprint. */
+export const CACHE_FORMAT_VERSION = 4;
 
 interface CacheHeader {
   format: number;
@@ -27,6 +27,8 @@ interface CacheHeader {
   officialTrainCount: number | null;
   warnings: string[];
   featureNames: string[] | null;
+  /** datasetFingerprint of the data, computed when written (hashing 50 MB of float32 costs more than reading the file). */
+  fingerprint: string;
   samples: number;
   xEncoding: 'u8' | 'f32';
   xBytes: number;
@@ -79,12 +81,17 @@ export function namedFilesDigest(files: readonly { name: string; path: string }[
   return hash.digest('hex');
 }
 
+/** The fingerprints of datasets read from a cache file: computed when the file was written. */
+const fingerprintsRead = new WeakMap<Dataset, string>();
+
 /**
  * Short stable hash of a dataset's values, shape, class names and train/test boundary, for cache keys
  * of later stages. Values are hashed as float32 whether they are held as bytes or not, so the keys
  * do not depend on how a loader keeps them.
  */
 export function datasetFingerprint(dataset: Dataset): string {
+  const known = fingerprintsRead.get(dataset);
+  if (known !== undefined) return known;
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ inputShape: dataset.inputShape, classNames: dataset.classNames, officialTrainCount: dataset.officialTrainCount ?? null }));
   const { x } = dataset;
@@ -136,6 +143,7 @@ export async function writeDatasetCache(file: string, dataset: Dataset): Promise
     officialTrainCount: dataset.officialTrainCount ?? null,
     warnings: dataset.warnings ?? [],
     featureNames: dataset.featureNames ?? null,
+    fingerprint: datasetFingerprint(dataset),
     samples: dataset.y.length,
     xEncoding: bytes ? 'u8' : 'f32',
     xBytes: xPayload.byteLength,
@@ -199,6 +207,7 @@ export async function readDatasetCache(file: string): Promise<Dataset | undefine
     if (header.officialTrainCount !== null) dataset.officialTrainCount = header.officialTrainCount;
     if (header.warnings.length > 0) dataset.warnings = header.warnings;
     if (header.featureNames !== null) dataset.featureNames = header.featureNames;
+    fingerprintsRead.set(dataset, header.fingerprint);
     return dataset;
   } catch {
     return undefined;

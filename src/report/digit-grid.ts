@@ -25,6 +25,9 @@ export interface GridLayout {
   cellHeight: number;
 }
 
+/** Bump when this file changes the picture it draws (figure-cache.ts keeps drawn ones). */
+export const GRID_VERSION = 1;
+
 const BORDER_GREY = 200;
 const GAP = 6;
 

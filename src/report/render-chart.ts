@@ -8,21 +8,18 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import { hashOf } from '../artifacts/hash.ts';
 import type { ArtifactStore } from '../artifacts/store.ts';
+import { drawnSvg } from './figure-cache.ts';
 
 export interface RenderOptions {
   /** Used in error messages. */
   name?: string;
   /** Receives vega/vega-lite warnings (a warning usually means a wrong field name); ignored by default. */
   onWarning?: (message: string) => void;
-  /** A store of rendered charts: a spec rendered before is read back, not rendered again. */
+  /** A store of drawn figures: a spec rendered before is read back, not rendered again (figure-cache.ts). */
   cache?: ArtifactStore;
 }
 
-/** The store's folder of rendered charts, each keyed by its spec and the renderer. */
-const CHARTS = 'charts';
-const CHART_FILE = 'chart.svg';
 /** Bump when this file changes what a spec renders to (compactSvg, the renderer's settings). */
 const RENDER_VERSION = 1;
 
@@ -46,12 +43,8 @@ function installedVersion(name: string): string {
  * its report without loading vega.
  */
 export async function renderSvg(spec: TopLevelSpec, options: RenderOptions = {}): Promise<string> {
-  const { cache } = options;
-  const key = cache && hashOf({ spec, renderer: RENDER_VERSION, vega: installedVersion('vega'), vegaLite: installedVersion('vega-lite') });
-  if (cache && key && cache.check(CHARTS, key).ok) return cache.read(CHARTS, key, CHART_FILE).toString('utf8');
-  const svg = await render(spec, options);
-  if (cache && key) cache.write(CHARTS, key, { [CHART_FILE]: svg });
-  return svg;
+  const renderer = options.cache && { version: RENDER_VERSION, vega: installedVersion('vega'), vegaLite: installedVersion('vega-lite') };
+  return drawnSvg(options.cache, { spec, renderer }, () => render(spec, options));
 }
 
 async function render(spec: TopLevelSpec, options: RenderOptions): Promise<string> {

@@ -11,7 +11,8 @@ import {
   trainingCurvesAllSpec, trainingCurvesSpec, type ArmMatrix,
 } from './chart-specs.ts';
 import { sumConfusions } from './confusion.ts';
-import { reconstructionGridPng, gridLayout } from './digit-grid.ts';
+import { GRID_VERSION, reconstructionGridPng, gridLayout } from './digit-grid.ts';
+import { drawnPng } from './figure-cache.ts';
 import { armDescription, capitalise, count, fixed, fractionText, isBeyondSeed, pct } from './format.ts';
 import { isFullMnist, publishedComparison, publishedProtocolMismatch } from './published-results.ts';
 import { renderSvg } from './render-chart.ts';
@@ -223,7 +224,7 @@ export async function buildReportContent(run: RunFiles, options: { charts?: Arti
       alt: 'Test images (top rows) and their autoencoder reconstructions (bottom rows)',
       caption: `Top ${layout.rows === 1 ? 'row' : `${layout.rows} rows`}: ${pictures.reconstruction.count} test images. Bottom ${layout.rows === 1 ? 'row' : `${layout.rows} rows`}: the autoencoder's reconstructions of the same images, in the same order (seed ${pictures.seed}). ` +
         'Blurry but recognisable reconstructions mean the code keeps the shape of the digit and drops detail.',
-      png: reconstructionGridPng(pictures), width: layout.width, height: layout.height,
+      png: await drawnPng(options.charts, { picture: 'reconstructions', version: GRID_VERSION, pictures }, () => reconstructionGridPng(pictures)), width: layout.width, height: layout.height,
     });
     sections.push({ id: 'reconstructions', title: 'Reconstructions', blocks: [{ kind: 'figures', figures: recon }] });
     const latent = keep(await figure('latent-map', latentMapSpec(pictures, classNames), 'PCA scatter of encoder latents and of raw pixels, coloured by class',

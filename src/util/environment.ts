@@ -1,9 +1,9 @@
 /** What machine and software a run ran on, for params.json and the report. */
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageVersions } from '../backend/start-backend.ts';
+import { gitCommit } from './git-commit.ts';
 
 export interface EnvironmentInfo {
   /** The tfjs backend that ran: 'tensorflow' (native), 'wasm' or 'cpu'. */
@@ -19,13 +19,8 @@ export interface EnvironmentInfo {
 
 /** Node, platform, CPU, package versions and (in a git checkout) the commit. */
 export function describeEnvironment(backend: string): EnvironmentInfo {
-  let gitCommit: string | undefined;
-  try {
-    const here = path.dirname(fileURLToPath(import.meta.url));
-    gitCommit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    gitCommit = undefined; // not a git checkout (e.g. an unpacked release)
-  }
+  // Not in a git checkout (an unpacked release), there is none.
+  const commit = gitCommit(path.dirname(fileURLToPath(import.meta.url)));
   const cpus = os.cpus();
   return {
     backend,
@@ -34,6 +29,6 @@ export function describeEnvironment(backend: string): EnvironmentInfo {
     cpuModel: cpus[0]?.model ?? 'unknown',
     cores: cpus.length,
     versions: packageVersions(),
-    ...(gitCommit ? { gitCommit } : {}),
+    ...(commit ? { gitCommit: commit } : {}),
   };
 }
