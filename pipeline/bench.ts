@@ -23,7 +23,6 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import yargs from 'yargs';
 import { writeFileAtomic } from '../src/artifacts/atomic.ts';
@@ -43,11 +42,11 @@ import type { BackendChoice } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';
 import { runCommand } from '../src/util/command.ts';
 import { isEntryScript } from '../src/util/entry-script.ts';
+import { PROJECT_ROOT } from '../src/util/source-files.ts';
 import { rejectSwitchValues, switchesOf } from '../src/util/switches.ts';
 import { checkWritableFolder, isFolder } from '../src/util/folders.ts';
 import { displayPath, userPath } from '../src/util/user-paths.ts';
 
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Batch sizes of the default configuration (src/config.ts) and of predictRows. */
 export const PRETRAIN_BATCH = 128;

@@ -140,7 +140,8 @@ export class SlurmExecutor implements Executor {
       '#!/bin/sh',
       `# semisup job "${jobId}" of run ${this.runId}: written by the coordinator; sbatch runs it on a compute node`,
       `cd ${quote(this.options.projectRoot)} || exit 1`,
-      `exec ${quote(process.execPath)} --import tsx pipeline/slurm-job.ts --request ${quote(requestFile)} --cache-dir ${quote(this.options.cacheDir)} --backend ${this.options.backend}`,
+      // `npm run job` without npm's own start-up: the compiled copy (scripts/start.mjs), rebuilt first if a source changed.
+      `exec ${quote(process.execPath)} scripts/start.mjs pipeline/slurm-job.ts --request ${quote(requestFile)} --cache-dir ${quote(this.options.cacheDir)} --backend ${this.options.backend}`,
       '',
     ].join('\n');
   }
