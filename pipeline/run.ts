@@ -85,7 +85,7 @@ export async function reportRun(run: StartedRun, jobs: readonly Job[], records: 
     runId,
     createdAt: extras.startedAt.toISOString(),
     config: { ...config } as unknown as Record<string, unknown>,
-    preset: preset === null ? null : { name: preset, chosenOn: PRESETS[preset].chosenOn },
+    preset: preset === null ? null : { name: preset, chosenOn: PRESETS[preset].chosenOn, ...(PRESETS[preset].stillFromTest ? { stillFromTest: PRESETS[preset].stillFromTest } : {}) },
     selection,
     ...(extras.tuning ? { tuning: extras.tuning } : {}),
     environment: describeEnvironment(run.backend),

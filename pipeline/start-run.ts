@@ -81,6 +81,7 @@ function trainingBatches(config: PipelineConfig, facts: DatasetFacts): TrainingB
   const arms = armsOf({ config, facts });
   return [
     { option: '--batch-size', size: config.batchSize },
+    ...config.armSettings.filter((entry) => typeof entry.settings.batchSize === 'number').map((entry) => ({ option: `--arm-settings (${entry.arm}'s batchSize)`, size: entry.settings.batchSize as number })),
     ...(arms.some((arm) => arm.usesEncoder) ? [{ option: '--pretrain-batch-size', size: config.pretrainBatchSize }] : []),
     ...arms.flatMap((arm) => arm.trainingBatch?.(config) ?? []),
   ];

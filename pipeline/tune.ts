@@ -106,26 +106,31 @@ async function tune(args: ParsedArgs): Promise<void> {
   for (const c of chosen) run.log.info(`${c.arm} at ${budgetLabel(c.budget)}: ${c.follows ? `as ${c.follows}` : `trial ${c.trial}, validation accuracy ${(c.valAccuracy * 100).toFixed(1)} %`} (${Object.entries(c.settings).map(([k, v]) => `${k} ${v}`).join(', ')})`);
 
   run.log.header('final run on the test set (the settings kept)');
-  const finalPlan = new Planner({ stages: PIPELINE_STAGES, config, facts: run.facts, engine: run.engine });
+  // What was kept becomes the run's per-arm settings, so params.json reruns it with npm run pipeline -- --config.
+  const armSettings = chosen.filter((c) => !c.follows).map((c) => ({ arm: c.arm, budget: budgetLabel(c.budget), settings: trialConfigs.get(`${c.arm}|${c.trial}`)!.settings }));
+  const finalRun: StartedRun = { ...run, config: { ...config, armSettings: checkedArmSettings(args, armSettings) } };
+  const finalPlan = new Planner({ stages: PIPELINE_STAGES, config: finalRun.config, facts: run.facts, engine: run.engine });
   for (const seed of config.seeds) {
     for (const budget of budgetsOf(config)) {
-      for (const arm of arms) {
-        const kept = chosen.find((c) => c.arm === arm.name && budgetLabel(c.budget) === budgetLabel(budget))!;
-        finalPlan.armJob(arm, seed, budget, { config: trialConfigs.get(`${kept.follows ?? kept.arm}|${kept.trial}`)!.config });
-      }
+      for (const arm of arms) finalPlan.armJob(arm, seed, budget);
     }
   }
   finalPlan.addReportMaterial();
-  const finalRecords = await executePlan(run, finalPlan.jobs, PIPELINE_STAGES, control);
+  const finalRecords = await executePlan(finalRun, finalPlan.jobs, PIPELINE_STAGES, control);
 
   const sources = settingSources(args);
   const tunedKeys = new Set(chosen.flatMap((c) => Object.keys(c.settings)));
-  for (const key of tunedKeys) (sources.selection as Record<string, string>)[key] = 'validation';
+  for (const key of [...tunedKeys, 'armSettings']) (sources.selection as Record<string, string>)[key] = 'validation';
   const tuning: TuningRecord = {
     trials,
     chosen: chosen.map((c) => ({ arm: c.arm, labeled: c.labeled, trial: c.trial, settings: c.settings, valAccuracy: c.valAccuracy, ...(c.follows ? { follows: c.follows } : {}) })),
   };
-  await reportRun(run, finalPlan.jobs, [...trialRecords, ...finalRecords], { startedAt, sources, tuning, files: { [TUNING_FILE]: tuningCsv(results, chosen) } });
+  await reportRun(finalRun, finalPlan.jobs, [...trialRecords, ...finalRecords], { startedAt, sources, tuning, files: { [TUNING_FILE]: tuningCsv(results, chosen) } });
+}
+
+/** The kept settings as the run's --arm-settings, through the same checks (and typing) as a user's. */
+function checkedArmSettings(args: ParsedArgs, armSettings: PipelineConfig['armSettings']): PipelineConfig['armSettings'] {
+  return configFromArgs({ ...args, 'arm-settings': JSON.stringify(armSettings) }).armSettings;
 }
 
 /** A trial's config: the run's options plus the trial's settings, through the options' own checks (a user's range may reach outside them). */

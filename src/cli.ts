@@ -6,8 +6,9 @@
  */
 import os from 'node:os';
 import yargs from 'yargs';
-import { ARM_CHOICES, REFERENCE_ARM } from './arms/index.ts';
-import { BACKEND_CHOICES, DEFAULT_CONFIG, PRESETS, type BackendChoice, type PipelineConfig } from './config.ts';
+import { ARM_CHOICES, REFERENCE_ARM, armNamed } from './arms/index.ts';
+import { ownSettingsOf } from './arms/arm.ts';
+import { BACKEND_CHOICES, DEFAULT_CONFIG, PRESETS, type ArmSettings, type BackendChoice, type PipelineConfig } from './config.ts';
 import { readConfigFile, type KnownOptions } from './config-file.ts';
 import { datasetHelp, datasetOptionNames, readDatasetOptions, sourceOptions } from './data/sources.ts';
 import { UserError } from './errors.ts';
@@ -86,6 +87,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .option('backend', { type: 'string', describe: `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`, defaultDescription: d.backend })
     .option('out', { type: 'string', describe: 'Report folder', defaultDescription: 'reports/<run id>' })
     .option('export-arm', { type: 'string', describe: 'The arm whose classifier goes to <out>/model/ (trained on the most labels, first seed)', defaultDescription: 'the best on validation (without validation: pretrained, or the first of --arms)' })
+    .option('arm-settings', { type: 'string', describe: 'Settings of single arms over the run\'s, as npm run tune keeps them: a JSON list of {"arm", "budget" (optional: "10 per class", "fraction 0.05"), "settings": {"learningRate": 0.0005, …}} (easier in a --config file)', defaultDescription: 'none' })
     .option('preset', { type: 'string', describe: `Named configuration: ${Object.keys(PRESETS).join(', ')}` })
     .option('quick', { type: 'boolean', describe: 'Tiny smoke-test configuration (same as --preset quick)' })
     .option('jobs', { type: 'string', describe: 'Jobs run at once, each in its own process (results are identical to --jobs 1)', defaultDescription: 'number of cores' })
@@ -190,7 +192,7 @@ export function splitShellWords(text: string): string[] {
 export const CONFIG_OPTIONS: Record<Exclude<keyof PipelineConfig, 'datasetOptions'>, string> = {
   dataset: 'dataset', cacheDir: 'cache-dir', testFraction: 'test-fraction', labeled: 'labeled', labelsPerClass: 'labels-per-class',
   validation: 'validation', selectEpoch: 'select-epoch', seeds: 'seeds', encoder: 'encoder', hidden: 'hidden', depth: 'depth',
-  latent: 'latent', noise: 'noise', noiseType: 'noise-type', latentStd: 'latent-std', arms: 'arms', headEpochShare: 'head-epoch-share',
+  latent: 'latent', noise: 'noise', noiseType: 'noise-type', latentStd: 'latent-std', arms: 'arms', armSettings: 'arm-settings', headEpochShare: 'head-epoch-share',
   encoderLearningRateFactor: 'encoder-lr-factor', pseudoSteps: 'pseudo-steps', pseudoBatchSize: 'pseudo-batch-size',
   pseudoThreshold: 'pseudo-threshold', pseudoWeight: 'pseudo-weight', pseudoRamp: 'pseudo-ramp', pseudoNoise: 'pseudo-noise',
   pseudoShift: 'pseudo-shift', pseudoDecay: 'pseudo-decay', pretrainEpochs: 'pretrain-epochs', finetuneEpochs: 'finetune-epochs',
@@ -232,6 +234,67 @@ export function withSettings(args: ParsedArgs, settings: Record<string, number |
 
 /** Resolve parsed options into a validated PipelineConfig: defaults ← preset ← explicit options. */
 export function configFromArgs(args: ParsedArgs): PipelineConfig {
+  const config = sharedConfigFromArgs(args);
+  const given = args['arm-settings'];
+  if (given !== undefined && typeof given !== 'string') throw new UserError('--arm-settings was given more than once: give it once.');
+  // Each arm's own settings pass the same checks as the run's (an out-of-range learning rate is as wrong for one arm).
+  config.armSettings = checkArmSettings(given === undefined ? config.armSettings : parseArmSettings(given), (settings) => sharedConfigFromArgs(withSettings(args, settings)));
+  return config;
+}
+
+/** --arm-settings JSON (a config file's list arrives as its JSON text). */
+function parseArmSettings(text: string): ArmSettings[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UserError(`--arm-settings is not JSON: give a list like [{"arm": "pretrained", "budget": "10 per class", "settings": {"learningRate": 0.0005}}], or write it in a --config file.`);
+  }
+  if (!Array.isArray(value)) throw new UserError('--arm-settings must be a list of {"arm", "budget", "settings"}: e.g. [{"arm": "pretrained", "settings": {"learningRate": 0.0005}}].');
+  return value.map((entry: unknown, i): ArmSettings => {
+    const e = entry as Record<string, unknown>;
+    const where = `--arm-settings entry ${i + 1}`;
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new UserError(`${where} is not an object: give {"arm", "budget", "settings"}.`);
+    const extra = Object.keys(e).filter((key) => !['arm', 'budget', 'settings'].includes(key));
+    if (extra.length > 0) throw new UserError(`${where} has ${extra.map((k) => `"${k}"`).join(', ')}: give only "arm", "budget" (optional) and "settings".`);
+    if (typeof e.arm !== 'string') throw new UserError(`${where} names no "arm": give one of ${[REFERENCE_ARM.name, ...ARM_CHOICES].join(', ')}.`);
+    if (e.budget !== undefined && typeof e.budget !== 'string') throw new UserError(`${where}: "budget" must be text like "10 per class" or "fraction 0.05".`);
+    if (typeof e.settings !== 'object' || e.settings === null || Array.isArray(e.settings)) throw new UserError(`${where} (${e.arm}) has no "settings" object: give e.g. {"learningRate": 0.0005}.`);
+    for (const [key, value] of Object.entries(e.settings)) {
+      if (typeof value !== 'number' && typeof value !== 'string') throw new UserError(`${where} (${e.arm}): setting "${key}" must be a number or text.`);
+    }
+    return { arm: e.arm, ...(e.budget !== undefined ? { budget: e.budget } : {}), settings: e.settings as Record<string, number | string> };
+  });
+}
+
+/** Arms, budgets and settings that exist, and values the options allow (through `check`, the run's own checks); the values typed as the config holds them. */
+function checkArmSettings(entries: ArmSettings[], check: (settings: Record<string, number | string>) => PipelineConfig): ArmSettings[] {
+  return entries.map((entry) => {
+    const names = [REFERENCE_ARM.name, ...ARM_CHOICES];
+    if (!names.includes(entry.arm as never)) throw new UserError(`--arm-settings: "${entry.arm}" is not an arm: use one of ${names.join(', ')}.`);
+    const arm = armNamed(entry.arm);
+    if (arm.controlFor) throw new UserError(`--arm-settings: ${arm.name} takes the settings of ${arm.controlFor}, the arm it controls: give them for ${arm.controlFor}.`);
+    if (entry.budget !== undefined && !/^(\d+ per class|fraction (0|1)?\.?\d+)$/.test(entry.budget)) {
+      throw new UserError(`--arm-settings: budget "${entry.budget}" of ${arm.name} is not a label budget: write "10 per class" or "fraction 0.05" (or leave it out for every budget).`);
+    }
+    const allowed = ownSettingsOf(arm, DEFAULT_CONFIG);
+    for (const key of Object.keys(entry.settings)) {
+      if (!allowed.includes(key)) throw new UserError(`--arm-settings: ${arm.name} cannot have its own "${key}": give one of ${allowed.join(', ')} (the other settings are shared by every arm).`);
+    }
+    let checked: PipelineConfig;
+    try {
+      checked = check(entry.settings);
+    } catch (error) {
+      if (error instanceof UserError) throw new UserError(`--arm-settings for ${arm.name}: ${error.message}`);
+      throw error;
+    }
+    const settings = Object.fromEntries(Object.keys(entry.settings).map((key) => [key, (checked as unknown as Record<string, number | string>)[key]]));
+    return { arm: arm.name, ...(entry.budget !== undefined ? { budget: entry.budget } : {}), settings };
+  });
+}
+
+/** The run's settings, every arm's alike (armSettings as the preset gives them, unchecked). */
+function sharedConfigFromArgs(args: ParsedArgs): PipelineConfig {
   const presetName = args.quick ? 'quick' : (args.preset as string | undefined);
   if (args.quick && args.preset && args.preset !== 'quick') {
     throw new UserError(`--quick and --preset ${String(args.preset)} conflict: give one of them.`);

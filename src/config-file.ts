@@ -27,6 +27,9 @@ const OPTION_GROUPS: readonly (keyof PipelineConfig)[] = ['datasetOptions'];
  */
 const UNSET_IN_OLD_RUNS: Readonly<Record<string, unknown>> = { imageSize: 0, channels: 0, impute: 'none', download: false };
 
+/** The option that takes JSON (--arm-settings): in a file, written as YAML or JSON structure. */
+const JSON_OPTION = 'arm-settings';
+
 /** Options a config file cannot set. */
 const NOT_IN_FILES = new Set(['config', 'help', 'version']);
 
@@ -78,6 +81,8 @@ function optionValue(file: string, key: string, option: string, value: unknown, 
     if (typeof value === 'boolean') return value;
     throw bad(`is a switch: give true or false, not ${JSON.stringify(value)}.`);
   }
+  // The one option whose value is structured: a list of objects, handed over as its JSON text.
+  if (option === JSON_OPTION) return typeof value === 'string' ? value : JSON.stringify(value);
   if (Array.isArray(value)) {
     if (!value.every((item) => typeof item === 'number' || typeof item === 'string')) throw bad('lists something other than numbers and names: give a list like [0.01, 0.05].');
     // One seed as a list must stay a list (--seeds 7 would mean seven seeds).

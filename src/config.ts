@@ -16,6 +16,18 @@ export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'native', 'wasm', 'cpu'
  */
 export type DatasetOptions = { readonly [field: string]: string | number | boolean | readonly string[] };
 
+/**
+ * Settings of one arm that differ from the run's: at one label budget (`budget`, as the report names it:
+ * "10 per class", "fraction 0.05") or at every budget (no `budget`). What `npm run tune` kept, and how a
+ * preset or a config file carries it; a step-matched control follows the arm it controls.
+ */
+export interface ArmSettings {
+  arm: string;
+  budget?: string;
+  /** Config keys (learningRate, finetuneEpochs, …) and their values. */
+  settings: Record<string, number | string>;
+}
+
 export interface PipelineConfig {
   /** Which data to use: a name a dataset source answers to (src/data/sources.ts); 'embedded' is the mnist package's 10,000 digits. */
   dataset: string;
@@ -53,6 +65,8 @@ export interface PipelineConfig {
   latentStd: number;
   /** Arms trained and compared with the baseline (which always runs); names of src/arms/. */
   arms: string[];
+  /** Per-arm settings over the run's own, for one label budget or all (empty: every arm shares the run's settings). */
+  armSettings: ArmSettings[];
   /** two-phase: share of the epoch budget that trains only the head, the encoder frozen. */
   headEpochShare: number;
   /** two-phase: the encoder's learning rate in phase two, as a multiple of the head's. */
@@ -119,6 +133,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   noiseType: 'mask',
   latentStd: 0,
   arms: ['pretrained'],
+  armSettings: [],
   headEpochShare: 0.5,
   encoderLearningRateFactor: 0.1,
   pseudoSteps: 3000,
@@ -152,6 +167,8 @@ export interface Preset {
   settings: Partial<PipelineConfig>;
   /** 'test': picked by comparing test results; 'validation': by `npm run tune`; 'none': not tuned (a smoke test). */
   chosenOn: 'test' | 'validation' | 'none';
+  /** With 'validation': the settings tuning did not choose, which were picked earlier by test results (the report's caveat names them). */
+  stillFromTest?: string;
 }
 
 export const PRESETS: Record<string, Preset> = {
@@ -179,3 +196,16 @@ export const PRESETS: Record<string, Preset> = {
     },
   },
 };
+
+/**
+ * The config one arm trains with at one label budget: the run's, with the arm's own settings over it
+ * (those for every budget first, then the budget's). A control takes the settings of the arm it controls,
+ * so that only the unlabeled data differ between the two.
+ */
+export function armConfig(config: PipelineConfig, arm: { name: string; controlFor?: string }, budget: string): PipelineConfig {
+  const own = arm.controlFor ?? arm.name;
+  const entries = config.armSettings.filter((entry) => entry.arm === own && (entry.budget === undefined || entry.budget === budget));
+  if (entries.length === 0) return config;
+  const settings = Object.assign({}, ...entries.sort((a, b) => Number(a.budget !== undefined) - Number(b.budget !== undefined)).map((entry) => entry.settings)) as Partial<PipelineConfig>;
+  return { ...config, ...settings };
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PIPELINE_STAGES } from '../pipeline/registry.ts';
 import { ARM_CHOICES } from '../src/arms/index.ts';
 import { configFromArgs, parseArgs } from '../src/cli.ts';
-import { PRESETS, type PipelineConfig } from '../src/config.ts';
+import { PRESETS, armConfig, type PipelineConfig } from '../src/config.ts';
 import type { DatasetFacts } from '../src/data/facts.ts';
 import { UserError } from '../src/errors.ts';
 import { buildPlan as buildPlanFor } from '../src/jobs/plan.ts';
@@ -66,6 +66,22 @@ test('the pseudo-label options resolve into the config and key only the pseudo-l
   const plain = await keys();
   const changed = await keys('--pseudo-weight', '3');
   for (const [id, key] of plain) assert.equal(changed.get(id) === key, !id.startsWith('pseudo-label'), id);
+});
+
+test('--arm-settings key only that arm\'s jobs at that budget (its control follows it), typed as the options type them', async () => {
+  const images = { fingerprint: 'f', features: 4, classCount: 2, inputKind: 'image' as const, inputShape: [2, 2, 1], hasOfficialTest: false };
+  const argv = ['--arms', 'pretrained,pseudo-label,step-matched', '--labeled', '0.01,0.05'];
+  const keys = async (...more: string[]) => new Map(buildPlan(await config(...argv, ...more), images, 'cpu').map((j) => [j.id, j.key]));
+  const plain = await keys();
+  const own = [{ arm: 'pretrained', budget: 'fraction 0.05', settings: { learningRate: '0.0005' } }, { arm: 'pseudo-label', settings: { learningRate: 0.002 } }];
+  const c = await config(...argv, '--arm-settings', JSON.stringify(own));
+  assert.deepEqual(c.armSettings[0], { arm: 'pretrained', budget: 'fraction 0.05', settings: { learningRate: 0.0005 } });
+  assert.equal(armConfig(c, { name: 'pretrained' }, 'fraction 0.05').learningRate, 0.0005);
+  assert.equal(armConfig(c, { name: 'pretrained' }, 'fraction 0.01').learningRate, c.learningRate);
+  assert.equal(armConfig(c, { name: 'step-matched', controlFor: 'pseudo-label' }, 'fraction 0.01').learningRate, 0.002);
+  const changed = await keys('--arm-settings', JSON.stringify(own));
+  const moved = (id: string) => /^pretrained seed \d+ fraction 0.05$/.test(id) || id.startsWith('pseudo-label') || id.startsWith('step-matched');
+  for (const [id, key] of plain) assert.equal(changed.get(id) !== key, moved(id), id);
 });
 
 test('--encoder conv on a table dataset is a UserError when the plan is built', async () => {

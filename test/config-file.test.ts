@@ -68,6 +68,26 @@ test('a run\'s params.json is a config: it reproduces the run\'s config, except 
   assert.deepEqual(rerun, { ...original, out: '' });
 });
 
+test('per-arm settings are written as YAML structure in a config file and read back from a params.json', async () => {
+  const file = write('arms.yaml', [
+    'arms: pretrained,two-phase',
+    'armSettings:',
+    '  - arm: pretrained',
+    '    budget: 10 per class',
+    '    settings: { learningRate: 0.0005, finetuneEpochs: 300 }',
+    '  - arm: two-phase',
+    '    settings: { headEpochShare: 0.25 }',
+  ].join('\n'));
+  const config = await configOf(['--config', file]);
+  assert.deepEqual(config.armSettings, [
+    { arm: 'pretrained', budget: '10 per class', settings: { learningRate: 0.0005, finetuneEpochs: 300 } },
+    { arm: 'two-phase', settings: { headEpochShare: 0.25 } },
+  ]);
+  const params = write('arms-params.json', JSON.stringify({ runId: 'r', createdAt: new Date(0).toISOString(), config: { ...DEFAULT_CONFIG, arms: ['pretrained', 'two-phase'], armSettings: config.armSettings }, environment: {}, dataset: {}, stageSeconds: {}, totalSeconds: 1 }));
+  assert.deepEqual((await configOf(['--config', params])).armSettings, config.armSettings);
+  await rejectsWith(['--config', write('arms-bad.yaml', 'armSettings:\n  - arm: two-phase\n    settings: { headEpochShare: 2 }\n')], /^--arm-settings for two-phase: --head-epoch-share 2/);
+});
+
 test('unknown keys are named, all of them; wrong kinds and bad files are one line each', async () => {
   await rejectsWith(['--config', write('typos.yaml', 'seeds: 2\nfinetune-epoch: 5\nlabled: 0.1\n')], /--config \S*typos\.yaml: unknown keys "finetune-epoch", "labled": use option names as --help lists them/);
   await rejectsWith(['--config', write('nested.yaml', 'seeds:\n  count: 2\n')], /"seeds" has a value of the wrong kind/);

@@ -46,6 +46,42 @@ test('a second tuning run with the same options trains nothing', async () => {
   assert.equal(fs.readFileSync(path.join(cwd, 'again', 'tuning.csv'), 'utf8'), fs.readFileSync(path.join(cwd, 'tuned', 'tuning.csv'), 'utf8'));
 });
 
+test('the tuned run reruns through the pipeline from its params.json: each arm with its kept settings, every job cached, the same accuracies', async () => {
+  assert.equal((await tuneRun()).code, 0);
+  const params = JSON.parse(fs.readFileSync(path.join(cwd, 'tuned', 'params.json'), 'utf8'));
+  assert.equal(params.selection.armSettings, 'validation');
+  const kept = params.config.armSettings as { arm: string; budget: string; settings: Record<string, number> }[];
+  assert.deepEqual(kept.map((e) => `${e.arm} ${e.budget}`).sort(), ['baseline fraction 0.01', 'baseline fraction 0.05', 'pretrained fraction 0.01', 'pretrained fraction 0.05']);
+  for (const entry of kept) {
+    const chosen = params.tuning.chosen.find((c: { arm: string; labeled: number }) => c.arm === entry.arm && (entry.budget === 'fraction 0.01') === (c.labeled === 80));
+    assert.deepEqual(entry.settings, chosen.settings, `${entry.arm} ${entry.budget}`);
+  }
+  const rerun = await runCli('run.ts', ['--config', path.join('tuned', 'params.json'), '--out', 'rerun'], cwd);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  const jobs = JSON.parse(fs.readFileSync(path.join(cwd, 'rerun', 'jobs.json'), 'utf8')) as JobRecord[];
+  assert.deepEqual(jobs.filter((job) => job.status !== 'cached').map((job) => job.id), []);
+  const accuracies = async (run: string) => (await readResultsCsv(path.join(cwd, run, 'results.csv'))).map((r) => `${r.arm} ${r.seed} ${r.labeled} ${r.accuracy}`).sort();
+  assert.deepEqual(await accuracies('rerun'), await accuracies('tuned'));
+  assert.match(fs.readFileSync(path.join(cwd, 'rerun', 'report.md'), 'utf8'), /These arms train with settings of their own/);
+});
+
+test('bad --arm-settings are one-line errors naming the entry and the fix (exit 2)', async () => {
+  const dir = tempFolder('arm-settings-bad');
+  for (const [value, message] of [
+    ['{"arm": "pretrained"}', /^error: --arm-settings must be a list/],
+    ['[{"arm": "pretrianed", "settings": {"learningRate": 0.001}}]', /^error: --arm-settings: "pretrianed" is not an arm: use one of baseline, pretrained/],
+    ['[{"arm": "pretrained", "settings": {"hidden": 64}}]', /^error: --arm-settings: pretrained cannot have its own "hidden": give one of learningRate, finetuneEpochs, batchSize, augmentShift/],
+    ['[{"arm": "pretrained", "settings": {"learningRate": -1}}]', /^error: --arm-settings for pretrained: --learning-rate -1/],
+    ['[{"arm": "pretrained", "budget": "ten", "settings": {"learningRate": 0.001}}]', /^error: --arm-settings: budget "ten" of pretrained is not a label budget/],
+    ['[{"arm": "step-matched", "settings": {"learningRate": 0.001}}]', /^error: --arm-settings: step-matched takes the settings of pseudo-label/],
+  ] as const) {
+    const result = await runCli('run.ts', ['--quick', '--arm-settings', value, '--dry-run'], dir);
+    assert.equal(result.code, 2, `${value}: ${result.stderr}`);
+    assert.match(result.stderr, message);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+  }
+});
+
 test('tuning without a validation set, or with a bad --trials, is a one-line error (exit 2)', async () => {
   for (const [argv, message] of [
     [['--quick', '--validation', '0'], /^error: npm run tune needs a validation set to choose on: give --validation K/],

@@ -18,6 +18,14 @@ export type Range =
 /** Ranges by config setting (camelCase, as in params.json). */
 export type SearchSpace = Record<string, Range>;
 
+/** The settings every classifier arm has, which tuning may vary and an arm may set for itself (--arm-settings); pretraining is shared by the arms. */
+export const CLASSIFIER_SETTINGS = ['learningRate', 'finetuneEpochs', 'batchSize', 'augmentShift'] as const;
+
+/** The settings an arm may have of its own: every classifier's and those of its search space. */
+export function ownSettingsOf(arm: ArmDefinition, config: PipelineConfig): string[] {
+  return [...CLASSIFIER_SETTINGS, ...Object.keys(arm.searchSpace?.(config) ?? {})];
+}
+
 export interface ArmDefinition {
   /** Its name in --arms, results.csv and the report. */
   readonly name: string;

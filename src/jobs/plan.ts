@@ -12,7 +12,7 @@ import { hashOf } from '../artifacts/hash.ts';
 import type { ArtifactStore } from '../artifacts/store.ts';
 import { ARM_DEFINITIONS, armNamed, REFERENCE_ARM, type ArmDefinition } from '../arms/index.ts';
 import { budgetsOf, type LabelBudget } from '../data/split.ts';
-import type { PipelineConfig } from '../config.ts';
+import { armConfig, type PipelineConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { budgetLabel, type Job } from './job.ts';
 import { withInputs, type PlanContext, type StageDefinition } from './stage.ts';
@@ -65,7 +65,8 @@ export class Planner {
 
   /** The job training `arm` on one seed and label budget (and the jobs it reads). */
   armJob(arm: ArmDefinition, seed: number, budget: LabelBudget, variant: ArmJobVariant = {}): Job {
-    const plan = { config: variant.config ?? this.request.config, facts: this.request.facts };
+    // The arm's own settings at this budget (--arm-settings) over the run's, unless the caller gives a whole config (a tuning trial).
+    const plan = { config: variant.config ?? armConfig(this.request.config, arm, budgetLabel(budget)), facts: this.request.facts };
     return this.add(this.stageNamed(arm.stage), seed, plan, { arm, budget, ...variant });
   }
 

@@ -88,6 +88,9 @@ const PUBLISHED_MIN_SEEDS = 3;
 export function publishedProtocolMismatch(summary: Summary, config: Record<string, unknown>): string | undefined {
   const reasons: string[] = [];
   if (typeof config.augmentShift === 'number' && config.augmentShift > 0) reasons.push(`--augment-shift ${config.augmentShift} uses image structure`);
+  const ownShifts = (Array.isArray(config.armSettings) ? config.armSettings as { arm: string; settings: Record<string, unknown> }[] : [])
+    .filter((entry) => typeof entry.settings?.augmentShift === 'number' && entry.settings.augmentShift > 0);
+  if (!(typeof config.augmentShift === 'number' && config.augmentShift > 0) && ownShifts.length > 0) reasons.push(`${ownShifts[0].arm}'s own augmentShift uses image structure`);
   if (config.encoder === 'conv') reasons.push('the conv encoder uses image structure');
   const perClass = Array.isArray(config.labelsPerClass) ? config.labelsPerClass : [];
   if (perClass.length === 0) reasons.push('the labels are fractions of the pool, not a fixed number per class (use --labels-per-class 10,60,100,300)');

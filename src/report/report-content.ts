@@ -81,6 +81,8 @@ function flatConfig(config: Record<string, unknown>, selection: Record<string, s
   return Object.entries(config).flatMap(([k, v]): [string, string][] => {
     // The dataset source's own options, one row each, as the user gave them.
     if (k === 'datasetOptions' && typeof v === 'object' && v !== null) return Object.entries(v).map(([option, value]) => [option, `${shown(value)} (user)`]);
+    // Per-arm settings get a table of their own (armSettingsTable).
+    if (k === 'armSettings' && Array.isArray(v)) return v.length === 0 ? [] : [[k, `${v.length} entr${v.length === 1 ? 'y' : 'ies'}, below${selection[k] && selection[k] !== 'default' ? ` (${selection[k]})` : ''}`]];
     const value = shown(v);
     return [[k, selection[k] && selection[k] !== 'default' ? `${value} (${selection[k]})` : value]];
   });
@@ -88,8 +90,19 @@ function flatConfig(config: Record<string, unknown>, selection: Record<string, s
 
 /** The warning a report carries when its settings came from looking at test scores. */
 function testSelectionCaveat(params: RunFiles['params']): string | undefined {
+  if (params.preset?.chosenOn === 'validation' && params.preset.stillFromTest) {
+    return `Caveat: the ${params.preset.name} preset's classifier settings were chosen on the validation split (npm run tune), but its ${params.preset.stillFromTest} were picked earlier by comparing test accuracies, before semisup had a validation split, so the test accuracies below may still be somewhat optimistic.`;
+  }
   if (params.preset?.chosenOn !== 'test') return undefined;
   return `Caveat: the settings of the ${params.preset.name} preset were chosen by comparing test accuracies (before semisup had a validation split), so the test accuracies below are optimistic, and the more so the more settings were tried. For numbers you can trust, choose settings on the validation split: npm run tune.`;
+}
+
+/** A run's per-arm settings (config.armSettings), one row per arm and budget; undefined when every arm shares the run's settings. */
+function armSettingsTable(config: Record<string, unknown>): TextTable | undefined {
+  const entries = Array.isArray(config.armSettings) ? config.armSettings as { arm: string; budget?: string; settings: Record<string, unknown> }[] : [];
+  if (entries.length === 0) return undefined;
+  const rows = entries.map((e) => [e.arm, e.budget ?? 'every budget', Object.entries(e.settings).map(([k, v]) => `${k} ${String(v)}`).join(', ')]);
+  return { header: ['arm', 'labels', 'its own settings (over the configuration above)'], rows, align: ['left', 'left', 'left'] };
 }
 
 /** The settings tuning kept for each arm and label budget, as a table. */
@@ -300,6 +313,11 @@ export async function buildReportContent(run: RunFiles, options: { charts?: Arti
     blocks: [
       { kind: 'paragraph', text: `Run ${params.runId}, started ${created}. Everything needed to rerun it is in params.json beside this report; the numbers come from results.csv.` },
       { kind: 'keyValues', title: 'configuration', rows: flatConfig(params.config, params.selection) },
+      // After tuning, its own table (below) says the same with the trials and validation accuracies.
+      ...(!params.tuning && armSettingsTable(params.config) ? [
+        { kind: 'paragraph' as const, text: 'These arms train with settings of their own over the configuration above (a step-matched control takes those of the arm it controls):' },
+        { kind: 'table' as const, table: armSettingsTable(params.config)! },
+      ] : []),
       ...(params.tuning ? [
         { kind: 'paragraph' as const, text: `Settings chosen on the validation split by npm run tune: ${params.tuning.trials} trials per arm, the baseline's included (trial 1 is the settings above), each scored by its mean validation accuracy over the seeds; the test set was not read while tuning. A step-matched control uses the settings of the arm it controls. Every trial is in tuning.csv.` },
         { kind: 'table' as const, table: tuningTable(params.tuning) },

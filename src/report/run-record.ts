@@ -32,7 +32,7 @@ export interface RunParams {
   /** The resolved configuration (every option, after presets and defaults). */
   config: Record<string, unknown>;
   /** The preset the run started from, and how its settings were chosen ('test' makes the report warn). */
-  preset?: { name: string; chosenOn: 'test' | 'validation' | 'none' } | null;
+  preset?: { name: string; chosenOn: 'test' | 'validation' | 'none'; stillFromTest?: string } | null;
   /** How each setting got its value: 'default', 'preset', 'user', or 'validation' (chosen by npm run tune). */
   selection?: Record<string, string>;
   /** npm run tune: the trials per arm and what each arm kept, per label budget. */

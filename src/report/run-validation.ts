@@ -117,7 +117,7 @@ export function checkParams(v: unknown): RunParams {
     const preset = obj(o.preset, 'preset');
     const chosenOn = str(preset.chosenOn, 'preset.chosenOn');
     if (chosenOn !== 'test' && chosenOn !== 'validation' && chosenOn !== 'none') fail('preset.chosenOn', "'test', 'validation' or 'none'", chosenOn);
-    params.preset = { name: str(preset.name, 'preset.name'), chosenOn };
+    params.preset = { name: str(preset.name, 'preset.name'), chosenOn, ...(preset.stillFromTest !== undefined ? { stillFromTest: str(preset.stillFromTest, 'preset.stillFromTest') } : {}) };
   }
   if (o.selection !== undefined) params.selection = record(o.selection, 'selection', str);
   if (o.tuning !== undefined) {

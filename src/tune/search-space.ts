@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { ArmDefinition, Range, SearchSpace } from '../arms/arm.ts';
+import { CLASSIFIER_SETTINGS, ownSettingsOf, type ArmDefinition, type Range, type SearchSpace } from '../arms/arm.ts';
 import type { PipelineConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { createRng, deriveSeed } from '../util/rng.ts';
@@ -24,16 +24,13 @@ export function commonSpace(config: PipelineConfig): SearchSpace {
   };
 }
 
-/** Settings any arm may be tuned on besides its own (classifier-side only: pretraining is shared by the arms). */
-const COMMON_SETTINGS = ['learningRate', 'finetuneEpochs', 'batchSize', 'augmentShift'];
-
 /** The search space of each arm: the common settings and the arm's own, as declared or as the user's file gives them. */
 export function searchSpaces(arms: readonly ArmDefinition[], config: PipelineConfig, userFile?: string): Map<string, SearchSpace> {
   const user = userFile ? readSpaceFile(userFile) : {};
   const spaces = new Map<string, SearchSpace>();
   for (const arm of arms) {
     const own = arm.searchSpace?.(config) ?? {};
-    const allowed = new Set([...COMMON_SETTINGS, ...Object.keys(own)]);
+    const allowed = new Set(ownSettingsOf(arm, config));
     const given = { ...(user['*'] ?? {}), ...(user[arm.name] ?? {}) };
     for (const key of Object.keys(given)) {
       if (!allowed.has(key)) {
@@ -104,5 +101,5 @@ export function trialSettings(space: SearchSpace, config: PipelineConfig, arm: s
   if (trial === 1) return Object.fromEntries(keys.map((key) => [key, (config as unknown as Record<string, number | string>)[key]]));
   const common = createRng(deriveSeed(seed, `tune:common:${trial}`));
   const own = createRng(deriveSeed(seed, `tune:${arm}:${trial}`));
-  return Object.fromEntries(keys.map((key) => [key, draw(space[key], (COMMON_SETTINGS.includes(key) ? common : own).next())]));
+  return Object.fromEntries(keys.map((key) => [key, draw(space[key], ((CLASSIFIER_SETTINGS as readonly string[]).includes(key) ? common : own).next())]));
 }
