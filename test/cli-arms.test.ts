@@ -96,6 +96,13 @@ test('the paper preset exists and names only valid arms', async () => {
   assert.ok(c.arms.length >= 1);
   for (const arm of c.arms) assert.ok((ARM_CHOICES as string[]).includes(arm), `unknown arm ${arm}`);
   assert.deepEqual(c.labelsPerClass, [10, 100]);
+  // Re-chosen on validation: its per-arm settings pass the options' checks, and its caveat names what was not re-chosen.
+  assert.equal(PRESETS.paper.chosenOn, 'validation');
+  assert.ok(PRESETS.paper.stillFromTest);
+  assert.deepEqual(c.armSettings, PRESETS.paper.settings.armSettings);
+  assert.equal(armConfig(c, { name: 'pretrained' }, '100 per class').learningRate, 0.000344);
+  assert.equal(armConfig(c, { name: 'pretrained' }, '10 per class').learningRate, 0.001);
+  assert.equal(armConfig(c, { name: 'step-matched', controlFor: 'pseudo-label' }, '100 per class').pseudoThreshold, 0.843);
 });
 
 test('--latent-std is read into the config and keys the pretrain job only when set', async () => {
