@@ -171,6 +171,7 @@ test('a run whose settings were chosen on test scores carries a visible caveat; 
     const retunedHtml = await readFile((await buildReport(join(root, 'retuned'), { reportsRoot: false })).htmlPath, 'utf8');
     assert.match(retunedHtml, /Caveat: the paper preset(?:'|&#39;|&apos;)s classifier settings were chosen on the validation split \(npm run tune\), but its architecture and pretraining settings were picked earlier by comparing test accuracies/);
     assert.match(retunedHtml, /These arms train with settings of their own/);
+    assert.match(retunedHtml, /except the settings pretrained has of its own \(listed under Configuration\)/);
     assert.match(retunedHtml, /learningRate 0\.0005/);
     const honest = makeFakeRun();
     honest.params.preset = { name: 'quick', chosenOn: 'none' };

@@ -97,6 +97,14 @@ function testSelectionCaveat(params: RunFiles['params']): string | undefined {
   return `Caveat: the settings of the ${params.preset.name} preset were chosen by comparing test accuracies (before semisup had a validation split), so the test accuracies below are optimistic, and the more so the more settings were tried. For numbers you can trust, choose settings on the validation split: npm run tune.`;
 }
 
+/** ", except the settings some arms have of their own (…)" when the run has per-arm settings: the shared budget is then not the whole story. */
+function ownSettingsNote(config: Record<string, unknown>): string {
+  const entries = Array.isArray(config.armSettings) ? config.armSettings as { arm: string }[] : [];
+  if (entries.length === 0) return '';
+  const arms = [...new Set(entries.map((e) => e.arm))];
+  return `, except the settings ${arms.length === 1 ? `${arms[0]} has` : `${arms.join(', ')} have`} of ${arms.length === 1 ? 'its' : 'their'} own (listed under Configuration)`;
+}
+
 /** A run's per-arm settings (config.armSettings), one row per arm and budget; undefined when every arm shares the run's settings. */
 function armSettingsTable(config: Record<string, unknown>): TextTable | undefined {
   const entries = Array.isArray(config.armSettings) ? config.armSettings as { arm: string; budget?: string; settings: Record<string, unknown> }[] : [];
@@ -169,9 +177,9 @@ export async function buildReportContent(run: RunFiles, options: { charts?: Arti
         text: `Dataset ${params.dataset.name}${about ? ` (${about})` : ''}: ${datasetCountsText(params.dataset, isImage ? 'images' : 'rows')}, ` +
           `${classNames.length} classes. Labeled examples per run: ${fractionsText}. Seeds: ${summary.seeds.join(', ')}. ` +
           (summary.arms.length <= 1
-            ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget${budgetNotes(summary.arms)}.`
+            ? `Arms: baseline (random initialisation) and ${summary.arms.join(', ') || 'no other arm'}; both arms of a seed share the split, the labeled examples, the architecture and the training budget${budgetNotes(summary.arms)}${ownSettingsNote(params.config)}.`
             : `Arms: ${[REFERENCE_ARM.name, ...summary.arms].map((arm) => `${arm} (${armDescription(arm)})`).join('; ')}. ` +
-              `All arms of a seed share the split, the labeled examples, the head, the batch order, the optimiser and the epoch budget${budgetNotes(summary.arms)}; each is compared with the same baseline.`),
+              `All arms of a seed share the split, the labeled examples, the head, the batch order, the optimiser and the epoch budget${budgetNotes(summary.arms)}${ownSettingsNote(params.config)}; each is compared with the same baseline.`),
       },
       ...(summary.arms.some(isBeyondSeed)
         ? [{ kind: 'paragraph' as const, text: `Beyond the seed: ${summary.arms.filter(isBeyondSeed).join(' and ')} ${summary.arms.filter(isBeyondSeed).length === 1 ? 'is' : 'are'} not autoencoder pretraining but other ways to use the same unlabeled pool, run as reference points; the headline is about pretraining.` }]
