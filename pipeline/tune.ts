@@ -84,6 +84,8 @@ async function tune(args: ParsedArgs): Promise<void> {
   }
 
   run.log.header(`tune (${tuned.length} arms × ${trials} trials, scored on validation)`);
+  // Per-arm settings are what tuning chooses: trial 1 is the shared settings, so a tuning run starts from the same place however often it is repeated.
+  if (config.armSettings.length > 0) run.log.info(`the run's per-arm settings (${config.armSettings.length}, from ${args['arm-settings'] === undefined ? 'the preset' : '--arm-settings'}) are not a starting point: every arm's trial 1 is the shared settings, and what is kept replaces them`);
   const trialPlan = new Planner({ stages: PIPELINE_STAGES, config, facts: run.facts, engine: run.engine });
   const trialJobs: { job: Job; arm: string; trial: number; budget: LabelBudget }[] = [];
   for (const arm of tuned) {
