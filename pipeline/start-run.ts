@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { ArtifactStore } from '../src/artifacts/store.ts';
+import { REFERENCE_ARM } from '../src/arms/index.ts';
 import { backendChoiceOf, engineId, expectedBackend, startBackend, type StartedBackend } from '../src/backend/start-backend.ts';
 import type { PipelineConfig } from '../src/config.ts';
 import { describeShape, labelCounts, type Dataset } from '../src/data/dataset.ts';
@@ -15,7 +16,7 @@ import { datasetFactsOf, type DatasetFacts } from '../src/data/facts.ts';
 import { loadDatasetSource, sourceFromConfig } from '../src/data/sources.ts';
 import { budgetsOf, validateSplitPlan } from '../src/data/split.ts';
 import { UserError } from '../src/errors.ts';
-import type { Job } from '../src/jobs/job.ts';
+import { budgetLabel, type Job } from '../src/jobs/job.ts';
 import type { RunControl } from '../src/cli.ts';
 import { armsOf, buildPlan } from '../src/jobs/plan.ts';
 import { checkModelFits, type TrainingBatch } from '../src/models/model-size.ts';
@@ -63,6 +64,7 @@ export async function startRun(config: PipelineConfig, control: Pick<RunControl,
     onNote: (note) => log.info(note),
   });
   for (const warning of dataset.warnings ?? []) log.warn(warning);
+  for (const warning of unusedArmSettings(config)) log.warn(warning);
   validateSplitPlan(dataset, config.testFraction, budgetsOf(config), config.validation);
   const facts = datasetFactsOf(dataset);
   checkModelFits(modelParams(config, facts), trainingBatches(config, facts), backend);
@@ -74,6 +76,17 @@ export async function startRun(config: PipelineConfig, control: Pick<RunControl,
     if (cleared.length > 0) log.info(`removed ${cleared.length} unfinished temporary ${cleared.length === 1 ? 'write' : 'writes'} left by a killed run`);
   }
   return { config, log, backend, engine: engineId(backend), startBackend: startHere, dataset, facts, store };
+}
+
+/** Per-arm settings that this run never uses (a budget it does not have, an arm it does not train): said, so that a listed setting is not taken for an applied one. */
+function unusedArmSettings(config: PipelineConfig): string[] {
+  const budgets = budgetsOf(config).map(budgetLabel);
+  const arms = [REFERENCE_ARM.name, ...config.arms];
+  return config.armSettings.flatMap((entry) => {
+    if (!arms.includes(entry.arm)) return [`--arm-settings for ${entry.arm} are not used: it is not among this run's arms (${arms.join(', ')})`];
+    if (entry.budget !== undefined && !budgets.includes(entry.budget)) return [`--arm-settings for ${entry.arm} at ${entry.budget} are not used: this run's label budgets are ${budgets.join(', ')}`];
+    return [];
+  });
 }
 
 /** The mini-batches a configuration trains with: the classifiers', pretraining's when an arm uses the encoder, and any arm's own. */

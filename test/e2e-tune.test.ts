@@ -82,6 +82,14 @@ test('bad --arm-settings are one-line errors naming the entry and the fix (exit 
   }
 });
 
+test('per-arm settings a run never uses (another budget, an arm it does not train) are said in a warning', async () => {
+  const own = [{ arm: 'pretrained', budget: 'fraction 0.5', settings: { learningRate: 0.002 } }, { arm: 'two-phase', settings: { headEpochShare: 0.25 } }];
+  const result = await runCli('run.ts', ['--quick', '--arm-settings', JSON.stringify(own), '--dry-run'], tempFolder('arm-settings-unused'));
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /warning: --arm-settings for pretrained at fraction 0.5 are not used: this run's label budgets are fraction 0.01, fraction 0.05/);
+  assert.match(result.stderr, /warning: --arm-settings for two-phase are not used: it is not among this run's arms \(baseline, pretrained\)/);
+});
+
 test('tuning without a validation set, or with a bad --trials, is a one-line error (exit 2)', async () => {
   for (const [argv, message] of [
     [['--quick', '--validation', '0'], /^error: npm run tune needs a validation set to choose on: give --validation K/],
