@@ -109,8 +109,8 @@ async function tune(args: ParsedArgs): Promise<void> {
 
   run.log.header('final run on the test set (the settings kept)');
   // What was kept becomes the run's per-arm settings, so params.json reruns it with npm run pipeline -- --config.
-  const armSettings = chosen.filter((c) => !c.follows).map((c) => ({ arm: c.arm, budget: budgetLabel(c.budget), settings: trialConfigs.get(`${c.arm}|${c.trial}`)!.settings }));
-  const finalRun: StartedRun = { ...run, config: { ...config, armSettings: checkedArmSettings(args, armSettings) } };
+  const armSettings = chosen.filter((c) => !c.follows).map((c) => ({ arm: c.arm, budget: budgetLabel(c.budget), settings: keptValues(trialConfigs.get(`${c.arm}|${c.trial}`)!) }));
+  const finalRun: StartedRun = { ...run, config: { ...config, armSettings } };
   const finalPlan = new Planner({ stages: PIPELINE_STAGES, config: finalRun.config, facts: run.facts, engine: run.engine });
   for (const seed of config.seeds) {
     for (const budget of budgetsOf(config)) {
@@ -130,9 +130,9 @@ async function tune(args: ParsedArgs): Promise<void> {
   await reportRun(finalRun, finalPlan.jobs, [...trialRecords, ...finalRecords], { startedAt, sources, tuning, files: { [TUNING_FILE]: tuningCsv(results, chosen) } });
 }
 
-/** The kept settings as the run's --arm-settings, through the same checks (and typing) as a user's. */
-function checkedArmSettings(args: ParsedArgs, armSettings: PipelineConfig['armSettings']): PipelineConfig['armSettings'] {
-  return configFromArgs({ ...args, 'arm-settings': JSON.stringify(armSettings) }).armSettings;
+/** A trial's settings as its config holds them (checked and typed by the options, as a user's --arm-settings are). */
+function keptValues(trial: { settings: Record<string, number | string>; config: PipelineConfig }): Record<string, number | string> {
+  return Object.fromEntries(Object.keys(trial.settings).map((key) => [key, (trial.config as unknown as Record<string, number | string>)[key]]));
 }
 
 /** A trial's config: the run's options plus the trial's settings, through the options' own checks (a user's range may reach outside them). */

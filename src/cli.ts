@@ -6,12 +6,13 @@
  */
 import os from 'node:os';
 import yargs from 'yargs';
-import { ARM_CHOICES, REFERENCE_ARM, armNamed } from './arms/index.ts';
+import { ARM_CHOICES, REFERENCE_ARM, armNamed, isArmName } from './arms/index.ts';
 import { ownSettingsOf } from './arms/arm.ts';
 import { BACKEND_CHOICES, DEFAULT_CONFIG, PRESETS, type ArmSettings, type BackendChoice, type PipelineConfig } from './config.ts';
 import { readConfigFile, type KnownOptions } from './config-file.ts';
 import { datasetHelp, datasetOptionNames, readDatasetOptions, sourceOptions } from './data/sources.ts';
 import { UserError } from './errors.ts';
+import { isBudgetLabel } from './jobs/job.ts';
 import { ENCODER_FAMILIES, ENCODER_NAMES } from './models/encoders/index.ts';
 import { checkRunFolderTarget } from './report/run-folder.ts';
 import { checkWritableFolder } from './util/folders.ts';
@@ -270,11 +271,10 @@ function parseArmSettings(text: string): ArmSettings[] {
 /** Arms, budgets and settings that exist, and values the options allow (through `check`, the run's own checks); the values typed as the config holds them. */
 function checkArmSettings(entries: ArmSettings[], check: (settings: Record<string, number | string>) => PipelineConfig): ArmSettings[] {
   return entries.map((entry) => {
-    const names = [REFERENCE_ARM.name, ...ARM_CHOICES];
-    if (!names.includes(entry.arm as never)) throw new UserError(`--arm-settings: "${entry.arm}" is not an arm: use one of ${names.join(', ')}.`);
+    if (!isArmName(entry.arm)) throw new UserError(`--arm-settings: "${entry.arm}" is not an arm: use one of ${[REFERENCE_ARM.name, ...ARM_CHOICES].join(', ')}.`);
     const arm = armNamed(entry.arm);
     if (arm.controlFor) throw new UserError(`--arm-settings: ${arm.name} takes the settings of ${arm.controlFor}, the arm it controls: give them for ${arm.controlFor}.`);
-    if (entry.budget !== undefined && !/^(\d+ per class|fraction (0|1)?\.?\d+)$/.test(entry.budget)) {
+    if (entry.budget !== undefined && !isBudgetLabel(entry.budget)) {
       throw new UserError(`--arm-settings: budget "${entry.budget}" of ${arm.name} is not a label budget: write "10 per class" or "fraction 0.05" (or leave it out for every budget).`);
     }
     const allowed = ownSettingsOf(arm, DEFAULT_CONFIG);

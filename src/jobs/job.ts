@@ -29,3 +29,8 @@ export interface Job<P = unknown> {
 export function budgetLabel(budget: LabelBudget): string {
   return budget.kind === 'fraction' ? `fraction ${budget.value}` : `${budget.value} per class`;
 }
+
+/** Whether `text` is written as budgetLabel writes a label budget (how --arm-settings names one). */
+export function isBudgetLabel(text: string): boolean {
+  return /^(fraction (0|1)?\.?\d+|\d+ per class)$/.test(text);
+}

@@ -3,7 +3,7 @@
  * training images), to set a run's numbers beside the literature when the
  * run is comparable: full MNIST and the same label counts.
  */
-import type { DatasetInfo } from './run-record.ts';
+import { recordedArmSettings, type DatasetInfo } from './run-record.ts';
 import type { Summary } from './summary.ts';
 
 export interface Citation {
@@ -87,10 +87,9 @@ const PUBLISHED_MIN_SEEDS = 3;
  */
 export function publishedProtocolMismatch(summary: Summary, config: Record<string, unknown>): string | undefined {
   const reasons: string[] = [];
+  const ownShift = recordedArmSettings(config).find((entry) => typeof entry.settings?.augmentShift === 'number' && entry.settings.augmentShift > 0);
   if (typeof config.augmentShift === 'number' && config.augmentShift > 0) reasons.push(`--augment-shift ${config.augmentShift} uses image structure`);
-  const ownShifts = (Array.isArray(config.armSettings) ? config.armSettings as { arm: string; settings: Record<string, unknown> }[] : [])
-    .filter((entry) => typeof entry.settings?.augmentShift === 'number' && entry.settings.augmentShift > 0);
-  if (!(typeof config.augmentShift === 'number' && config.augmentShift > 0) && ownShifts.length > 0) reasons.push(`${ownShifts[0].arm}'s own augmentShift uses image structure`);
+  else if (ownShift) reasons.push(`${ownShift.arm}'s own augmentShift uses image structure`);
   if (config.encoder === 'conv') reasons.push('the conv encoder uses image structure');
   const perClass = Array.isArray(config.labelsPerClass) ? config.labelsPerClass : [];
   if (perClass.length === 0) reasons.push('the labels are fractions of the pool, not a fixed number per class (use --labels-per-class 10,60,100,300)');

@@ -18,7 +18,7 @@ import { isFullMnist, publishedComparison, publishedProtocolMismatch } from './p
 import { renderSvg } from './render-chart.ts';
 import type { RunFiles } from './run-files.ts';
 import type { FigureId } from './run-folder.ts';
-import type { DatasetInfo } from './run-record.ts';
+import { recordedArmSettings, type DatasetInfo } from './run-record.ts';
 import { findTrainingProblems, problemWarnings } from './training-health.ts';
 import { controlTable, fractionLabel, headline, mainComparison, summarise, summaryTable, type Summary, type TextTable } from './summary.ts';
 
@@ -99,7 +99,7 @@ function testSelectionCaveat(params: RunFiles['params']): string | undefined {
 
 /** ", except the settings some arms have of their own (…)" when the run has per-arm settings: the shared budget is then not the whole story. */
 function ownSettingsNote(config: Record<string, unknown>): string {
-  const entries = Array.isArray(config.armSettings) ? config.armSettings as { arm: string }[] : [];
+  const entries = recordedArmSettings(config);
   if (entries.length === 0) return '';
   const arms = [...new Set(entries.map((e) => e.arm))];
   return `, except the settings ${arms.length === 1 ? `${arms[0]} has` : `${arms.join(', ')} have`} of ${arms.length === 1 ? 'its' : 'their'} own (listed under Configuration)`;
@@ -107,7 +107,7 @@ function ownSettingsNote(config: Record<string, unknown>): string {
 
 /** A run's per-arm settings (config.armSettings), one row per arm and budget; undefined when every arm shares the run's settings. */
 function armSettingsTable(config: Record<string, unknown>): TextTable | undefined {
-  const entries = Array.isArray(config.armSettings) ? config.armSettings as { arm: string; budget?: string; settings: Record<string, unknown> }[] : [];
+  const entries = recordedArmSettings(config);
   if (entries.length === 0) return undefined;
   const rows = entries.map((e) => [e.arm, e.budget ?? 'every budget', Object.entries(e.settings).map(([k, v]) => `${k} ${String(v)}`).join(', ')]);
   return { header: ['arm', 'labels', 'its own settings (over the configuration above)'], rows, align: ['left', 'left', 'left'] };
@@ -315,6 +315,7 @@ export async function buildReportContent(run: RunFiles, options: { charts?: Arti
   // Stage seconds are summed over a stage's jobs, which may have run side by side: shares are of the summed work, not of the wall time.
   const workSeconds = Object.values(params.stageSeconds).reduce((a, b) => a + b, 0);
   const stageRows = Object.entries(params.stageSeconds).map(([stage, s]) => [stage, fixed(s, 1), workSeconds > 0 ? pct((100 * s) / workSeconds, 0) : '–']);
+  const ownSettings = armSettingsTable(params.config);
   sections.push({
     id: 'configuration',
     title: 'Configuration, environment and timings',
@@ -322,9 +323,9 @@ export async function buildReportContent(run: RunFiles, options: { charts?: Arti
       { kind: 'paragraph', text: `Run ${params.runId}, started ${created}. Everything needed to rerun it is in params.json beside this report; the numbers come from results.csv.` },
       { kind: 'keyValues', title: 'configuration', rows: flatConfig(params.config, params.selection) },
       // After tuning, its own table (below) says the same with the trials and validation accuracies.
-      ...(!params.tuning && armSettingsTable(params.config) ? [
+      ...(!params.tuning && ownSettings ? [
         { kind: 'paragraph' as const, text: 'These arms train with settings of their own over the configuration above (a step-matched control takes those of the arm it controls):' },
-        { kind: 'table' as const, table: armSettingsTable(params.config)! },
+        { kind: 'table' as const, table: ownSettings },
       ] : []),
       ...(params.tuning ? [
         { kind: 'paragraph' as const, text: `Settings chosen on the validation split by npm run tune: ${params.tuning.trials} trials per arm, the baseline's included (trial 1 is the settings above), each scored by its mean validation accuracy over the seeds; the test set was not read while tuning. A step-matched control uses the settings of the arm it controls. Every trial is in tuning.csv.` },

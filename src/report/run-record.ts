@@ -10,6 +10,7 @@
  *   pictures.json    RunPictures (image datasets only; absent for tables)
  */
 import type { ArmName } from '../arms/index.ts';
+import type { ArmSettings } from '../config.ts';
 import type { EnvironmentInfo } from '../util/environment.ts';
 
 export interface DatasetInfo {
@@ -79,4 +80,9 @@ export interface RunPictures {
   reconstruction: { originals: number[]; reconstructed: number[]; count: number };
   /** 2-D PCA projections of test samples: of the encoder's latent vectors and of the raw pixels. */
   latentMap: { labels: number[]; latent2d: number[]; pixels2d: number[]; latentExplained: number; pixelsExplained: number };
+}
+
+/** A run's per-arm settings as params.json recorded them (none in runs from before they existed). */
+export function recordedArmSettings(config: RunParams['config']): ArmSettings[] {
+  return Array.isArray(config.armSettings) ? config.armSettings as ArmSettings[] : [];
 }
