@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -6,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { configFromArgs, parseArgs, parseSeeds, parseFractionList, runControlFromArgs } from '../src/cli.ts';
 import { DEFAULT_CONFIG } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';
-import { runCli, tempFolder } from './fixtures/cli.ts';
+import { PROJECT_ROOT, runCli, tempFolder } from './fixtures/cli.ts';
 
 function userError(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (error: unknown) => {
@@ -90,6 +91,10 @@ test('--help lists the options with examples; --version prints the version', asy
   const version = await runCli('run.ts', ['--version'], cwd);
   assert.equal(version.code, 0);
   assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+  // npm's scripts answer --version alone before checking the build (scripts/start.mjs): the same answer.
+  const started = spawnSync(process.execPath, ['scripts/start.mjs', 'pipeline/tune.ts', '--version'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  assert.equal(started.status, 0);
+  assert.equal(started.stdout, version.stdout);
 });
 
 test('odd spellings that used to run another experiment than asked for are refused', async () => {
