@@ -23,7 +23,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import yargs from 'yargs';
 import { writeFileAtomic } from '../src/artifacts/atomic.ts';
 import { startBackend } from '../src/backend/start-backend.ts';

@@ -10,7 +10,7 @@
  * function scores the test set (never during training, never for tuning
  * trials), and the classifier is stored with its score and curve.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '#tfjs';
 import { readStoredModel, serialiseModel } from '../src/artifacts/model-io.ts';
 import type { EntryFiles } from '../src/artifacts/store.ts';
 import type { Dataset } from '../src/data/dataset.ts';

@@ -21,7 +21,7 @@ export const pcaStage = classifierStage({
   version: 2,
   encoder: async (job, _ctx, data, split) => {
     const [tf, { fitPca }, { buildEncoder }, { matchLatentScale }, { buildPcaEncoder }] = await Promise.all([
-      import('@tensorflow/tfjs'), import('../src/eval/pca.ts'), import('../src/models/autoencoder.ts'), import('../src/models/latent-scale.ts'), import('../src/models/pca-encoder.ts'),
+      import('#tfjs'), import('../src/eval/pca.ts'), import('../src/models/autoencoder.ts'), import('../src/models/latent-scale.ts'), import('../src/models/pca-encoder.ts'),
     ]);
     const features = job.params.model.features;
     const sample = evenlySpaced(split.pool, PCA_SAMPLES);

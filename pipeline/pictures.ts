@@ -6,7 +6,7 @@
  * settings, so a change to the pictures never retrains anything. Test images
  * are only drawn here; they never train anything.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '#tfjs';
 import { readStoredModel } from '../src/artifacts/model-io.ts';
 import type { EntryFiles } from '../src/artifacts/store.ts';
 import type { Dataset } from '../src/data/dataset.ts';
@@ -29,7 +29,7 @@ export interface PictureParams {
 export async function pictures(job: Job<PictureParams>, ctx: StageContext): Promise<EntryFiles> {
   const split = readSplit(ctx, job);
   // Training code (and tfjs with it) loads when a job runs: planning never loads it (see src/jobs/stage.ts).
-  const [tf, { LATENT_LAYER }] = await Promise.all([import('@tensorflow/tfjs'), import('../src/models/autoencoder.ts')]);
+  const [tf, { LATENT_LAYER }] = await Promise.all([import('#tfjs'), import('../src/models/autoencoder.ts')]);
   const autoencoder = await readStoredModel(ctx.store, pretrainStage.name, job.inputs[pretrainStage.name], AUTOENCODER_FILES);
   // The encoder as trained (its code not yet rescaled): the part of the autoencoder up to the code layer.
   const encoder = tf.model({ inputs: autoencoder.inputs, outputs: autoencoder.getLayer(LATENT_LAYER).output as tf.SymbolicTensor });

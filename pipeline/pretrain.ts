@@ -38,7 +38,7 @@ const SCALE_SAMPLES = 4000;
 export async function pretrain(job: Job<PretrainParams>, ctx: StageContext): Promise<EntryFiles> {
   // Training code (and tfjs with it) loads when a job runs: planning never loads it (see src/jobs/stage.ts).
   const [tf, { buildDecoder, buildEncoder, joinAutoencoder }, { matchLatentScale }, { fit }] = await Promise.all([
-    import('@tensorflow/tfjs'), import('../src/models/autoencoder.ts'), import('../src/models/latent-scale.ts'), import('../src/train/fit.ts'),
+    import('#tfjs'), import('../src/models/autoencoder.ts'), import('../src/models/latent-scale.ts'), import('../src/train/fit.ts'),
   ]);
   const split = readSplit(ctx, job);
   const data = datasetForSplit(ctx.dataset, split);

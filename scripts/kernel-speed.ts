@@ -7,7 +7,7 @@
  * Each measurement: build the model, one warm-up repeat, then `repeats` timed repeats of `steps`
  * trainOnBatch calls (batch 128, Adam); prints the median samples/s.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import {
   initWasmBackend,
   registerWasmKernelOverrides,

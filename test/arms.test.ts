@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { initWasmBackend } from '../src/backend/wasm-kernels.ts';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { ClassifierParams, ClassifierScore } from '../pipeline/classifier-stage.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { startBackend } from '../src/backend/start-backend.ts';
 import { buildConvModels, BENCH_ENCODERS, type BenchEncoder } from '../src/bench/encoders.ts';
 import { inferenceFlopsPerSample, trainingFlopsPerSample } from '../src/bench/flops.ts';

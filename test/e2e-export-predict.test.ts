@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { PNG } from 'pngjs';
 import { startBackend } from '../src/backend/start-backend.ts';
 import type { ImagePreprocessing, ModelAbout } from '../src/export/exported-model.ts';

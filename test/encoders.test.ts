@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { UserError } from '../src/errors.ts';
 import { buildDecoder, buildEncoder, joinAutoencoder, LATENT_LAYER, type AutoencoderSpec } from '../src/models/autoencoder.ts';
 import { mlpWidths } from '../src/models/encoders/mlp.ts';

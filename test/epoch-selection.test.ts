@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { ClassifierScore } from '../pipeline/classifier-stage.ts';
 import { readSplit } from '../pipeline/prepare.ts';
 import { PIPELINE_STAGES } from '../pipeline/registry.ts';

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { initWasmBackend } from '../src/backend/wasm-kernels.ts';
 import { buildDecoder, buildEncoder, joinAutoencoder, type AutoencoderSpec } from '../src/models/autoencoder.ts';
 import { buildClassifier, HEAD_LAYER } from '../src/models/classifier.ts';

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { fusedMultiplyAddAvailable, type KernelBuild } from '../src/backend/kernel-build.ts';
 import { GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, instantiateKernels, simdKernelsFor, type KernelExports, type SimdKernels } from '../src/backend/simd-kernels.ts';
 import { initWasmBackend } from '../src/backend/wasm-kernels.ts';

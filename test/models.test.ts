@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { startBackend } from '../src/backend/start-backend.ts';
 import { deserialiseModel, serialiseModel } from '../src/artifacts/model-io.ts';
 import { buildDecoder, buildEncoder, joinAutoencoder, LATENT_LAYER, type AutoencoderSpec } from '../src/models/autoencoder.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { activeSimdKernels } from '../src/backend/simd-kernels.ts';
 import { startBackend } from '../src/backend/start-backend.ts';
 import { buildConvModels } from '../src/bench/encoders.ts';

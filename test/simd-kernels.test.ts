@@ -58,7 +58,7 @@ test('each kernels module imports only the backend memory and writes nothing int
 });
 
 test('maskPairs masks exactly what applyMaskingNoise masks, for the same draws (odd lengths and SIMD leftovers too)', async () => {
-  const tf = await import('@tensorflow/tfjs');
+  const tf = await import('#tfjs');
   const { initWasmBackend } = await import('../src/backend/wasm-kernels.ts');
   const { simdKernelsFor } = await import('../src/backend/simd-kernels.ts');
   const { applyMaskingNoise, drawMaskingWords, maskingThreshold } = await import('../src/train/batches.ts');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { ClassifierScore } from '../pipeline/classifier-stage.ts';
 import { readSplit } from '../pipeline/prepare.ts';
 import { PIPELINE_STAGES } from '../pipeline/registry.ts';

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import {
   initWasmBackend,
   registerWasmKernelOverrides,

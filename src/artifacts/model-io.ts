@@ -5,7 +5,7 @@
  * model.json and weights.bin, are what tf.loadLayersModel expects in a folder.
  * tfjs is loaded by the functions that need it, so reading file names from here loads nothing.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '#tfjs';
 import type { ArtifactStore } from './store.ts';
 
 /** The two file names of a saved model. */
@@ -23,7 +23,7 @@ export type SavedModelFiles<J extends string, W extends string> = Record<J, stri
 export async function serialiseModel<J extends string = 'model.json', W extends string = 'weights.bin'>(
   model: tf.LayersModel, names: ModelFileNames<J, W> = MODEL_FILES as ModelFileNames as ModelFileNames<J, W>,
 ): Promise<SavedModelFiles<J, W>> {
-  const tf = await import('@tensorflow/tfjs');
+  const tf = await import('#tfjs');
   let files: SavedModelFiles<J, W> | undefined;
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
     const weightData = tf.io.concatenateArrayBuffers(
@@ -45,7 +45,7 @@ export async function serialiseModel<J extends string = 'model.json', W extends 
 
 /** Rebuild a model from the files serialiseModel wrote. */
 export async function deserialiseModel(modelJson: string, weights: Uint8Array): Promise<tf.LayersModel> {
-  const tf = await import('@tensorflow/tfjs');
+  const tf = await import('#tfjs');
   const parsed = JSON.parse(modelJson) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
   return tf.loadLayersModel(tf.io.fromMemory({

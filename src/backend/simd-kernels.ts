@@ -18,7 +18,7 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { kernelBuild, type KernelBuild } from './kernel-build.ts';
 

@@ -5,7 +5,7 @@
  * nothing (--help, a fully cached rerun) never load it.
  */
 import { createRequire } from 'node:module';
-import type * as TF from '@tensorflow/tfjs';
+import type * as TF from '#tfjs';
 import type { BackendChoice } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { kernelBuild } from './kernel-build.ts';
@@ -70,7 +70,7 @@ function reason(error: unknown): string {
  * A specific backend that cannot load is a UserError naming what to do.
  */
 export async function startBackend(choice: BackendChoice): Promise<StartedBackend> {
-  const tf = await import('@tensorflow/tfjs');
+  const tf = await import('#tfjs');
   tf.enableProdMode();
   // A bad SEMISUP_WASM_SIMD is bad input: said now, before any work, not passed over as a backend that failed.
   kernelBuild();

@@ -20,7 +20,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { setWasmPaths, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { GEMM_ACCUMULATE, GEMM_RELU, simdKernelsFor } from './simd-kernels.ts';
 

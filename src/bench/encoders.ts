@@ -4,7 +4,7 @@
  * fine-tuning trains; both take flat rows (features = 784 for 28×28 digits),
  * as src/train/fit.ts feeds them. Adding an encoder is adding an entry here.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { buildDecoder, buildEncoder, joinAutoencoder, type AutoencoderSpec } from '../models/autoencoder.ts';
 import { buildClassifier } from '../models/classifier.ts';
 import { deriveSeed } from '../util/rng.ts';

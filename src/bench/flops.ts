@@ -3,7 +3,7 @@
  * numerator of "achieved GFLOP/s", which the bench compares with the
  * backend's measured matmul ceiling.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 /** Multiply-adds ×2 of one forward pass of one sample through a layer's weights (0 for layers without a matmul/conv). */
 export interface LayerWork {

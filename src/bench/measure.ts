@@ -5,7 +5,7 @@
  * a kernel-time profile of training, the time of one training step fused and
  * taped, and the JS-side batch preparation.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { activeSimdKernels, type KernelExports } from '../backend/simd-kernels.ts';
 import type { FeatureValues } from '../data/dataset.ts';
 import { loadEmbeddedMnist } from '../data/embedded.ts';

@@ -6,7 +6,7 @@
  * order and rotate them. A full 784 × 784 decomposition in JavaScript takes
  * seconds; this takes milliseconds.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { createRng } from '../util/rng.ts';
 

@@ -14,7 +14,7 @@ import { isImageDataset, type Dataset } from '../data/dataset.ts';
 import type { Split } from '../data/split.ts';
 import { tableScalingFromPool, type TableScaling } from '../data/standardise.ts';
 import { UserError } from '../errors.ts';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '#tfjs';
 
 export const EXPORT_FILES = { ...MODEL_FILES, labels: 'labels.json', preprocessing: 'preprocessing.json', about: 'about.json' } as const;
 

@@ -24,7 +24,7 @@ export async function runOneJob(job: Job, replace: boolean, env: JobEnvironment)
   const stage = env.stages.find((s) => s.name === job.stage);
   if (!stage) throw new Error(`${job.id}: no stage "${job.stage}" here (${env.stages.map((s) => s.name).join(', ')})`);
   // Loaded here, with the job: planning and skipping cached jobs never load tfjs.
-  const tf = await import('@tensorflow/tfjs');
+  const tf = await import('#tfjs');
   const before = tf.memory().numTensors;
   const files = await stage.run(job, { store: env.store, dataset: env.dataset, backend: env.backend, onEpoch: env.onEpoch });
   const leaked = tf.memory().numTensors - before;

@@ -5,7 +5,7 @@
  * saved, loaded and compared by name across models, and the code layer is
  * always LATENT_LAYER (latent-scale.ts rescales it).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { encoderFamily, type AutoencoderSpec } from './encoders/index.ts';
 import { dense } from './encoders/layers.ts';
 

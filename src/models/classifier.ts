@@ -3,7 +3,7 @@
  * use this one builder: the pretrained arm passes a pretrained encoder, the
  * baseline a freshly initialised one.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { deriveSeed } from '../util/rng.ts';
 
 export const HEAD_LAYER = 'head';

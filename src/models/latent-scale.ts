@@ -14,7 +14,7 @@
  * A sigmoid code (the classic family) is bounded in [0, 1] already and cannot
  * be rescaled through its weights, so it is left as it is.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { LATENT_LAYER } from './autoencoder.ts';
 
 /** Per-dimension mean and standard deviation of a model's output over `inputs` (rows × features). */

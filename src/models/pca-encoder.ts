@@ -4,7 +4,7 @@
  * name as every other encoder's code layer (LATENT_LAYER), so the head, the
  * latent rescale and the frozen training strategy treat it like the rest.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { PcaModel } from '../eval/pca.ts';
 import { LATENT_LAYER } from './autoencoder.ts';
 

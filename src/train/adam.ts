@@ -8,7 +8,7 @@
  * writes them once costs a fraction of that. The formula, defaults and bias correction are
  * tfjs's; results agree with tf.train.adam to float32 rounding (test/adam.test.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { activeSimdKernels, type SimdKernels } from '../backend/simd-kernels.ts';
 

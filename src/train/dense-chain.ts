@@ -5,7 +5,7 @@
  * such chains; anything else (convolutions, reshapes, shared layers, other activations) is not,
  * and keeps tfjs's own path.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 /** Activations the chain supports: ReLU or linear inside, sigmoid or softmax at the output too. */
 export type ChainActivation = 'relu' | 'linear' | 'sigmoid' | 'softmax';

@@ -5,7 +5,7 @@
  * measured after every epoch either way, for the curves and the results;
  * it never changes training, and the test set is never looked at.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { Dataset } from '../data/dataset.ts';
 import type { EpochLog } from './curves.ts';
 import { scoreClassifier } from './score.ts';

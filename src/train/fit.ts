@@ -4,7 +4,7 @@
  * class targets, a per-epoch log, and a stop on a non-finite loss instead of
  * training on garbage. The step itself is the shared core in loop.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { NoiseType } from '../config.ts';
 import type { FeatureValues } from '../data/dataset.ts';
 import type { Rng } from '../util/rng.ts';

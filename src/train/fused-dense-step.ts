@@ -18,7 +18,7 @@
  * exactly (categorical-crossentropy.ts) and the autoencoder's is the same kernel the taped path
  * calls (sigmoid-logits.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { activeSimdKernels, GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, type KernelExports, type SimdKernels } from '../backend/simd-kernels.ts';
 import type { FeatureValues } from '../data/dataset.ts';

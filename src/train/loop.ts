@@ -6,7 +6,7 @@
  * redraws get through. fit() (epochs over mini-batches) and selfTrain()
  * (joint labeled + unlabeled steps) are built on it.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { UserError } from '../errors.ts';
 import { createAdam, type Adam } from './adam.ts';
 

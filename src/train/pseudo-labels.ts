@@ -12,7 +12,7 @@
  * Only the rows in `unlabeled` are ever pseudo-labeled; the caller passes
  * pool rows without labels (unlabeledPool), so test rows never enter.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { FeatureValues } from '../data/dataset.ts';
 import type { Rng } from '../util/rng.ts';
 import type { EpochLog } from './curves.ts';

@@ -4,7 +4,7 @@
  * labels. Training never calls it on the test set; the classifier stages call
  * it once, after training.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '#tfjs';
 import type { Dataset } from '../data/dataset.ts';
 import { accuracyOf, argmaxRows, confusionMatrix, macroF1Of } from '../eval/metrics.ts';
 import { predictRows } from './fit.ts';

@@ -9,7 +9,7 @@
  * model's definition, the output layer's sigmoid is switched to identity for the length of
  * one forward call and restored right after.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { activeSimdKernels, type SimdKernels } from '../backend/simd-kernels.ts';
 

@@ -4,7 +4,7 @@
  * every layer with the encoder at a lower learning rate ('two-phase'). Every
  * strategy spends the same epochs on the same batch stream.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { HEAD_LAYER } from '../models/classifier.ts';
 import type { EpochLog } from './curves.ts';
 import { fit, type FitOptions } from './fit.ts';

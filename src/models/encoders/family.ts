@@ -5,7 +5,7 @@
  * enter cache keys). The code layer itself (LATENT_LAYER) and the joining of
  * encoder and decoder are shared (../autoencoder.ts).
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '#tfjs';
 
 /** The configuration options an encoder family may read. */
 export interface EncoderOptions {

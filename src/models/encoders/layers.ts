@@ -5,7 +5,7 @@
  * compared by name across models).
  */
 import { createRequire } from 'node:module';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '#tfjs';
 import { deriveSeed } from '../../util/rng.ts';
 import type { Activation } from './family.ts';
 
