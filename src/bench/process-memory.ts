@@ -20,11 +20,20 @@ function read(file: string): string | undefined {
   }
 }
 
+/** A process's threads; none once it has ended (which it may do between any two reads). */
+function tasksOf(pid: number): string[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+}
+
 /** The pid and all its descendants, from /proc/<pid>/task/<tid>/children. */
 function processTree(pid: number): number[] {
   const found = [pid];
   for (let i = 0; i < found.length; i++) {
-    const tasks = fs.existsSync(`/proc/${found[i]}/task`) ? fs.readdirSync(`/proc/${found[i]}/task`) : [];
+    const tasks = tasksOf(found[i]);
     for (const task of tasks) {
       for (const child of (read(`/proc/${found[i]}/task/${task}/children`) ?? '').split(' ').filter(Boolean)) found.push(Number(child));
     }
