@@ -16,7 +16,7 @@ import { parseChoice } from '../src/util/option-values.ts';
 import { BACKEND_CHOICES } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';
 import { failureRecord } from '../src/executors/remote-failure.ts';
-import { slurmJobFiles, type JobOutcome, type JobProgressFile } from '../src/executors/slurm.ts';
+import { slurmJobFiles, type JobOutcome, type JobProgressFile, type JobTiming } from '../src/executors/slurm.ts';
 import { startJobWorker } from '../src/jobs/job-worker.ts';
 import type { JobRequest } from '../src/jobs/worker-protocol.ts';
 import { runCommand } from '../src/util/command.ts';
@@ -46,9 +46,14 @@ async function main(): Promise<void> {
     throw new UserError(`--request ${args.request}: cannot read the job (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give a request file a coordinator wrote`);
   }
   const node = os.hostname();
+  // performance.timeOrigin is when this process started: the coordinator tells Slurm's wait from ours.
+  const startedAt = performance.timeOrigin;
+  let readyAt = startedAt;
+  const timing = (): JobTiming => ({ startedAt, readyAt, endedAt: Date.now() });
   let last = 0;
   try {
     const worker = await startJobWorker({ stages: PIPELINE_STAGES, cacheDir: path.resolve(args.cacheDir), backend });
+    readyAt = Date.now();
     const { leaked } = await worker.run(request, (log, total) => {
       const now = Date.now();
       if (now - last < PROGRESS_EVERY_MS) return;
@@ -56,9 +61,9 @@ async function main(): Promise<void> {
       const progress: JobProgressFile = { log, total };
       void writeFileAtomic(files.progress, JSON.stringify(progress));
     });
-    await writeOutcome(files.outcome, { ok: true, leaked, node });
+    await writeOutcome(files.outcome, { ok: true, leaked, node, timing: timing() });
   } catch (error) {
-    await writeOutcome(files.outcome, { ok: false, ...failureRecord(error), node });
+    await writeOutcome(files.outcome, { ok: false, ...failureRecord(error), node, timing: timing() });
     throw error;
   }
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parseSlurmJobTimes } from '../src/executors/slurm.ts';
 import { runCli, tempFolder } from './fixtures/cli.ts';
 import { comparableResults as results, jobsOf } from './fixtures/run-output.ts';
 import { runQuick, waitUntil } from './fixtures/daemons.ts';
@@ -50,6 +51,10 @@ describe('--executor slurm on a real one-node Slurm cluster', { skip: skipWithou
     assert.ok(pretrainId, run.stdout);
     assert.match(run.stdout, new RegExp(`pretrained seed 1 fraction 0\\.2: submitted as Slurm job \\d+ \\(after [\\d, ]*\\b${pretrainId}\\b[\\d, ]*\\)`));
     assert.match(run.stdout, /running on semisup-node \(Slurm job \d+\)/);
+    // Each finished job says where its time went; the cluster bench reads these lines back.
+    const times = run.stdout.split('\n').map(parseSlurmJobTimes).filter((t) => t !== undefined);
+    assert.equal(times.length, jobsOf(out).length, run.stdout);
+    assert.ok(times.every((t) => t.loading > 0 && t.working > 0 && t.waited >= 0 && t.noticed >= 0), run.stdout);
     assert.ok(!fs.existsSync(path.join(cache, 'slurm')) || fs.readdirSync(path.join(cache, 'slurm')).length === 0, 'a successful run leaves no job files behind');
 
     const again = await coordinator(cache, path.join(cwd, 'again'));

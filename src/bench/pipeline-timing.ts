@@ -26,6 +26,8 @@ export interface PipelineTiming {
   errorTail?: string;
   /** Where the wall time went (with `breakdown`). */
   breakdown?: SweepBreakdown;
+  /** The cold run's progress lines (with `progress`). */
+  lines?: string[];
 }
 
 interface Finished {
@@ -65,20 +67,21 @@ function runPipelineCommand(projectRoot: string, args: string[], cwd: string, en
  * Run the pipeline with `--jobs N` and extra args on a cold cache (then once more on the filled
  * cache if `rerun`); temp folders are removed after. With `breakdown` the run prints its progress
  * lines (instead of --quiet), which, time-stamped as they arrive and with the timings in its
- * outputs, split the wall time into parts (sweep-breakdown.ts).
+ * outputs, split the wall time into parts (sweep-breakdown.ts); with `progress` it returns them.
  * `executor`: options that put the jobs elsewhere instead of `--jobs N` (e.g. `--executor bullmq --queue …`);
  * `cacheDir`: an empty cache folder of the caller's (one that cluster workers share), kept after the run.
  */
-export async function timePipeline(projectRoot: string, jobs: number, extraArgs: string[] = [], options: { rerun?: boolean; breakdown?: boolean; executor?: string[]; cacheDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<PipelineTiming> {
+export async function timePipeline(projectRoot: string, jobs: number, extraArgs: string[] = [], options: { rerun?: boolean; breakdown?: boolean; progress?: boolean; executor?: string[]; cacheDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<PipelineTiming> {
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'semisup-bench-'));
   const cacheDir = options.cacheDir ?? path.join(temp, 'cache');
   const reportDir = path.join(temp, 'report');
-  const args = [...(options.executor ?? ['--jobs', String(jobs)]), '--cache-dir', cacheDir, '--out', reportDir, ...(options.breakdown ? [] : ['--quiet']), ...extraArgs];
+  const progress = options.breakdown || options.progress;
+  const args = [...(options.executor ?? ['--jobs', String(jobs)]), '--cache-dir', cacheDir, '--out', reportDir, ...(progress ? [] : ['--quiet']), ...extraArgs];
   try {
     const cold = await runPipelineCommand(projectRoot, args, temp, options.env);
     const failed = (run: Finished) => ({ errorTail: run.output.split('\n').slice(-8).join('\n') });
     const breakdown = options.breakdown && cold.code === 0 ? breakdownOf(cold.lines, cold.seconds, readRunOutputs(cacheDir, reportDir)) : undefined;
-    const timing: PipelineTiming = { jobs, args, seconds: cold.seconds, exitCode: cold.code, memory: cold.memory, ...(cold.code === 0 ? {} : failed(cold)), ...(breakdown ? { breakdown } : {}) };
+    const timing: PipelineTiming = { jobs, args, seconds: cold.seconds, exitCode: cold.code, memory: cold.memory, ...(cold.code === 0 ? {} : failed(cold)), ...(breakdown ? { breakdown } : {}), ...(options.progress ? { lines: cold.lines.map((line) => line.text) } : {}) };
     if (!options.rerun || cold.code !== 0) return timing;
     const again = await runPipelineCommand(projectRoot, args, temp, options.env);
     return { ...timing, cachedSeconds: again.seconds, exitCode: again.code, ...(again.code === 0 ? {} : failed(again)) };

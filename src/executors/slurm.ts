@@ -25,8 +25,35 @@ import { newRunId } from './run-id.ts';
 
 const run = promisify(execFile);
 
+/**
+ * When a job's process on its node started, had Node, tfjs and its backend loaded, and ended (its
+ * node's clock, milliseconds since 1970; a cluster's clocks are kept in step).
+ */
+export interface JobTiming { startedAt: number; readyAt: number; endedAt: number }
+
 /** What the entry point leaves beside its request: how the job ended, and its latest epoch. */
-export type JobOutcome = ({ ok: true; leaked: number } | ({ ok: false } & FailureRecord)) & { node: string };
+export type JobOutcome = ({ ok: true; leaked: number } | ({ ok: false } & FailureRecord)) & { node: string; timing?: JobTiming };
+
+/**
+ * Where a finished job's time went, as the coordinator sees it: `waited` from the moment it could run
+ * (its inputs ended, or it was submitted) until its process started (Slurm's scheduling, and any wait
+ * for free CPUs), `loading` Node, tfjs and the backend, `working` the job itself (its dataset read
+ * included), `noticed` from its end until the coordinator heard of it.
+ */
+export interface SlurmJobTimes { waited: number; loading: number; working: number; noticed: number }
+
+/** The note a finished job gets, and the bench reads back (parseSlurmJobTimes). */
+export function slurmTimesNote(node: string, times: SlurmJobTimes): string {
+  const s = (seconds: number) => `${seconds.toFixed(2)} s`;
+  return `ended on ${node}: started ${s(times.waited)} after it could run, loaded Node, tfjs and its backend in ${s(times.loading)}, worked ${s(times.working)}, heard of after ${s(times.noticed)}`;
+}
+
+export function parseSlurmJobTimes(line: string): SlurmJobTimes | undefined {
+  const found = /started ([\d.]+) s after it could run, loaded Node, tfjs and its backend in ([\d.]+) s, worked ([\d.]+) s, heard of after ([\d.]+) s/.exec(line);
+  if (!found) return undefined;
+  const [waited, loading, working, noticed] = found.slice(1).map(Number);
+  return { waited, loading, working, noticed };
+}
 export interface JobProgressFile { log: EpochLog; total: number }
 
 /** The files of one Slurm job, all beside its request file in the run's folder. */
@@ -54,6 +81,9 @@ export interface SlurmExecutorOptions {
 interface Submitted {
   jobId: string;
   slurmId: string;
+  /** When sbatch accepted it, and its inputs still running then: from the later of these it could run. */
+  submittedAt: number;
+  inputs: string[];
   files: ReturnType<typeof slurmJobFiles>;
   lastNote?: string;
   lastEpoch?: number;
@@ -80,6 +110,8 @@ export class SlurmExecutor implements Executor {
   /** Each handed-over job's Slurm id, once sbatch has given it; its dependents' afterok waits for it. */
   private readonly slurmIds = new Map<string, Promise<string>>();
   private readonly finished = new Map<string, 'done' | 'failed'>();
+  /** When each finished job's process ended (its outcome's timing). */
+  private readonly endedAt = new Map<string, number>();
   private poller: NodeJS.Timeout | undefined;
   private polling = false;
   private failures = 0;
@@ -116,7 +148,8 @@ export class SlurmExecutor implements Executor {
     await writeFileAtomic(files.request, JSON.stringify(request));
     await writeFileAtomic(files.script, this.script(job.id, files.request));
     // An input that already ended well needs no dependency (Slurm may have forgotten it by now).
-    const inputs = await Promise.all(after.filter((id) => this.finished.get(id) !== 'done').map((id) => this.slurmIds.get(id)).filter((id) => id !== undefined));
+    const running = after.filter((id) => this.finished.get(id) !== 'done' && this.slurmIds.has(id));
+    const inputs = await Promise.all(running.map((id) => this.slurmIds.get(id)!));
     const args = ['--parsable', `--job-name=${this.jobName}`, `--comment=${job.id}`, `--output=${files.log}`, `--chdir=${this.options.projectRoot}`];
     if (inputs.length > 0) args.push(`--dependency=afterok:${inputs.join(':')}`, '--kill-on-invalid-dep=yes');
     args.push(...this.options.sbatchArgs, files.script);
@@ -128,7 +161,8 @@ export class SlurmExecutor implements Executor {
       throw new UserError(`sbatch refused ${job.id}: ${said}; check --slurm-args`);
     }
     if (!slurmId) throw new Error(`sbatch gave no job id for ${job.id}`);
-    const done = new Promise<void>((resolve, reject) => this.submitted.set(job.id, { jobId: job.id, slurmId, files, resolve, reject }));
+    const submittedAt = Date.now();
+    const done = new Promise<void>((resolve, reject) => this.submitted.set(job.id, { jobId: job.id, slurmId, submittedAt, inputs: running, files, resolve, reject }));
     this.options.events.note(job.id, `submitted as Slurm job ${slurmId}${inputs.length ? ` (after ${inputs.join(', ')})` : ''}`);
     this.poller ??= setInterval(() => { void this.poll(); }, this.options.pollMs ?? 1000);
     return { slurmId, done };
@@ -208,6 +242,7 @@ export class SlurmExecutor implements Executor {
     if (state === 'COMPLETED' || (state === 'GONE' && outcome?.ok)) {
       if (outcome?.ok) {
         this.finished.set(job.jobId, 'done');
+        if (outcome.timing) this.noteTimes(job, outcome.node, outcome.timing);
         if (outcome.leaked) this.options.events.leaked(job.jobId, outcome.leaked);
         job.resolve();
         return;
@@ -215,6 +250,18 @@ export class SlurmExecutor implements Executor {
     }
     this.finished.set(job.jobId, 'failed');
     job.reject(this.failure(job, state, reason, outcome));
+  }
+
+  private noteTimes(job: Submitted, node: string, timing: JobTiming): void {
+    this.endedAt.set(job.jobId, timing.endedAt);
+    const couldRun = Math.max(job.submittedAt, ...job.inputs.map((id) => this.endedAt.get(id) ?? 0));
+    const seconds = (from: number, to: number) => Math.max(0, to - from) / 1000;
+    this.options.events.note(job.jobId, slurmTimesNote(node, {
+      waited: seconds(couldRun, timing.startedAt),
+      loading: seconds(timing.startedAt, timing.readyAt),
+      working: seconds(timing.readyAt, timing.endedAt),
+      noticed: seconds(timing.endedAt, Date.now()),
+    }));
   }
 
   private failure(job: Submitted, state: string, reason: string, outcome: JobOutcome | undefined): Error {
