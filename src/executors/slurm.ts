@@ -86,6 +86,8 @@ interface Submitted {
   inputs: string[];
   files: ReturnType<typeof slurmJobFiles>;
   lastNote?: string;
+  /** squeue last listed it as running: its outcome file is looked for between squeue's answers. */
+  running?: boolean;
   lastEpoch?: number;
   /** Consecutive polls that did not list it. */
   misses?: number;
@@ -94,6 +96,12 @@ interface Submitted {
 }
 
 const MISSES_BEFORE_LOST = 3;
+
+/**
+ * How often a running job's outcome file is looked for: a finished job is heard of within this, not
+ * at the next squeue poll (which matters to the report only, as Slurm starts dependents itself).
+ */
+const OUTCOME_POLL_MS = 200;
 
 /** Slurm states in which a job will not run (again) by itself. */
 const ENDED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'SPECIAL_EXIT', 'REVOKED']);
@@ -113,6 +121,7 @@ export class SlurmExecutor implements Executor {
   /** When each finished job's process ended (its outcome's timing). */
   private readonly endedAt = new Map<string, number>();
   private poller: NodeJS.Timeout | undefined;
+  private outcomePoller: NodeJS.Timeout | undefined;
   private polling = false;
   private failures = 0;
 
@@ -165,6 +174,7 @@ export class SlurmExecutor implements Executor {
     const done = new Promise<void>((resolve, reject) => this.submitted.set(job.id, { jobId: job.id, slurmId, submittedAt, inputs: running, files, resolve, reject }));
     this.options.events.note(job.id, `submitted as Slurm job ${slurmId}${inputs.length ? ` (after ${inputs.join(', ')})` : ''}`);
     this.poller ??= setInterval(() => { void this.poll(); }, this.options.pollMs ?? 1000);
+    this.outcomePoller ??= setInterval(() => this.lookForOutcomes(), OUTCOME_POLL_MS);
     return { slurmId, done };
   }
 
@@ -223,8 +233,18 @@ export class SlurmExecutor implements Executor {
     if (fs.existsSync(job.files.outcome) || job.misses >= MISSES_BEFORE_LOST) this.settle(job, 'GONE', '');
   }
 
+  /** A running job that has written how it ended has ended (its output is committed before that). */
+  private lookForOutcomes(): void {
+    for (const job of this.submitted.values()) {
+      if (!job.running || this.finished.has(job.jobId)) continue;
+      const outcome = readJson<JobOutcome>(job.files.outcome);
+      if (outcome) this.settle(job, outcome.ok ? 'COMPLETED' : 'FAILED', '');
+    }
+  }
+
   private observe(job: Submitted, state: string, reason: string, node: string): void {
     job.misses = 0;
+    job.running = state === 'RUNNING' || state === 'COMPLETING';
     const note = state === 'PENDING' ? `pending in Slurm${reason && reason !== 'None' ? ` (${reason})` : ''}` : state === 'RUNNING' ? `running on ${node} (Slurm job ${job.slurmId})` : `${state.toLowerCase()} in Slurm`;
     if (note !== job.lastNote && state !== 'COMPLETING') {
       job.lastNote = note;
@@ -279,6 +299,7 @@ export class SlurmExecutor implements Executor {
   /** Ctrl-C: cancel the run's Slurm jobs, pending and running alike; their ends are no longer reported (the run is over). */
   async cancel(): Promise<string | undefined> {
     if (this.poller) clearInterval(this.poller);
+    if (this.outcomePoller) clearInterval(this.outcomePoller);
     const open = [...this.submitted.values()].filter((job) => !this.finished.has(job.jobId));
     if (open.length === 0) return undefined;
     await run('scancel', [`--name=${this.jobName}`], { env: this.options.env }).catch(() => undefined);
@@ -287,6 +308,7 @@ export class SlurmExecutor implements Executor {
 
   async close(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
+    if (this.outcomePoller) clearInterval(this.outcomePoller);
     // The run's folder holds requests, scripts and logs: kept when a job failed, for reading.
     if ([...this.finished.values()].every((end) => end === 'done')) fs.rmSync(this.runDir, { recursive: true, force: true });
   }
