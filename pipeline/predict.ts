@@ -46,7 +46,7 @@ async function parseOptions(argv: string[]): Promise<PredictOptions> {
     .example('$0 --model m new-rows.csv --top 3 --out predictions.csv', 'CSV rows, the three best classes each, written to a file')
     .strictOptions()
     .help()
-    .version(false)
+    .version()
     .fail((message, error) => { throw error ?? new UserError(`${message}. See --help.`); })
     .parseAsync();
   const inputs = args._.map(String);

@@ -6,20 +6,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { BUILD_DIR, PROJECT_ROOT, build, staleness } from './build.mjs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const [script, ...args] = process.argv.slice(2);
 if (!script?.endsWith('.ts')) {
   console.error('usage: node scripts/start.mjs pipeline/<command>.ts [options]');
   process.exit(1);
 }
-// `--version` alone prints package.json's version, as every command's yargs would, without the build
-// check and the command's imports: about half of its start-up.
+// `--version` alone prints package.json's version, as every command's yargs does (a test checks
+// each), before loading the build check or the command: about half of its start-up.
 if (args.length === 1 && args[0] === '--version') {
-  console.log(JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version);
+  const packageJson = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json');
+  console.log(JSON.parse(fs.readFileSync(packageJson, 'utf8')).version);
   process.exit(0);
 }
+const { BUILD_DIR, PROJECT_ROOT, build, staleness } = await import('./build.mjs');
 const why = staleness();
 if (why !== undefined) {
   if (!args.includes('--quiet')) console.error(`compiling the TypeScript sources into build/ (${why}) …`);

@@ -91,10 +91,18 @@ test('--help lists the options with examples; --version prints the version', asy
   const version = await runCli('run.ts', ['--version'], cwd);
   assert.equal(version.code, 0);
   assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
-  // npm's scripts answer --version alone before checking the build (scripts/start.mjs): the same answer.
-  const started = spawnSync(process.execPath, ['scripts/start.mjs', 'pipeline/tune.ts', '--version'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-  assert.equal(started.status, 0);
-  assert.equal(started.stdout, version.stdout);
+});
+
+test('every npm script answers --version alone before checking the build (scripts/start.mjs), as its own options would', () => {
+  const { scripts, version } = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; version: string };
+  const commands = Object.values(scripts).map((line) => /^node scripts\/start\.mjs (pipeline\/\S+\.ts)$/.exec(line)?.[1]).filter((script) => script !== undefined);
+  assert.ok(commands.length >= 8, `start.mjs scripts: ${commands.join(', ')}`);
+  for (const script of commands) {
+    const fast = spawnSync(process.execPath, ['scripts/start.mjs', script, '--version'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    const own = spawnSync(process.execPath, ['--import', 'tsx', script, '--version'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    assert.deepEqual([fast.status, fast.stdout], [0, `${version}\n`], `${script} through start.mjs`);
+    assert.deepEqual([own.status, own.stdout], [0, `${version}\n`], `${script} --version by its own options: ${own.stderr}`);
+  }
 });
 
 test('odd spellings that used to run another experiment than asked for are refused', async () => {
