@@ -15,6 +15,7 @@ test('#tfjs lists every export of the installed tfjs, and is the very tfjs requi
   const check = spawnSync(process.execPath, ['scripts/tfjs-exports.mjs', '--check'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   assert.equal(check.status, 0, check.stderr);
   const required = createRequire(import.meta.url)('@tensorflow/tfjs') as typeof tf;
+  assert.equal(createRequire(import.meta.url)('#tfjs'), required, 'required, #tfjs is the package itself');
   assert.equal(tf.tidy, required.tidy);
   assert.equal(tf.layers, required.layers);
   assert.equal(tf.engine(), required.engine(), 'one engine: backends registered through either are the same');
@@ -29,8 +30,11 @@ test('the check fails, naming the fix, when the list does not match the installe
   fs.copyFileSync(path.join(PROJECT_ROOT, 'package.json'), path.join(root, 'package.json'));
   fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
   fs.writeFileSync(path.join(root, 'src', 'backend', 'tfjs.mjs'), 'export const { tidy } = {};\n');
-  const check = spawnSync(process.execPath, ['scripts/tfjs-exports.mjs', '--check'], { cwd: root, encoding: 'utf8' });
-  assert.equal(check.status, 1);
-  assert.match(check.stderr, /^src\/backend\/tfjs\.mjs does not list the installed tfjs's exports: run node scripts\/tfjs-exports\.mjs\n$/);
-  fs.rmSync(root, { recursive: true, force: true });
+  try {
+    const check = spawnSync(process.execPath, ['scripts/tfjs-exports.mjs', '--check'], { cwd: root, encoding: 'utf8' });
+    assert.equal(check.status, 1);
+    assert.match(check.stderr, /^src\/backend\/tfjs\.mjs does not list the installed tfjs's exports: run node scripts\/tfjs-exports\.mjs\n$/);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });

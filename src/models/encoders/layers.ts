@@ -13,11 +13,11 @@ const require = createRequire(import.meta.url);
 
 /**
  * tfjs, loaded when the first layer is made: the families are read to check options and print
- * --help, which must not load it. (Node loads tfjs's CommonJS build for import and require alike,
- * so this is the one tfjs every module shares.)
+ * --help, which must not load it. (`#tfjs` required is tfjs's CommonJS build itself, the module
+ * src/backend/tfjs.mjs re-exports to every import, so this is the one tfjs every module shares.)
  */
 export function tfjs(): typeof tf {
-  return require('@tensorflow/tfjs') as typeof tf;
+  return require('#tfjs') as typeof tf;
 }
 
 export function glorot(seed: number, name: string) {
