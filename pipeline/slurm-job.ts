@@ -46,14 +46,15 @@ async function main(): Promise<void> {
     throw new UserError(`--request ${args.request}: cannot read the job (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give a request file a coordinator wrote`);
   }
   const node = os.hostname();
-  // performance.timeOrigin is when this process started: the coordinator tells Slurm's wait from ours.
+  // performance.timeOrigin is when this process started (so the coordinator can tell Slurm's wait
+  // from ours); later moments count from it on the monotonic clock, which no clock step moves.
   const startedAt = performance.timeOrigin;
   let readyAt = startedAt;
-  const timing = (): JobTiming => ({ startedAt, readyAt, endedAt: Date.now() });
+  const timing = (): JobTiming => ({ startedAt, readyAt, endedAt: startedAt + performance.now() });
   let last = 0;
   try {
     const worker = await startJobWorker({ stages: PIPELINE_STAGES, cacheDir: path.resolve(args.cacheDir), backend });
-    readyAt = Date.now();
+    readyAt = startedAt + performance.now();
     const { leaked } = await worker.run(request, (log, total) => {
       const now = Date.now();
       if (now - last < PROGRESS_EVERY_MS) return;

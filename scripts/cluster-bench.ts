@@ -31,6 +31,7 @@ import { formatTable } from '../src/bench/table.ts';
 import { runCli, tempFolder } from '../test/fixtures/cli.ts';
 import { startWorker, type WorkerProcess } from '../test/fixtures/queue-workers.ts';
 import { skipWithoutRedis, startRedis, type RedisServer } from '../test/fixtures/redis.ts';
+import { runQuick, waitUntil } from '../test/fixtures/daemons.ts';
 import { skipWithoutSlurm, startSlurm } from '../test/fixtures/slurm.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,6 +50,29 @@ interface QueueLatencies {
   dispatch: number[];
   /** Seconds from a job's finish on its worker to the completion event reaching a listener (as the coordinator's does). */
   notify: number[];
+}
+
+/**
+ * Slurm's own share of a job's overhead: trivial jobs that take the whole node (so they run one after
+ * another) and sleep 0.1–0.9 s, so they end at every phase of Slurm's scheduling pass; the seconds from
+ * each one's end to the next one's start, by their own clocks.
+ */
+async function slurmAlone(env: NodeJS.ProcessEnv, cpus: string, count = 12): Promise<number[]> {
+  const dir = tempFolder('slurm-alone');
+  try {
+    const name = `semisup-bench-${process.pid}`;
+    for (let i = 0; i < count; i++) {
+      const script = path.join(dir, `job-${i}.sh`);
+      fs.writeFileSync(script, `#!/bin/sh\ndate +%s.%N\nsleep 0.${1 + (i * 7) % 9}\ndate +%s.%N\n`);
+      runQuick('sbatch', ['--parsable', `--job-name=${name}`, cpus, `--output=${path.join(dir, `job-${i}.out`)}`, script], env);
+    }
+    await waitUntil('the trivial Slurm jobs to end', () => runQuick('squeue', ['--noheader', `--name=${name}`, '--format=%i'], env) === '', { timeoutMs: 120_000 });
+    const spans = Array.from({ length: count }, (_, i) => fs.readFileSync(path.join(dir, `job-${i}.out`), 'utf8').trim().split('\n').map(Number))
+      .sort((a, b) => a[0] - b[0]);
+    return spans.slice(1).map((span, i) => span[0] - spans[i][1]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Time one coordinator run through `count` fresh workers on a fresh shared cache. */
@@ -186,23 +210,25 @@ async function main(): Promise<void> {
         const slurm = await startSlurm();
         try {
           const slurmSerial: { local: number; slurm: number; times: SlurmJobTimes[] }[] = [];
+          const cpus = `--cpus-per-task=${os.availableParallelism()}`;
           for (let r = 0; r < repeats; r++) {
-            const local = checked(await timePipeline(ROOT, 1, sweepArgs));
+            // Both print their progress lines (the Slurm run's job notes are read from them).
+            const local = checked(await timePipeline(ROOT, 1, sweepArgs, { progress: true }));
             // Each job asks for every CPU of the node, so jobs run one at a time, as with --jobs 1.
-            const timing = await timePipeline(ROOT, 1, sweepArgs, { executor: ['--executor', 'slurm', `--slurm-args=--cpus-per-task=${os.availableParallelism()}`], env: slurm.env, progress: true });
+            const timing = await timePipeline(ROOT, 1, sweepArgs, { executor: ['--executor', 'slurm', `--slurm-args=${cpus}`], env: slurm.env, progress: true });
             const times = (timing.lines ?? []).map(parseSlurmJobTimes).filter((t) => t !== undefined);
             slurmSerial.push({ local, slurm: checked(timing), times });
             console.log(`slurm ${r + 1}/${repeats}: --jobs 1 ${local.toFixed(1)} s, Slurm one job at a time ${timing.seconds.toFixed(1)} s`);
           }
-          // Split by each job's own account (the coordinator's notes): its process's loading is semisup's
-          // share; Slurm's is the rest (noticing a job's end, dispatching the next, starting its process).
-          // The coordinator hearing of a job's end delays only the report: Slurm starts dependents itself.
-          const perJob = median(slurmSerial.map((p) => (p.slurm - p.local) / jobs));
-          const loading = median(slurmSerial.flatMap((p) => p.times.map((t) => t.loading)));
-          rows.push([`Slurm overhead per job, one at a time vs --jobs 1 (s)`, perJob.toFixed(2), '']);
-          rows.push(['  each job\'s process loading Node, tfjs and the backend: semisup\'s share (median, s)', loading.toFixed(2), '< 0.5']);
-          rows.push(['  the rest: Slurm noticing a job\'s end and starting the next (s)', (perJob - loading).toFixed(2), '']);
+          const gaps = await slurmAlone(slurm.env, cpus);
+          // Each job's own account (the coordinator's notes) gives its process's start-up; Slurm's own
+          // time between one job's end and the next one's start is measured apart, on trivial jobs. The
+          // coordinator hearing of a job's end delays only the report: Slurm starts dependents itself.
+          rows.push([`Slurm overhead per job, one at a time vs --jobs 1 (s)`, median(slurmSerial.map((p) => (p.slurm - p.local) / jobs)).toFixed(2), '< 0.5']);
+          rows.push(['  each job\'s process start-up: Node, build check, tfjs, backend (median, s)', median(slurmSerial.flatMap((p) => p.times.map((t) => t.startup))).toFixed(2), '']);
+          rows.push([`  Slurm alone: one job's end to the next one's start, ${gaps.length + 1} trivial jobs (median, s)`, median(gaps).toFixed(2), '']);
           rows.push(['  the coordinator hearing of a job\'s end (median, s; delays only the report)', median(slurmSerial.flatMap((p) => p.times.map((t) => t.noticed))).toFixed(2), '']);
+          report.slurmAloneGaps = gaps;
           report.slurm = slurmSerial;
         } finally {
           await slurm.stop();

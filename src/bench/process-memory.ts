@@ -56,7 +56,8 @@ export function watchPeakMemory(pid: number, everyMs = 25): { stop(): ProcessPea
       const hwm = /VmHWM:\s+(\d+) kB/.exec(read(`/proc/${p}/status`) ?? '');
       if (!hwm) continue;
       // Read each time: a child starts as a copy of its parent (with its command line) until it runs its own program.
-      const command = shortCommand(read(`/proc/${p}/cmdline`) ?? '');
+      const cmdline = read(`/proc/${p}/cmdline`);
+      const command = cmdline === undefined ? peaks.get(p)?.command ?? '' : shortCommand(cmdline);
       const peakMb = Math.max(peaks.get(p)?.peakMb ?? 0, Number(hwm[1]) / 1024);
       peaks.set(p, { pid: p, command, peakMb });
     }

@@ -26,8 +26,9 @@ import { newRunId } from './run-id.ts';
 const run = promisify(execFile);
 
 /**
- * When a job's process on its node started, had Node, tfjs and its backend loaded, and ended (its
- * node's clock, milliseconds since 1970; a cluster's clocks are kept in step).
+ * When a job's process on its node started, had started up (Node, the build check, tfjs, the backend),
+ * and ended: milliseconds since 1970 by its node's clock, the last two measured from the first with
+ * the process's own monotonic clock.
  */
 export interface JobTiming { startedAt: number; readyAt: number; endedAt: number }
 
@@ -37,22 +38,26 @@ export type JobOutcome = ({ ok: true; leaked: number } | ({ ok: false } & Failur
 /**
  * Where a finished job's time went, as the coordinator sees it: `waited` from the moment it could run
  * (its inputs ended, or it was submitted) until its process started (Slurm's scheduling, and any wait
- * for free CPUs), `loading` Node, tfjs and the backend, `working` the job itself (its dataset read
- * included), `noticed` from its end until the coordinator heard of it.
+ * for free CPUs; undefined when an input's end is not known), `startup` its process's start-up,
+ * `working` the job itself (its dataset read included), `noticed` from its end until the coordinator
+ * heard of it. `waited` and `noticed` compare two machines' clocks, so they can come out a little
+ * negative where those differ; they are shown as they are.
  */
-export interface SlurmJobTimes { waited: number; loading: number; working: number; noticed: number }
+export interface SlurmJobTimes { waited?: number; startup: number; working: number; noticed: number }
 
 /** The note a finished job gets, and the bench reads back (parseSlurmJobTimes). */
 export function slurmTimesNote(node: string, times: SlurmJobTimes): string {
   const s = (seconds: number) => `${seconds.toFixed(2)} s`;
-  return `ended on ${node}: started ${s(times.waited)} after it could run, loaded Node, tfjs and its backend in ${s(times.loading)}, worked ${s(times.working)}, heard of after ${s(times.noticed)}`;
+  const waited = times.waited === undefined ? 'started' : `started ${s(times.waited)} after it could run`;
+  return `ended on ${node}: ${waited}, started up in ${s(times.startup)} (Node, tfjs, backend), worked ${s(times.working)}, heard of after ${s(times.noticed)}`;
 }
 
 export function parseSlurmJobTimes(line: string): SlurmJobTimes | undefined {
-  const found = /started ([\d.]+) s after it could run, loaded Node, tfjs and its backend in ([\d.]+) s, worked ([\d.]+) s, heard of after ([\d.]+) s/.exec(line);
+  const seconds = '(-?[\\d.]+) s';
+  const found = new RegExp(`ended on \\S+: started(?: ${seconds} after it could run)?, started up in ${seconds} \\(Node, tfjs, backend\\), worked ${seconds}, heard of after ${seconds}`).exec(line);
   if (!found) return undefined;
-  const [waited, loading, working, noticed] = found.slice(1).map(Number);
-  return { waited, loading, working, noticed };
+  const [waited, startup, working, noticed] = found.slice(1).map((text) => (text === undefined ? undefined : Number(text)));
+  return { ...(waited === undefined ? {} : { waited }), startup: startup!, working: working!, noticed: noticed! };
 }
 export interface JobProgressFile { log: EpochLog; total: number }
 
@@ -163,6 +168,8 @@ export class SlurmExecutor implements Executor {
     if (inputs.length > 0) args.push(`--dependency=afterok:${inputs.join(':')}`, '--kill-on-invalid-dep=yes');
     args.push(...this.options.sbatchArgs, files.script);
     let slurmId: string;
+    // Before sbatch is asked: a job without inputs may start before sbatch has answered.
+    const submittedAt = Date.now();
     try {
       slurmId = /^\d+/.exec((await run('sbatch', args, { env: this.options.env })).stdout.trim())?.[0] ?? '';
     } catch (error) {
@@ -170,7 +177,6 @@ export class SlurmExecutor implements Executor {
       throw new UserError(`sbatch refused ${job.id}: ${said}; check --slurm-args`);
     }
     if (!slurmId) throw new Error(`sbatch gave no job id for ${job.id}`);
-    const submittedAt = Date.now();
     const done = new Promise<void>((resolve, reject) => this.submitted.set(job.id, { jobId: job.id, slurmId, submittedAt, inputs: running, files, resolve, reject }));
     this.options.events.note(job.id, `submitted as Slurm job ${slurmId}${inputs.length ? ` (after ${inputs.join(', ')})` : ''}`);
     this.poller ??= setInterval(() => { void this.poll(); }, this.options.pollMs ?? 1000);
@@ -274,11 +280,12 @@ export class SlurmExecutor implements Executor {
 
   private noteTimes(job: Submitted, node: string, timing: JobTiming): void {
     this.endedAt.set(job.jobId, timing.endedAt);
-    const couldRun = Math.max(job.submittedAt, ...job.inputs.map((id) => this.endedAt.get(id) ?? 0));
-    const seconds = (from: number, to: number) => Math.max(0, to - from) / 1000;
+    const inputsEnded = job.inputs.map((id) => this.endedAt.get(id));
+    const seconds = (from: number, to: number) => (to - from) / 1000;
+    const known = inputsEnded.every((at) => at !== undefined);
     this.options.events.note(job.jobId, slurmTimesNote(node, {
-      waited: seconds(couldRun, timing.startedAt),
-      loading: seconds(timing.startedAt, timing.readyAt),
+      ...(known ? { waited: seconds(Math.max(job.submittedAt, ...(inputsEnded as number[])), timing.startedAt) } : {}),
+      startup: seconds(timing.startedAt, timing.readyAt),
       working: seconds(timing.readyAt, timing.endedAt),
       noticed: seconds(timing.endedAt, Date.now()),
     }));
