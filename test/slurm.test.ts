@@ -63,7 +63,9 @@ describe('--executor slurm on a real one-node Slurm cluster', { skip: skipWithou
     const times = run.stdout.split('\n').map(parseSlurmJobTimes).filter((t) => t !== undefined);
     assert.equal(times.length, jobsOf(out).length, run.stdout);
     // One machine, one clock: no job started before it could run, none was heard of before it ended.
-    assert.ok(times.every((t) => t.startup > 0 && t.working > 0 && t.waited !== undefined && t.waited >= 0 && t.noticed >= 0), run.stdout);
+    // (A tiny job's work can print as 0.00 s; a process never starts up in less than 0.01 s.)
+    assert.ok(times.every((t) => t.startup > 0 && t.working >= 0 && t.waited !== undefined && t.waited >= 0 && t.noticed >= 0), run.stdout);
+    assert.ok(times.reduce((sum, t) => sum + t.working, 0) > 0, run.stdout);
     assert.ok(!fs.existsSync(path.join(cache, 'slurm')) || fs.readdirSync(path.join(cache, 'slurm')).length === 0, 'a successful run leaves no job files behind');
 
     const again = await coordinator(cache, path.join(cwd, 'again'));
