@@ -17,7 +17,7 @@
 import path from 'node:path';
 import type { ArmDefinition } from '../src/arms/index.ts';
 import { configFromArgs, parseArgs, runControlFromArgs, settingSources, withSettings, type ParsedArgs } from '../src/cli.ts';
-import type { PipelineConfig } from '../src/config.ts';
+import { configValues, type PipelineConfig } from '../src/config.ts';
 import { budgetsOf, type LabelBudget } from '../src/data/split.ts';
 import { UserError } from '../src/errors.ts';
 import { budgetLabel, type Job } from '../src/jobs/job.ts';
@@ -109,7 +109,7 @@ async function tune(args: ParsedArgs): Promise<void> {
 
   run.log.header('final run on the test set (the settings kept)');
   // What was kept becomes the run's per-arm settings, so params.json reruns it with npm run pipeline -- --config.
-  const armSettings = chosen.filter((c) => !c.follows).map((c) => ({ arm: c.arm, budget: budgetLabel(c.budget), settings: keptValues(trialConfigs.get(`${c.arm}|${c.trial}`)!) }));
+  const armSettings = chosen.filter((c) => !c.follows).map((c) => ({ arm: c.arm, budget: budgetLabel(c.budget), settings: configValues(trialConfigs.get(`${c.arm}|${c.trial}`)!.config, Object.keys(c.settings)) }));
   const finalRun: StartedRun = { ...run, config: { ...config, armSettings } };
   const finalPlan = new Planner({ stages: PIPELINE_STAGES, config: finalRun.config, facts: run.facts, engine: run.engine });
   for (const seed of config.seeds) {
@@ -130,10 +130,6 @@ async function tune(args: ParsedArgs): Promise<void> {
   await reportRun(finalRun, finalPlan.jobs, [...trialRecords, ...finalRecords], { startedAt, sources, tuning, files: { [TUNING_FILE]: tuningCsv(results, chosen) } });
 }
 
-/** A trial's settings as its config holds them (checked and typed by the options, as a user's --arm-settings are). */
-function keptValues(trial: { settings: Record<string, number | string>; config: PipelineConfig }): Record<string, number | string> {
-  return Object.fromEntries(Object.keys(trial.settings).map((key) => [key, (trial.config as unknown as Record<string, number | string>)[key]]));
-}
 
 /** A trial's config: the run's options plus the trial's settings, through the options' own checks (a user's range may reach outside them). */
 function checkedTrialConfig(args: ParsedArgs, settings: Record<string, number | string>, what: string): PipelineConfig {

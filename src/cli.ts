@@ -6,9 +6,9 @@
  */
 import os from 'node:os';
 import yargs from 'yargs';
-import { ARM_CHOICES, REFERENCE_ARM, armNamed, isArmName } from './arms/index.ts';
+import { ARM_CHOICES, REFERENCE_ARM, armNamed } from './arms/index.ts';
 import { ownSettingsOf } from './arms/arm.ts';
-import { BACKEND_CHOICES, DEFAULT_CONFIG, PRESETS, type ArmSettings, type BackendChoice, type PipelineConfig } from './config.ts';
+import { BACKEND_CHOICES, DEFAULT_CONFIG, PRESETS, configValues, type ArmSettings, type BackendChoice, type PipelineConfig } from './config.ts';
 import { readConfigFile, type KnownOptions } from './config-file.ts';
 import { datasetHelp, datasetOptionNames, readDatasetOptions, sourceOptions } from './data/sources.ts';
 import { UserError } from './errors.ts';
@@ -271,8 +271,7 @@ function parseArmSettings(text: string): ArmSettings[] {
 /** Arms, budgets and settings that exist, and values the options allow (through `check`, the run's own checks); the values typed as the config holds them. */
 function checkArmSettings(entries: ArmSettings[], check: (settings: Record<string, number | string>) => PipelineConfig): ArmSettings[] {
   return entries.map((entry) => {
-    if (!isArmName(entry.arm)) throw new UserError(`--arm-settings: "${entry.arm}" is not an arm: use one of ${[REFERENCE_ARM.name, ...ARM_CHOICES].join(', ')}.`);
-    const arm = armNamed(entry.arm);
+    const arm = withPrefix('--arm-settings: ', () => armNamed(entry.arm));
     if (arm.controlFor) throw new UserError(`--arm-settings: ${arm.name} takes the settings of ${arm.controlFor}, the arm it controls: give them for ${arm.controlFor}.`);
     if (entry.budget !== undefined && !isBudgetLabel(entry.budget)) {
       throw new UserError(`--arm-settings: budget "${entry.budget}" of ${arm.name} is not a label budget: write "10 per class" or "fraction 0.05" (or leave it out for every budget).`);
@@ -281,16 +280,20 @@ function checkArmSettings(entries: ArmSettings[], check: (settings: Record<strin
     for (const key of Object.keys(entry.settings)) {
       if (!allowed.includes(key)) throw new UserError(`--arm-settings: ${arm.name} cannot have its own "${key}": give one of ${allowed.join(', ')} (the other settings are shared by every arm).`);
     }
-    let checked: PipelineConfig;
-    try {
-      checked = check(entry.settings);
-    } catch (error) {
-      if (error instanceof UserError) throw new UserError(`--arm-settings for ${arm.name}: ${error.message}`);
-      throw error;
-    }
-    const settings = Object.fromEntries(Object.keys(entry.settings).map((key) => [key, (checked as unknown as Record<string, number | string>)[key]]));
+    const checked = withPrefix(`--arm-settings for ${arm.name}: `, () => check(entry.settings));
+    const settings = configValues(checked, Object.keys(entry.settings));
     return { arm: arm.name, ...(entry.budget !== undefined ? { budget: entry.budget } : {}), settings };
   });
+}
+
+/** `make()`, its bad-input message starting with `prefix` (which says where the input came from). */
+function withPrefix<T>(prefix: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof UserError) throw new UserError(`${prefix}${error.message}`);
+    throw error;
+  }
 }
 
 /** The run's settings, every arm's alike (armSettings as the preset gives them, unchecked). */

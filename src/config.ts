@@ -207,6 +207,11 @@ export const PRESETS: Record<string, Preset> = {
   },
 };
 
+/** The values `config` holds for the settings `keys` (as --arm-settings, tuning trials and params.json write them). */
+export function configValues(config: PipelineConfig, keys: Iterable<string>): Record<string, number | string> {
+  return Object.fromEntries([...keys].map((key) => [key, (config as unknown as Record<string, number | string>)[key]]));
+}
+
 /**
  * The config one arm trains with at one label budget: the run's, with the arm's own settings over it
  * (those for every budget first, then the budget's). A control takes the settings of the arm it controls,

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { CLASSIFIER_SETTINGS, ownSettingsOf, type ArmDefinition, type Range, type SearchSpace } from '../arms/arm.ts';
-import type { PipelineConfig } from '../config.ts';
+import { configValues, type PipelineConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { createRng, deriveSeed } from '../util/rng.ts';
 
@@ -98,7 +98,7 @@ function draw(range: Range, u: number): number | string {
  */
 export function trialSettings(space: SearchSpace, config: PipelineConfig, arm: string, trial: number, seed: number): Record<string, number | string> {
   const keys = Object.keys(space).sort();
-  if (trial === 1) return Object.fromEntries(keys.map((key) => [key, (config as unknown as Record<string, number | string>)[key]]));
+  if (trial === 1) return configValues(config, keys);
   const common = createRng(deriveSeed(seed, `tune:common:${trial}`));
   const own = createRng(deriveSeed(seed, `tune:${arm}:${trial}`));
   return Object.fromEntries(keys.map((key) => [key, draw(space[key], ((CLASSIFIER_SETTINGS as readonly string[]).includes(key) ? common : own).next())]));
