@@ -305,17 +305,20 @@ export class SlurmExecutor implements Executor {
 
   /** Ctrl-C: cancel the run's Slurm jobs, pending and running alike; their ends are no longer reported (the run is over). */
   async cancel(): Promise<string | undefined> {
-    if (this.poller) clearInterval(this.poller);
-    if (this.outcomePoller) clearInterval(this.outcomePoller);
+    this.stopPolling();
     const open = [...this.submitted.values()].filter((job) => !this.finished.has(job.jobId));
     if (open.length === 0) return undefined;
     await run('scancel', [`--name=${this.jobName}`], { env: this.options.env }).catch(() => undefined);
     return `cancelled ${open.length} Slurm job${open.length === 1 ? '' : 's'} (scancel --name=${this.jobName})`;
   }
 
-  async close(): Promise<void> {
+  private stopPolling(): void {
     if (this.poller) clearInterval(this.poller);
     if (this.outcomePoller) clearInterval(this.outcomePoller);
+  }
+
+  async close(): Promise<void> {
+    this.stopPolling();
     // The run's folder holds requests, scripts and logs: kept when a job failed, for reading.
     if ([...this.finished.values()].every((end) => end === 'done')) fs.rmSync(this.runDir, { recursive: true, force: true });
   }
