@@ -24,7 +24,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '#tfjs';
-import yargs from 'yargs';
+import yargs from '#yargs';
 import { writeFileAtomic } from '../src/artifacts/atomic.ts';
 import { startBackend } from '../src/backend/start-backend.ts';
 import { BENCH_ENCODERS, type BenchEncoder } from '../src/bench/encoders.ts';

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import yargs from 'yargs';
+import yargs from '#yargs';
 import { ArtifactStore } from '../src/artifacts/store.ts';
 import { UserError } from '../src/errors.ts';
 import { runCommand } from '../src/util/command.ts';

@@ -11,8 +11,7 @@
  * the exit code is then 2.
  */
 import path from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import yargs from '#yargs';
 import { writeFileAtomic } from '../src/artifacts/atomic.ts';
 import { startBackend } from '../src/backend/start-backend.ts';
 import { BACKEND_CHOICES, type BackendChoice } from '../src/config.ts';
@@ -46,7 +45,6 @@ async function parseOptions(argv: string[]): Promise<PredictOptions> {
     .example('$0 --model m new-rows.csv --top 3 --out predictions.csv', 'CSV rows, the three best classes each, written to a file')
     .strictOptions()
     .help()
-    .version()
     .fail((message, error) => { throw error ?? new UserError(`${message}. See --help.`); })
     .parseAsync();
   const inputs = args._.map(String);
@@ -81,4 +79,4 @@ export async function predict(options: PredictOptions): Promise<void> {
   if (problems.length > 0) process.exitCode = USER_ERROR_EXIT_CODE;
 }
 
-if (isEntryScript(import.meta.url)) void runCommand(async () => predict(await parseOptions(hideBin(process.argv))));
+if (isEntryScript(import.meta.url)) void runCommand(async () => predict(await parseOptions(process.argv.slice(2))));

@@ -10,7 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
-import yargs from 'yargs';
+import yargs from '#yargs';
 import { parseChoice, parseInteger } from '../src/util/option-values.ts';
 import { BACKEND_CHOICES } from '../src/config.ts';
 import { UserError } from '../src/errors.ts';

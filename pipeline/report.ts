@@ -5,8 +5,7 @@
  * their figures. Run directly, it rebuilds a report without training:
  *   npm run report -- reports/<run>     (default: the newest run under reports/)
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import yargs from '#yargs';
 import { UserError } from '../src/errors.ts';
 import { runCommand } from '../src/util/command.ts';
 import { rejectSwitchValues, switchesOf } from '../src/util/switches.ts';
@@ -81,7 +80,7 @@ export async function writeRunReport(runDir: string, store: ArtifactStore, files
 }
 
 async function main(): Promise<void> {
-  const typed = hideBin(process.argv);
+  const typed = process.argv.slice(2);
   const parser = yargs(typed)
     .scriptName('npm run report --')
     .command('$0 [run-folder]', 'Rebuild report.html, report.md, summary.csv and the figures of a finished run from its files.', (y) =>

@@ -10,7 +10,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import yargs from 'yargs';
+import yargs from '#yargs';
 import { writeFileAtomic } from '../src/artifacts/atomic.ts';
 import { parseChoice } from '../src/util/option-values.ts';
 import { BACKEND_CHOICES } from '../src/config.ts';

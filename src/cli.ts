@@ -5,7 +5,7 @@
  * UserError naming the option and what would work.
  */
 import os from 'node:os';
-import yargs from 'yargs';
+import yargs from '#yargs';
 import { ARM_CHOICES, REFERENCE_ARM, armNamed } from './arms/index.ts';
 import { ownSettingsOf } from './arms/arm.ts';
 import { BACKEND_CHOICES, DEFAULT_CONFIG, PRESETS, configValues, type ArmSettings, type BackendChoice, type PipelineConfig } from './config.ts';
@@ -107,7 +107,6 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .example('$0 --config reports/<run>/params.json', 'Rerun a run (options given here override the file)')
     .epilog(EPILOG)
     .strict()
-    .version()
     .help()
     .alias('h', 'help')
     .wrap(Math.min(120, process.stdout.columns || 120))

@@ -88,6 +88,10 @@ test('--help lists the options with examples; --version prints the version', asy
   for (const option of ['--labeled', '--labels-per-class', '--seeds', '--latent', '--pretrain-epochs', '--finetune-epochs', '--batch-size', '--learning-rate', '--noise', '--backend', '--out', '--quick', 'Examples:']) {
     assert.ok(help.stdout.includes(option), `--help lacks ${option}`);
   }
+  // Lines wrap between words (yargs' CommonJS build; its ES build cut words in two).
+  for (const word of ['--label-column', '(MD5-checked)', 'pseudo-label', 'two-phase']) {
+    assert.ok(help.stdout.includes(word), `--help cuts ${word} in two`);
+  }
   const version = await runCli('run.ts', ['--version'], cwd);
   assert.equal(version.code, 0);
   assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
