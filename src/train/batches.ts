@@ -11,16 +11,22 @@ import { shuffleInPlace } from '../util/rng.ts';
  * features), as float32: bytes become byte/255 here, one batch at a time (Dataset.x).
  */
 export function gatherRows(x: FeatureValues, features: number, indices: ArrayLike<number>, start: number, end: number, out: Float32Array): Float32Array {
+  if (x instanceof Uint8Array) {
+    gatherByteRows(x, features, indices, start, end, out);
+  } else {
+    for (let b = start; b < end; b++) out.set(x.subarray(indices[b] * features, (indices[b] + 1) * features), (b - start) * features);
+  }
+  return out.subarray(0, (end - start) * features);
+}
+
+/** gatherRows for bytes, in a function of its own: V8 compiles its loop for one array type (a third faster). */
+function gatherByteRows(x: Uint8Array, features: number, indices: ArrayLike<number>, start: number, end: number, out: Float32Array): void {
+  const value = BYTE_VALUE;
   for (let b = start; b < end; b++) {
     const row = indices[b] * features;
     const at = (b - start) * features;
-    if (x instanceof Float32Array) {
-      out.set(x.subarray(row, row + features), at);
-    } else {
-      for (let k = 0; k < features; k++) out[at + k] = BYTE_VALUE[x[row + k]];
-    }
+    for (let k = 0; k < features; k++) out[at + k] = value[x[row + k]];
   }
-  return out.subarray(0, (end - start) * features);
 }
 
 /** A fresh seeded permutation of `indices` for one epoch. */

@@ -90,10 +90,17 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
         const inputs = gatherRows(x, features, order, start, end, inputBuffer);
         let targets: Float32Array;
         if (target.kind === 'reconstruct') {
-          // Denoising: the model sees corrupted pixels and must reproduce the clean ones.
-          targets = gatherRows(x, features, order, start, end, cleanBuffer);
-          if (target.noiseType === 'gaussian') applyGaussianNoise(inputs, target.noise, rng, target.loss === 'binary-crossentropy');
-          else (fused?.maskingNoise ?? applyMaskingNoise)(inputs, target.noise, rng);
+          // Denoising: the model sees corrupted pixels and must reproduce the clean ones. The fused
+          // step masks its own copy of the inputs in the heap, so there the inputs stay clean and
+          // serve as the targets too.
+          if (target.noiseType === 'gaussian' || !fused) {
+            targets = gatherRows(x, features, order, start, end, cleanBuffer);
+            if (target.noiseType === 'gaussian') applyGaussianNoise(inputs, target.noise, rng, target.loss === 'binary-crossentropy');
+            else applyMaskingNoise(inputs, target.noise, rng);
+          } else {
+            targets = inputs;
+            fused.maskingNoise(inputs, target.noise, rng);
+          }
         } else {
           targets = oneHotRows(target.y, target.classCount, order, start, end, targetBuffer);
           options.augment?.(inputs, rows, rng);
