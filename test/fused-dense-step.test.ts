@@ -69,12 +69,25 @@ after(async () => {
 const reconstruct: Target = { kind: 'reconstruct', noise: 0.3, loss: 'binary-crossentropy' };
 const autoencoder = (depth: number) => () => joinAutoencoder(buildEncoder({ ...SPEC, depth }, 3), buildDecoder({ ...SPEC, depth }, 3));
 
+/** The rows of data() as image bytes (byte/255 is what training reads; the fused step converts them in the heap). */
+function byteData(zeros: number, seed: number): { x: Uint8Array; y: Int32Array; indices: Int32Array } {
+  const { x, y, indices } = data(zeros, seed);
+  return { x: Uint8Array.from(x, (v) => Math.round(v * 255)), y, indices };
+}
+
 for (const [zeros, kind] of [[0.8, 'sparse'], [0, 'dense']] as const) {
   test(`denoising autoencoder, ${kind} inputs: the fused step's weights and losses equal the taped step's bit for bit`, async () => {
     const { x, indices } = data(zeros, 11);
     await assertSame(`autoencoder ${kind}`, autoencoder(1), () => ({ x, features: FEATURES, indices, target: reconstruct, epochs: 3, batchSize: 16, learningRate: 0.01 }));
   });
 }
+
+test('image bytes: the fused step (bytes made floats in the heap) equals the taped step (bytes made floats in JS), autoencoder and classifier', async () => {
+  const { x, y, indices } = byteData(0.7, 13);
+  assert.ok(x.some((v) => v > 0 && v < 255), 'bytes of every value, not only 0 and 255');
+  await assertSame('autoencoder on bytes', autoencoder(1), () => ({ x, features: FEATURES, indices, target: reconstruct, epochs: 2, batchSize: 16, learningRate: 0.01 }));
+  await assertSame('classifier on bytes', () => buildClassifier(buildEncoder(SPEC, 3), CLASSES, 4), () => ({ x, features: FEATURES, indices, target: { kind: 'classes', y, classCount: CLASSES }, epochs: 2, batchSize: 16, learningRate: 0.01 }));
+});
 
 test('a deeper autoencoder (two hidden layers each side) matches too', async () => {
   const { x, indices } = data(0.7, 12);

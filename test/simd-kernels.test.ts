@@ -49,7 +49,7 @@ test('each kernels module imports only the backend memory and writes nothing int
     const module = new WebAssembly.Module(bytes);
     assert.deepEqual(WebAssembly.Module.imports(module), [{ module: 'env', name: 'memory', kind: 'memory' }]);
     const functions = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort();
-    assert.deepEqual(functions, ['adam', 'binary', 'col2im', 'gemm', 'gemmSparseA', 'im2col', 'maskPairs', 'sigmoidCrossEntropy', 'step', 'sumRows', 'transpose']);
+    assert.deepEqual(functions, ['adam', 'binary', 'col2im', 'gemm', 'gemmSparseA', 'im2col', 'maskPairs', 'sigmoidCrossEntropy', 'step', 'sumRows', 'transpose', 'unitBytes']);
     // No data segment (11) and no start function (8): instantiating must not touch tfjs's heap.
     const ids = sectionIds(bytes);
     assert.ok(ids.includes(10), 'a code section exists (the parser read the sections)');
@@ -81,5 +81,25 @@ test('maskPairs masks exactly what applyMaskingNoise masks, for the same draws (
       if (n > 8) assert.ok(expected.some((v, i) => v !== values[i]), 'some values were masked');
       tf.dispose([x, words]);
     }
+  }
+});
+
+test('unitBytes turns every byte into the float32 training reads for it (BYTE_VALUE), at every length', async () => {
+  const tf = await import('#tfjs');
+  const { initWasmBackend } = await import('../src/backend/wasm-kernels.ts');
+  const { simdKernelsFor } = await import('../src/backend/simd-kernels.ts');
+  const { BYTE_VALUE } = await import('../src/data/dataset.ts');
+  tf.enableProdMode();
+  await initWasmBackend();
+  const kernels = simdKernelsFor(tf.backend() as never)!;
+  for (const n of [256, 1, 15, 17, 300]) {
+    const bytes = Uint8Array.from({ length: n }, (_, i) => (n === 256 ? i : (i * 97 + 13) % 256));
+    const staging = tf.zeros([Math.ceil(n / 4)]);
+    const out = tf.zeros([n]);
+    kernels.heapBytes().set(bytes, kernels.heapOffset(staging));
+    kernels.exports.unitBytes(kernels.heapOffset(staging), kernels.heapOffset(out), n);
+    const actual = out.dataSync() as Float32Array;
+    assert.deepEqual(Array.from(actual), Array.from(bytes, (b) => BYTE_VALUE[b]), `n=${n}`);
+    tf.dispose([staging, out]);
   }
 });

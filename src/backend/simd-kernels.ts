@@ -41,6 +41,7 @@ export interface KernelExports {
   sumRows(src: number, dst: number, rows: number, cols: number): void;
   adam(w: number, g: number, m: number, v: number, out: number, n: number, stepSize: number, secondScale: number, beta1: number, beta2: number, epsilon: number): void;
   sigmoidCrossEntropy(z: number, y: number, grad: number, n: number, gradScale: number): number;
+  unitBytes(bytes: number, out: number, n: number): void;
 }
 
 /** gemm's flags (assembly/kernels.ts): ReLU, bias added after the sum instead of starting it, keep only where a mask is > 0, continue the sums already in C. */

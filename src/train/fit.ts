@@ -87,12 +87,11 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
         await loop.pause();
         const end = Math.min(order.length, start + batchSize);
         const rows = end - start;
-        const inputs = gatherRows(x, features, order, start, end, inputBuffer);
+        const inputs = fused ? fused.gatherRows(x, features, order, start, end) : gatherRows(x, features, order, start, end, inputBuffer);
         let targets: Float32Array;
         if (target.kind === 'reconstruct') {
           // Denoising: the model sees corrupted pixels and must reproduce the clean ones. The fused
-          // step masks its own copy of the inputs in the heap, so there the inputs stay clean and
-          // serve as the targets too.
+          // step applies masking noise itself, after taking the clean inputs as its targets.
           if (target.noiseType === 'gaussian' || !fused) {
             targets = gatherRows(x, features, order, start, end, cleanBuffer);
             if (target.noiseType === 'gaussian') applyGaussianNoise(inputs, target.noise, rng, target.loss === 'binary-crossentropy');

@@ -65,6 +65,8 @@ export class FusedDenseStep {
   private readonly lowest: number;
   private readonly k: KernelExports;
   private readonly optimizers: HeapAdam[];
+  /** Image bytes of the next step's inputs, on their way into x (see gatherRows). */
+  private readonly inputBytes: tf.TensorInfo;
   /** Masking noise drawn for the next step's inputs (see maskingNoise). */
   private readonly maskWords: tf.TensorInfo | null;
   private pendingMask: { threshold: number; count: number } | null = null;
@@ -108,7 +110,31 @@ export class FusedDenseStep {
     // Lists of non-zero terms per row of the inputs (forward) and of their transpose (the first weight gradient).
     this.lists = sparseInput ? this.allocate([Math.max(batchSize * (2 * features + 1), features * (2 * batchSize + 1))]) : null;
     this.maskWords = loss === 'sigmoid-logits' ? this.allocate([Math.ceil((batchSize * features) / 2)]) : null;
+    this.inputBytes = this.allocate([Math.ceil((batchSize * features) / 4)]);
   }
+
+  /**
+   * gatherRows(x, features, indices, start, end) (src/train/batches.ts) for the next step, written
+   * straight into the heap buffer the step reads its inputs from; image bytes become floats there
+   * in one SIMD pass instead of a JS loop. Returns that buffer's values, which stay valid until the
+   * step (callers may still change them in place, e.g. with noise or shifts).
+   */
+  readonly gatherRows = (x: FeatureValues, features: number, indices: ArrayLike<number>, start: number, end: number): Float32Array => {
+    const rows = end - start;
+    if (rows > this.batchSize) throw new Error(`fused step: ${rows} rows, batch buffers hold ${this.batchSize}`);
+    if (features !== this.layers[0].link.inputs) throw new Error(`fused step: rows of ${features} values, the first layer takes ${this.layers[0].link.inputs}`);
+    const inputsAt = this.at(this.x);
+    if (x instanceof Uint8Array) {
+      const bytes = this.kernels.heapBytes();
+      const bytesAt = this.at(this.inputBytes);
+      for (let b = start; b < end; b++) bytes.set(x.subarray(indices[b] * features, (indices[b] + 1) * features), bytesAt + (b - start) * features);
+      this.k.unitBytes(bytesAt, inputsAt, rows * features);
+    } else {
+      const heap = this.heap();
+      for (let b = start; b < end; b++) heap.set(x.subarray(indices[b] * features, (indices[b] + 1) * features), (inputsAt >> 2) + (b - start) * features);
+    }
+    return this.heap().subarray(inputsAt >> 2, (inputsAt >> 2) + rows * features);
+  };
 
   /**
    * applyMaskingNoise(values, rate, rng) for the next step's inputs: the same draws from rng, at
@@ -123,12 +149,23 @@ export class FusedDenseStep {
     this.pendingMask = { threshold: maskingThreshold(rate), count: values.length };
   };
 
-  /** One step on `rows` rows: inputs (rows × features) and targets (rows × outputs: clean pixels or one-hot classes). */
+  /**
+   * One step on `rows` rows: inputs (rows × features; gatherRows' values, or any array) and targets
+   * (rows × outputs: clean pixels, which may be those same gathered values, or one-hot classes).
+   */
   step(inputs: Float32Array, targets: Float32Array, rows: number): void {
     if (rows > this.batchSize) throw new Error(`fused step: ${rows} rows, batch buffers hold ${this.batchSize}`);
     const features = this.layers[0].link.inputs;
     const outputs = this.layers[this.layers.length - 1].link.units;
-    this.heap().set(inputs.subarray(0, rows * features), this.at(this.x) >> 2);
+    const heap = this.heap();
+    const inputsAt = this.at(this.x) >> 2;
+    if (!this.isHeldAt(inputs, inputsAt)) heap.set(inputs.subarray(0, rows * features), inputsAt);
+    if (this.loss === 'sigmoid-logits') {
+      // Before the masking noise: a denoising step's targets are its clean inputs.
+      const targetsAt = this.at(this.targets) >> 2;
+      if (this.isHeldAt(targets, inputsAt)) heap.copyWithin(targetsAt, inputsAt, inputsAt + rows * outputs);
+      else heap.set(targets.subarray(0, rows * outputs), targetsAt);
+    }
     if (this.pendingMask) {
       if (this.pendingMask.count !== rows * features) throw new Error('fused step: masking noise was drawn for another batch');
       this.k.maskPairs(this.at(this.x), this.at(this.maskWords!), this.pendingMask.count, this.pendingMask.threshold);
@@ -176,8 +213,7 @@ export class FusedDenseStep {
     const last = this.layers[this.layers.length - 1];
     const n = rows * last.link.units;
     if (this.loss === 'sigmoid-logits') {
-      // As sigmoid-logits.ts: the mean over every value, its gradient (sigmoid(z) − y)/n.
-      this.heap().set(targets, this.at(this.targets) >> 2);
+      // As sigmoid-logits.ts: the mean over every value, its gradient (sigmoid(z) − y)/n (step() put the targets in the heap).
       const total = this.k.sigmoidCrossEntropy(this.at(last.out), this.at(this.targets), this.at(gradient), n, 1 / n);
       return { loss: Math.fround(total / n), correct: 0 };
     }
@@ -250,6 +286,11 @@ export class FusedDenseStep {
     const data = this.backend.dataIdMap.get(info.dataId);
     if (data == null) throw new Error('fused step: tensor is not on the wasm backend');
     return data.memoryOffset;
+  }
+
+  /** Whether `values` is a view of this process's heap starting at float index `at`. */
+  private isHeldAt(values: Float32Array, at: number): boolean {
+    return values.buffer === this.heap().buffer && values.byteOffset === at * 4;
   }
 
   private heap(): Float32Array {

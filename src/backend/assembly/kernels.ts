@@ -649,3 +649,23 @@ export function sigmoidCrossEntropy(z: usize, y: usize, grad: usize, n: i32, gra
   }
   return total;
 }
+
+/**
+ * out[i] = bytes[i] / 255 in float32 for n bytes: image pixels as training reads them, the same
+ * float32 as BYTE_VALUE in src/data/dataset.ts (a test checks all 256), sixteen at a time.
+ */
+export function unitBytes(bytes: usize, out: usize, n: i32): void {
+  const scale = f32x4.splat(255);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v = v128.load(bytes + <usize>i);
+    const low = i16x8.extend_low_i8x16_u(v);
+    const high = i16x8.extend_high_i8x16_u(v);
+    const at = out + (<usize>i << 2);
+    v128.store(at, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(low)), scale));
+    v128.store(at, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(low)), scale), 16);
+    v128.store(at, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(high)), scale), 32);
+    v128.store(at, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(high)), scale), 48);
+  }
+  for (; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>load<u8>(bytes + <usize>i) / 255);
+}
