@@ -5,10 +5,11 @@
  * Why: at the classifiers' batch of 32, a tfjs step is about sixty kernels, each passing through
  * the engine (tensor bookkeeping, the gradient tape, an allocation) for a few microseconds of
  * arithmetic, and the gradient of the first layer multiplies mostly zeros (a digit is about 80 %
- * blank pixels). Here a step is: the inputs copied into a buffer allocated once; per layer one
- * gemm with the bias and ReLU fused into its stores; the loss and its gradient in one pass; per
- * layer backwards the weight gradient, the bias gradient, the input gradient with the ReLU mask
- * fused, and Adam updating the layer in place; the first layer's products skip the zero inputs.
+ * blank pixels). Here a step is: the inputs gathered into a buffer allocated once (image bytes
+ * made floats there); per layer one gemm with the bias and ReLU fused into its stores; the loss
+ * and its gradient in one pass; per layer backwards the weight gradient, the bias gradient, the
+ * input gradient with the ReLU mask fused, and Adam updating the layer in place; the first
+ * layer's products skip the zero inputs.
  *
  * The results are bit-identical to the taped path (test/fused-dense-step.test.ts compares
  * weights after several steps): every product and sum is the one tfjs's operations compute, in
@@ -138,8 +139,8 @@ export class FusedDenseStep {
 
   /**
    * applyMaskingNoise(values, rate, rng) for the next step's inputs: the same draws from rng, at
-   * the same point of its stream, but the mask is applied in the heap when the step copies the
-   * inputs there (one SIMD pass instead of a JS loop); `values` itself is left unmasked.
+   * the same point of its stream, but the mask is applied in the heap by the step, after it has
+   * taken the clean inputs as targets (one SIMD pass instead of a JS loop).
    */
   readonly maskingNoise = (values: Float32Array, rate: number, rng: Rng): void => {
     if (rate <= 0) return;
