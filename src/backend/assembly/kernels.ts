@@ -400,7 +400,7 @@ function edgePatch(dst: usize, image: usize, iy0: i32, ix0: i32, h: i32, w: i32,
   for (let ky = 0; ky < kh; ky++) {
     const iy = iy0 + ky;
     if (iy < 0 || iy >= h) {
-      memory.fill(dst, 0, runBytes);
+      zeroRun(dst, runBytes);
     } else {
       const row = image + <usize>iy * <usize>w * cBytes;
       if (inside) copyRun(dst, row + <usize>ix0 * cBytes, runBytes, outEnd, xEnd);
@@ -427,13 +427,25 @@ function edgePatch(dst: usize, image: usize, iy0: i32, ix0: i32, h: i32, w: i32,
   }
 }
 
+/** Zero `bytes` (a multiple of 4) at dst: memory.fill calls into the runtime, slow for the few bytes of a run or a tap. */
+// @ts-ignore: decorator
+@inline function zeroRun(dst: usize, bytes: usize): void {
+  const zero = f32x4.splat(0);
+  let q: usize = 0;
+  for (; q + 16 <= bytes; q += 16) v128.store(dst + q, zero);
+  if (q < bytes) {
+    if (bytes >= 16) v128.store(dst + bytes - 16, zero);
+    else for (; q < bytes; q += 4) store<f32>(dst + q, 0);
+  }
+}
+
 /** One run of im2col at the image's left or right edge: tap by tap, zeros for taps in the padding. */
 function copyTaps(dst: usize, row: usize, ix0: i32, w: i32, kw: i32, cBytes: usize): void {
   const vectors = (cBytes & 15) == 0;
   for (let kx = 0; kx < kw; kx++) {
     const ix = ix0 + kx;
     if (ix < 0 || ix >= w) {
-      memory.fill(dst, 0, cBytes);
+      zeroRun(dst, cBytes);
     } else {
       const src = row + <usize>ix * cBytes;
       if (vectors) for (let q: usize = 0; q < cBytes; q += 16) v128.store(dst + q, v128.load(src + q));
