@@ -485,8 +485,9 @@ export function col2im(cols: usize, batch: i32, h: i32, w: i32, c: i32, kh: i32,
       for (let ox = 0; ox < oxLo; ox++) src = edgeAdd(src, image, iy0, ox * sw - padLeft, h, w, kh, kw, cBytes, runBytes, dxEnd, colsEnd);
       let dst = image + <usize>iy0 * rowBytes + <usize>(oxLo * sw - padLeft) * cBytes;
       const patches = oxHi - oxLo;
-      // Runs of 1–3 floats: a whole vector of dx and of cols is loaded and summed, and only the
-      // run's lanes are stored back; the line takes this path only if every load stays inside.
+      // Runs of 3 floats (one channel, 3 taps): a whole vector of dx and of cols is loaded and
+      // summed, and only the run's 3 lanes are stored back; the line takes this path only if
+      // every load stays inside dx and cols. Other short runs go through addRun.
       const lineEnd = src + <usize>patches * <usize>kh * runBytes;
       const lastDst = dst + <usize>(patches - 1) * step + <usize>(kh - 1) * rowBytes;
       if (runBytes == 12 && patches > 0 && lineEnd - runBytes + 16 <= colsEnd && lastDst + 16 <= dxEnd) {
