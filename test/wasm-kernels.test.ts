@@ -275,19 +275,19 @@ test('Conv2D and FusedConv2D (bias; linear or ReLU) match cpu', async () => {
 
 test('a batch too large for one patch matrix is done in chunks: conv, filter and input gradients still match cpu', async () => {
   const start = tf.memory().numTensors;
-  // 4 images of 64×64×8 with a 3×3 filter: 4,096 rows of 72 patch values each, 3 images per chunk.
-  const xShape: [number, number, number, number] = [4, 64, 64, 8];
+  // 4 images of 16×16×8 with a 3×3 filter: 256 rows of 72 patch values each, 3 images per chunk.
+  const xShape: [number, number, number, number] = [4, 16, 16, 8];
   const fShape: [number, number, number, number] = [3, 3, 8, 4];
   const x = randomValues(xShape);
   const f = randomValues(fShape);
-  const dy = randomValues([4, 64, 64, 4]);
+  const dy = randomValues([4, 16, 16, 4]);
   await assertMatchesCpu('chunked conv2d', () => tf.conv2d(tf.tensor4d(x, xShape), tf.tensor4d(f, fShape), 1, 'same'));
   await assertMatchesCpu('chunked Conv2DBackpropFilter', () =>
-    tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, xShape), dy: tf.tensor(dy, [4, 64, 64, 4]) }, {
+    tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, xShape), dy: tf.tensor(dy, [4, 16, 16, 4]) }, {
       strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: fShape,
     }) as tf.Tensor);
   await assertMatchesCpu('chunked Conv2DBackpropInput', () =>
-    tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dy, [4, 64, 64, 4]), filter: tf.tensor(f, fShape) }, {
+    tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dy, [4, 16, 16, 4]), filter: tf.tensor(f, fShape) }, {
       strides: [1, 1], pad: 'same', dataFormat: 'NHWC', inputShape: xShape,
     }) as tf.Tensor);
   assert.equal(tf.memory().numTensors, start);

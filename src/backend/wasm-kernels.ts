@@ -196,9 +196,12 @@ function fusedMatMulKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorI
 //   Conv2DBackpropFilter   dW = patchesᵀ · dY  (summed over the batch's chunks in C)
 //   Conv2DBackpropInput    dX = col2im(dY · Wᵀ)
 // a few images at a time, so the patch matrix stays near CHUNK_FLOATS floats however large the
-// batch. Results equal cpu's up to float32 summation order.
+// batch. Results equal cpu's up to float32 summation order, and do not depend on the chunk size
+// (a filter gradient's sums are parked in C between chunks, in the same order). 256 KB of
+// patches are still in the core's cache when the gemm reads them right after im2col wrote them:
+// conv-autoencoder training ran 1–2 % faster than with 4 MB chunks.
 
-const CHUNK_FLOATS = 1 << 20;
+const CHUNK_FLOATS = 1 << 16;
 
 interface ConvGeometry {
   batch: number;

@@ -321,64 +321,252 @@ export function gemmSparseA(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, 
  * im2col for an NHWC convolution: out[row, col] with row = (b·OH + oy)·OW + ox over the images
  * b in [0, batch) and col = (ky·KW + kx)·C + ci (the order of a [KH, KW, C, CO] filter's rows) is
  * x[b, oy·sh + ky − padTop, ox·sw + kx − padLeft, ci], or 0 where that falls in the padding.
+ *
+ * For one (row, ky) the KW·C values are one contiguous run both in x (a row of the image) and in
+ * out, so a run clear of the padding is copied as a block of vectors whatever C is, and only
+ * patches at the image's edges are checked tap by tap. With one channel (the first and last
+ * layers) a run is 3 floats, and a tap-by-tap copy with a bounds check per tap cost more than
+ * the matrix product it feeds.
  */
 export function im2col(x: usize, batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, out: usize): void {
   const cBytes = <usize>c << 2;
-  const vectors = (c & 3) == 0;
-  const zero = f32x4.splat(0);
+  const runBytes = <usize>kw * cBytes;
+  const rowBytes = <usize>w * cBytes;
+  const imageBytes = <usize>h * rowBytes;
+  const xEnd = x + <usize>batch * imageBytes;
+  const outEnd = out + <usize>batch * <usize>oh * <usize>ow * <usize>kh * runBytes;
+  const oxLo = insideFrom(padLeft, sw, ow);
+  const oxHi = insideTo(w, kw, padLeft, sw, ow, oxLo);
+  const step = <usize>sw * cBytes;
   let dst = out;
   for (let b = 0; b < batch; b++) {
-    const image = x + <usize>b * <usize>h * <usize>w * cBytes;
+    const image = x + <usize>b * imageBytes;
     for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh + ky - padTop;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw + kx - padLeft;
-            if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-              if (vectors) for (let q: usize = 0; q < cBytes; q += 16) v128.store(dst + q, zero);
-              else for (let q: usize = 0; q < cBytes; q += 4) store<f32>(dst + q, 0);
-            } else {
-              const src = image + (<usize>iy * <usize>w + <usize>ix) * cBytes;
-              if (vectors) for (let q: usize = 0; q < cBytes; q += 16) v128.store(dst + q, v128.load(src + q));
-              else for (let q: usize = 0; q < cBytes; q += 4) store<f32>(dst + q, load<f32>(src + q));
-            }
-            dst += cBytes;
+      const iy0 = oy * sh - padTop;
+      if (iy0 < 0 || iy0 + kh > h) {
+        for (let ox = 0; ox < ow; ox++) dst = edgePatch(dst, image, iy0, ox * sw - padLeft, h, w, kh, kw, cBytes, runBytes, outEnd, xEnd);
+        continue;
+      }
+      for (let ox = 0; ox < oxLo; ox++) dst = edgePatch(dst, image, iy0, ox * sw - padLeft, h, w, kh, kw, cBytes, runBytes, outEnd, xEnd);
+      let src = image + <usize>iy0 * rowBytes + <usize>(oxLo * sw - padLeft) * cBytes;
+      const patches = oxHi - oxLo;
+      // Runs shorter than a vector (one or few channels) are stored as a whole vector each; the
+      // floats past the run land where the next run goes and are overwritten by it, so the line
+      // may take this path only if its last vector stays inside out and x.
+      const lineEnd = dst + <usize>patches * <usize>kh * runBytes;
+      const lastSrc = src + <usize>(patches - 1) * step + <usize>(kh - 1) * rowBytes;
+      if (runBytes < 16 && patches > 0 && lineEnd - runBytes + 16 <= outEnd && lastSrc + 16 <= xEnd) {
+        for (let ox = 0; ox < patches; ox++) {
+          let from = src;
+          for (let ky = 0; ky < kh; ky++) {
+            v128.store(dst, v128.load(from));
+            dst += runBytes;
+            from += rowBytes;
           }
+          src += step;
+        }
+      } else {
+        for (let ox = 0; ox < patches; ox++) {
+          let from = src;
+          for (let ky = 0; ky < kh; ky++) {
+            copyRun(dst, from, runBytes, outEnd, xEnd);
+            dst += runBytes;
+            from += rowBytes;
+          }
+          src += step;
         }
       }
+      for (let ox = oxHi; ox < ow; ox++) dst = edgePatch(dst, image, iy0, ox * sw - padLeft, h, w, kh, kw, cBytes, runBytes, outEnd, xEnd);
     }
+  }
+}
+
+/** The first output column whose taps are all right of the left padding (ox·sw − padLeft ≥ 0), at most ow. */
+// @ts-ignore: decorator
+@inline function insideFrom(padLeft: i32, sw: i32, ow: i32): i32 {
+  return min(ow, padLeft > 0 ? (padLeft + sw - 1) / sw : 0);
+}
+
+/** One past the last output column whose taps are all left of the right padding (ox·sw − padLeft + kw ≤ w), at least oxLo. */
+// @ts-ignore: decorator
+@inline function insideTo(w: i32, kw: i32, padLeft: i32, sw: i32, ow: i32, oxLo: i32): i32 {
+  const room = w - kw + padLeft;
+  return max(oxLo, room < 0 ? 0 : min(ow, room / sw + 1));
+}
+
+/** One patch (an output position) of im2col near the image's edge: each run checked against the padding. Returns the next patch's start. */
+function edgePatch(dst: usize, image: usize, iy0: i32, ix0: i32, h: i32, w: i32, kh: i32, kw: i32, cBytes: usize, runBytes: usize, outEnd: usize, xEnd: usize): usize {
+  const inside = ix0 >= 0 && ix0 + kw <= w;
+  for (let ky = 0; ky < kh; ky++) {
+    const iy = iy0 + ky;
+    if (iy < 0 || iy >= h) {
+      zeroRun(dst, runBytes);
+    } else {
+      const row = image + <usize>iy * <usize>w * cBytes;
+      if (inside) copyRun(dst, row + <usize>ix0 * cBytes, runBytes, outEnd, xEnd);
+      else copyTaps(dst, row, ix0, w, kw, cBytes);
+    }
+    dst += runBytes;
+  }
+  return dst;
+}
+
+/**
+ * Copy `bytes` (a multiple of 4) from src to dst in 16-byte vectors. A last partial vector is
+ * copied whole when both 16-byte spans lie inside their buffers: the extra floats land where the
+ * following runs of im2col (written after this one) go, and are overwritten.
+ */
+// @ts-ignore: decorator
+@inline function copyRun(dst: usize, src: usize, bytes: usize, dstEnd: usize, srcEnd: usize): void {
+  let q: usize = 0;
+  for (; q + 16 <= bytes; q += 16) v128.store(dst + q, v128.load(src + q));
+  if (q < bytes) {
+    if (bytes >= 16) v128.store(dst + bytes - 16, v128.load(src + bytes - 16));
+    else if (dst + 16 <= dstEnd && src + 16 <= srcEnd) v128.store(dst, v128.load(src));
+    else for (; q < bytes; q += 4) store<f32>(dst + q, load<f32>(src + q));
+  }
+}
+
+/** Zero `bytes` (a multiple of 4) at dst: memory.fill calls into the runtime, slow for the few bytes of a run or a tap. */
+// @ts-ignore: decorator
+@inline function zeroRun(dst: usize, bytes: usize): void {
+  const zero = f32x4.splat(0);
+  let q: usize = 0;
+  for (; q + 16 <= bytes; q += 16) v128.store(dst + q, zero);
+  if (q < bytes) {
+    if (bytes >= 16) v128.store(dst + bytes - 16, zero);
+    else for (; q < bytes; q += 4) store<f32>(dst + q, 0);
+  }
+}
+
+/** One run of im2col at the image's left or right edge: tap by tap, zeros for taps in the padding. */
+function copyTaps(dst: usize, row: usize, ix0: i32, w: i32, kw: i32, cBytes: usize): void {
+  const vectors = (cBytes & 15) == 0;
+  for (let kx = 0; kx < kw; kx++) {
+    const ix = ix0 + kx;
+    if (ix < 0 || ix >= w) {
+      zeroRun(dst, cBytes);
+    } else {
+      const src = row + <usize>ix * cBytes;
+      if (vectors) for (let q: usize = 0; q < cBytes; q += 16) v128.store(dst + q, v128.load(src + q));
+      else for (let q: usize = 0; q < cBytes; q += 4) store<f32>(dst + q, load<f32>(src + q));
+    }
+    dst += cBytes;
   }
 }
 
 /**
  * col2im, im2col's transpose (a convolution's input gradient): dx = 0 over the images
  * [0, batch), then every value of cols, laid out as im2col's output, is added to the input
- * position it was taken from — rows in order, taps in order within a row.
+ * position it was taken from — rows in order, taps in order within a row. As in im2col, a
+ * (row, ky) run clear of the padding is added as a block of vectors; the taps of one row reach
+ * distinct positions, so each position still receives its additions in the same order.
  */
 export function col2im(cols: usize, batch: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, dx: usize): void {
   const cBytes = <usize>c << 2;
-  const vectors = (c & 3) == 0;
-  memory.fill(dx, 0, <usize>batch * <usize>h * <usize>w * cBytes);
+  const runBytes = <usize>kw * cBytes;
+  const rowBytes = <usize>w * cBytes;
+  const imageBytes = <usize>h * rowBytes;
+  const dxEnd = dx + <usize>batch * imageBytes;
+  const colsEnd = cols + <usize>batch * <usize>oh * <usize>ow * <usize>kh * runBytes;
+  const oxLo = insideFrom(padLeft, sw, ow);
+  const oxHi = insideTo(w, kw, padLeft, sw, ow, oxLo);
+  const step = <usize>sw * cBytes;
+  memory.fill(dx, 0, <usize>batch * imageBytes);
   let src = cols;
   for (let b = 0; b < batch; b++) {
-    const image = dx + <usize>b * <usize>h * <usize>w * cBytes;
+    const image = dx + <usize>b * imageBytes;
     for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh + ky - padTop;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw + kx - padLeft;
-            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
-              const dst = image + (<usize>iy * <usize>w + <usize>ix) * cBytes;
-              if (vectors) for (let q: usize = 0; q < cBytes; q += 16) v128.store(dst + q, f32x4.add(v128.load(dst + q), v128.load(src + q)));
-              else for (let q: usize = 0; q < cBytes; q += 4) store<f32>(dst + q, load<f32>(dst + q) + load<f32>(src + q));
-            }
-            src += cBytes;
+      const iy0 = oy * sh - padTop;
+      if (iy0 < 0 || iy0 + kh > h) {
+        for (let ox = 0; ox < ow; ox++) src = edgeAdd(src, image, iy0, ox * sw - padLeft, h, w, kh, kw, cBytes, runBytes, dxEnd, colsEnd);
+        continue;
+      }
+      for (let ox = 0; ox < oxLo; ox++) src = edgeAdd(src, image, iy0, ox * sw - padLeft, h, w, kh, kw, cBytes, runBytes, dxEnd, colsEnd);
+      let dst = image + <usize>iy0 * rowBytes + <usize>(oxLo * sw - padLeft) * cBytes;
+      const patches = oxHi - oxLo;
+      // Runs of 3 floats (one channel, 3 taps): a whole vector of dx and of cols is loaded and
+      // summed, and only the run's 3 lanes are stored back; the line takes this path only if
+      // every load stays inside dx and cols. Other short runs go through addRun.
+      const lineEnd = src + <usize>patches * <usize>kh * runBytes;
+      const lastDst = dst + <usize>(patches - 1) * step + <usize>(kh - 1) * rowBytes;
+      if (runBytes == 12 && patches > 0 && lineEnd - runBytes + 16 <= colsEnd && lastDst + 16 <= dxEnd) {
+        for (let ox = 0; ox < patches; ox++) {
+          let to = dst;
+          for (let ky = 0; ky < kh; ky++) {
+            const sum = f32x4.add(v128.load(to), v128.load(src));
+            v128.store64_lane(to, sum, 0);
+            v128.store32_lane(to, sum, 2, 8);
+            src += runBytes;
+            to += rowBytes;
           }
+          dst += step;
+        }
+      } else {
+        for (let ox = 0; ox < patches; ox++) {
+          let to = dst;
+          for (let ky = 0; ky < kh; ky++) {
+            addRun(to, src, runBytes, dxEnd, colsEnd);
+            src += runBytes;
+            to += rowBytes;
+          }
+          dst += step;
         }
       }
+      for (let ox = oxHi; ox < ow; ox++) src = edgeAdd(src, image, iy0, ox * sw - padLeft, h, w, kh, kw, cBytes, runBytes, dxEnd, colsEnd);
     }
+  }
+}
+
+/** One patch of col2im near the image's edge: each run checked against the padding. Returns the next patch's start in cols. */
+function edgeAdd(src: usize, image: usize, iy0: i32, ix0: i32, h: i32, w: i32, kh: i32, kw: i32, cBytes: usize, runBytes: usize, dxEnd: usize, colsEnd: usize): usize {
+  const inside = ix0 >= 0 && ix0 + kw <= w;
+  for (let ky = 0; ky < kh; ky++) {
+    const iy = iy0 + ky;
+    if (iy >= 0 && iy < h) {
+      const row = image + <usize>iy * <usize>w * cBytes;
+      if (inside) addRun(row + <usize>ix0 * cBytes, src, runBytes, dxEnd, colsEnd);
+      else addTaps(row, src, ix0, w, kw, cBytes);
+    }
+    src += runBytes;
+  }
+  return src;
+}
+
+/**
+ * dst[i] += src[i] over `bytes` (a multiple of 4), one addition per float. A last partial vector
+ * is loaded whole when both 16-byte spans lie inside their buffers, but only its own lanes are
+ * stored back.
+ */
+// @ts-ignore: decorator
+@inline function addRun(dst: usize, src: usize, bytes: usize, dstEnd: usize, srcEnd: usize): void {
+  let q: usize = 0;
+  for (; q + 16 <= bytes; q += 16) v128.store(dst + q, f32x4.add(v128.load(dst + q), v128.load(src + q)));
+  const left = bytes - q;
+  if (left == 0) return;
+  if (dst + q + 16 <= dstEnd && src + q + 16 <= srcEnd) {
+    const sum = f32x4.add(v128.load(dst + q), v128.load(src + q));
+    if (left == 4) v128.store32_lane(dst + q, sum, 0);
+    else {
+      v128.store64_lane(dst + q, sum, 0);
+      if (left == 12) v128.store32_lane(dst + q, sum, 2, 8);
+    }
+  } else {
+    for (; q < bytes; q += 4) store<f32>(dst + q, load<f32>(dst + q) + load<f32>(src + q));
+  }
+}
+
+/** One run of col2im at the image's left or right edge: tap by tap, skipping taps in the padding. */
+function addTaps(row: usize, src: usize, ix0: i32, w: i32, kw: i32, cBytes: usize): void {
+  const vectors = (cBytes & 15) == 0;
+  for (let kx = 0; kx < kw; kx++) {
+    const ix = ix0 + kx;
+    if (ix >= 0 && ix < w) {
+      const dst = row + <usize>ix * cBytes;
+      if (vectors) for (let q: usize = 0; q < cBytes; q += 16) v128.store(dst + q, f32x4.add(v128.load(dst + q), v128.load(src + q)));
+      else for (let q: usize = 0; q < cBytes; q += 4) store<f32>(dst + q, load<f32>(dst + q) + load<f32>(src + q));
+    }
+    src += cBytes;
   }
 }
 
