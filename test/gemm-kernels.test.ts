@@ -140,6 +140,36 @@ test('a sparse A with zero rows, zero columns, or nothing but zeros gives gemm\'
   assert.deepEqual(bits(run(true, zero, false, b, m, n, k, bias, 0, null)), bits(run(false, zero, false, b, m, n, k, bias, 0, null)));
 });
 
+test('the sparse gemm gives the reference\'s bits on every path: 24-, 16-, 4- and 1-column passes, empty, dense and uneven rows, ±0 values, both layouts', () => {
+  // n = 47: 24 + 16 + 4 + 3 columns; 256: ten passes of 24 and one of 16; 52: two of 24 and one
+  // of 4. m and k cross the list builders' 16-value blocks with leftovers (m, k mod 16 ≠ 0).
+  const shapes: [number, number, number][] = [[21, 47, 35], [19, 256, 40], [33, 52, 18], [3, 256, 17], [17, 28, 16]];
+  for (const [build, exports] of builds) {
+    for (const [m, n, k] of shapes) {
+      for (const aTransposed of [false, true]) {
+        // Row i of op(A) (one list) keeps a share of its terms from none to all, so the lists' lengths differ widely.
+        const a = new Float32Array(m * k);
+        for (let i = 0; i < m; i++) {
+          const keep = i === 0 ? 0 : i === 1 ? 1 : rng.next();
+          for (let p = 0; p < k; p++) {
+            const v = rng.next() < keep ? rng.next() * 2 - 1 : rng.next() < 0.5 ? 0 : -0;
+            a[aTransposed ? p * m + i : i * k + p] = v;
+          }
+        }
+        const b = values(k * n);
+        for (const flags of FLAG_SETS) {
+          for (const bias of [null, values(n)]) {
+            const mask = flags & GEMM_MASK_POSITIVE ? values(m * n, 0.3) : null;
+            const expected = bits(reference(a, aTransposed, b, m, n, k, bias, flags, mask, build));
+            const label = `${build}: ${m}×${k}·${k}×${n} tA=${aTransposed} flags=${flags} bias=${bias != null}`;
+            assert.deepEqual(bits(run(true, a, aTransposed, b, m, n, k, bias, flags, mask, exports)), expected, `sparse gemm ${label}`);
+          }
+        }
+      }
+    }
+  }
+});
+
 test('gemm with a bias after the sum and ReLU matches the cpu backend\'s matMul + add + relu', async () => {
   for (const [m, n, k] of SIZES) {
     const a = values(m * k, 0.6);

@@ -189,13 +189,13 @@ export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usiz
   }
 }
 
-/** True when all 16 floats from `at` are zero (±0): a run of blank pixels to skip at once. */
+/** Bit t set where the float at `at` + 4t (t < 16) is not zero (±0): the terms a sparse row keeps. */
 // @ts-ignore: decorator
-@inline function zero16(at: usize): bool {
+@inline function nonZero16(at: usize): u32 {
   const z = f32x4.splat(0);
-  const any = v128.or(v128.or(f32x4.ne(v128.load(at), z), f32x4.ne(v128.load(at, 16), z)),
-    v128.or(f32x4.ne(v128.load(at, 32), z), f32x4.ne(v128.load(at, 48), z)));
-  return !v128.any_true(any);
+  const lo = i16x8.narrow_i32x4_s(f32x4.ne(v128.load(at), z), f32x4.ne(v128.load(at, 16), z));
+  const hi = i16x8.narrow_i32x4_s(f32x4.ne(v128.load(at, 32), z), f32x4.ne(v128.load(at, 48), z));
+  return <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(lo, hi));
 }
 
 /**
@@ -203,9 +203,9 @@ export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usiz
  * the same result bits: a term whose a value is zero adds ±0 to a sum that is never −0, so it
  * changes nothing and is skipped. First each row of A gets its list of non-zero terms in
  * increasing p, as (byte offset of B's row p, a value) pairs — `lists` is scratch for
- * m·(2k+1) 32-bit words; then each row of C sums only its own list, 16 columns per pass (four
- * accumulators: more would not fit the registers V8 gives a wasm loop), then 4, then single
- * columns.
+ * m·(2k+1) 32-bit words; then each row of C sums only its own list, 24 columns per pass, then
+ * 16, 4 and single columns, or a short list in one pass over the row (sparseRowShort). Rows go
+ * outermost: a row's list stays in L1 across its passes, and C is written row by row.
  */
 export function gemmSparseA(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usize, m: i32, n: i32, k: i32, bias: usize, flags: i32, mask: usize, lists: usize): void {
   const ldbBytes = <usize>ldb << 2;
@@ -215,106 +215,207 @@ export function gemmSparseA(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, 
   // Lists: the count in word 0 of each list, entries from word 1.
   for (let i = 0; i < m; i++) store<i32>(lists + <usize>i * listBytes, 0);
   if (aCol == 1) {
-    // Rows of A are contiguous: scan each row, 16 values at a time where they are all zero.
+    // Rows of A are contiguous: scan each row 16 values at a time and visit only the non-zero ones
+    // (a bit mask), as a branch per value would be mispredicted at random masked pixels.
     for (let i = 0; i < m; i++) {
       const list = lists + <usize>i * listBytes;
       let entry = list + 4;
       const row = a + <usize>i * (<usize>aRow << 2);
       let p = 0;
-      while (p < k) {
-        if (p + 16 <= k && zero16(row + (<usize>p << 2))) { p += 16; continue; }
-        const end = min(p + 16, k);
-        for (; p < end; p++) {
-          const v = load<f32>(row + (<usize>p << 2));
-          store<u32>(entry, <u32>(<usize>p * ldbBytes));
-          store<f32>(entry, v, 4);
-          entry += select<usize>(8, 0, v != 0);
+      for (; p + 16 <= k; p += 16) {
+        const at = row + (<usize>p << 2);
+        let bits = nonZero16(at);
+        while (bits != 0) {
+          const t = ctz(bits);
+          bits &= bits - 1;
+          store<u32>(entry, <u32>(<usize>(p + t) * ldbBytes));
+          store<f32>(entry, load<f32>(at + (<usize>t << 2)), 4);
+          entry += 8;
         }
+      }
+      for (; p < k; p++) {
+        const v = load<f32>(row + (<usize>p << 2));
+        store<u32>(entry, <u32>(<usize>p * ldbBytes));
+        store<f32>(entry, v, 4);
+        entry += select<usize>(8, 0, v != 0);
       }
       store<i32>(list, <i32>((entry - list - 4) >> 3));
     }
   } else {
-    // A is stored transposed (its columns contiguous): scan in storage order, appending p to each row's list.
+    // A is stored transposed (its columns contiguous): scan in storage order, appending p to each
+    // row's list; the leftover values without a branch (an append that is not counted).
     const aRowBytes = <usize>aRow << 2;
     for (let p = 0; p < k; p++) {
       const column = a + <usize>p * (<usize>aCol << 2);
       const bOffset = <u32>(<usize>p * ldbBytes);
       let i = 0;
-      while (i < m) {
-        if (aRow == 1 && i + 16 <= m && zero16(column + (<usize>i << 2))) { i += 16; continue; }
-        const end = min(i + 16, m);
-        for (; i < end; i++) {
-          const v = load<f32>(column + <usize>i * aRowBytes);
-          if (v != 0) {
-            const list = lists + <usize>i * listBytes;
+      if (aRow == 1) {
+        for (; i + 16 <= m; i += 16) {
+          let bits = nonZero16(column + (<usize>i << 2));
+          while (bits != 0) {
+            const t = ctz(bits);
+            bits &= bits - 1;
+            const list = lists + <usize>(i + t) * listBytes;
             const count = load<i32>(list);
             const entry = list + 4 + (<usize>count << 3);
             store<u32>(entry, bOffset);
-            store<f32>(entry, v, 4);
+            store<f32>(entry, load<f32>(column + (<usize>(i + t) << 2)), 4);
             store<i32>(list, count + 1);
           }
         }
       }
-    }
-  }
-  const zero = f32x4.splat(0);
-  let j = 0;
-  for (; j + 16 <= n; j += 16) {
-    const bPanel = b + (<usize>j << 2);
-    const cPanel = c + (<usize>j << 2);
-    const maskPanel = mask + (<usize>j << 2);
-    const bias0 = bias != 0 ? v128.load(bias + (<usize>j << 2)) : zero;
-    const bias1 = bias != 0 ? v128.load(bias + (<usize>j << 2), 16) : zero;
-    const bias2 = bias != 0 ? v128.load(bias + (<usize>j << 2), 32) : zero;
-    const bias3 = bias != 0 ? v128.load(bias + (<usize>j << 2), 48) : zero;
-    for (let i = 0; i < m; i++) {
-      const list = lists + <usize>i * listBytes;
-      let c0 = biasFirst ? bias0 : zero, c1 = biasFirst ? bias1 : zero;
-      let c2 = biasFirst ? bias2 : zero, c3 = biasFirst ? bias3 : zero;
-      let entry = list + 4;
-      const end = entry + (<usize>load<i32>(list) << 3);
-      for (; entry < end; entry += 8) {
-        const pb = bPanel + <usize>load<u32>(entry);
-        const av = v128.load32_splat(entry, 4);
-        c0 = madd(av, v128.load(pb), c0);
-        c1 = madd(av, v128.load(pb, 16), c1);
-        c2 = madd(av, v128.load(pb, 32), c2);
-        c3 = madd(av, v128.load(pb, 48), c3);
+      for (; i < m; i++) {
+        const v = load<f32>(column + <usize>i * aRowBytes);
+        const list = lists + <usize>i * listBytes;
+        const count = load<i32>(list);
+        const entry = list + 4 + (<usize>count << 3);
+        store<u32>(entry, bOffset);
+        store<f32>(entry, v, 4);
+        store<i32>(list, count + select<i32>(1, 0, v != 0));
       }
-      const off = <usize>i * ldcBytes;
-      const pc = cPanel + off;
-      const pm = maskPanel + off;
-      v128.store(pc, finish(c0, bias0, flags, pm));
-      v128.store(pc, finish(c1, bias1, flags, pm + 16), 16);
-      v128.store(pc, finish(c2, bias2, flags, pm + 32), 32);
-      v128.store(pc, finish(c3, bias3, flags, pm + 48), 48);
     }
   }
-  for (; j + 4 <= n; j += 4) {
-    const bPanel = b + (<usize>j << 2);
-    const biasv = bias != 0 ? v128.load(bias + (<usize>j << 2)) : zero;
-    for (let i = 0; i < m; i++) {
-      const list = lists + <usize>i * listBytes;
-      let acc = biasFirst ? biasv : zero;
-      let entry = list + 4;
-      const end = entry + (<usize>load<i32>(list) << 3);
-      for (; entry < end; entry += 8) acc = madd(v128.load32_splat(entry, 4), v128.load(bPanel + <usize>load<u32>(entry)), acc);
-      const off = <usize>i * ldcBytes + (<usize>j << 2);
-      v128.store(c + off, finish(acc, biasv, flags, mask + off));
+  for (let i = 0; i < m; i++) {
+    const list = lists + <usize>i * listBytes;
+    const first = list + 4;
+    const end = first + (<usize>load<i32>(list) << 3);
+    const pc = c + <usize>i * ldcBytes;
+    const pm = mask + <usize>i * ldcBytes;
+    if (end - first < SHORT_LIST << 3) {
+      sparseRowShort(first, end, b, pc, pm, n, bias, biasFirst, flags);
+      continue;
     }
-  }
-  for (; j < n; j++) {
-    const biasJ: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
-    for (let i = 0; i < m; i++) {
-      const list = lists + <usize>i * listBytes;
+    let j = 0;
+    for (; j + 24 <= n; j += 24) {
+      const jBytes = <usize>j << 2;
+      sparseRow24(first, end, b + jBytes, pc + jBytes, pm + jBytes, bias != 0 ? bias + jBytes : 0, biasFirst, flags);
+    }
+    for (; j + 16 <= n; j += 16) {
+      const jBytes = <usize>j << 2;
+      sparseRow16(first, end, b + jBytes, pc + jBytes, pm + jBytes, bias != 0 ? bias + jBytes : 0, biasFirst, flags);
+    }
+    for (; j + 4 <= n; j += 4) {
+      const jBytes = <usize>j << 2;
+      const biasv = bias != 0 ? v128.load(bias + jBytes) : f32x4.splat(0);
+      let acc = biasFirst ? biasv : f32x4.splat(0);
+      const bPanel = b + jBytes;
+      for (let entry = first; entry < end; entry += 8) acc = madd(v128.load32_splat(entry, 4), v128.load(bPanel + <usize>load<u32>(entry)), acc);
+      v128.store(pc + jBytes, finish(acc, biasv, flags, pm + jBytes));
+    }
+    for (; j < n; j++) {
+      const jBytes = <usize>j << 2;
+      const biasJ: f32 = bias != 0 ? load<f32>(bias + jBytes) : 0;
       let s: f32 = biasFirst ? biasJ : 0;
-      let entry = list + 4;
-      const end = entry + (<usize>load<i32>(list) << 3);
-      for (; entry < end; entry += 8) s = maddScalar(load<f32>(entry, 4), load<f32>(b + <usize>load<u32>(entry) + (<usize>j << 2)), s);
-      const off = <usize>i * ldcBytes + (<usize>j << 2);
-      store<f32>(c + off, finishScalar(s, biasJ, flags, mask + off));
+      for (let entry = first; entry < end; entry += 8) s = maddScalar(load<f32>(entry, 4), load<f32>(b + <usize>load<u32>(entry) + jBytes), s);
+      store<f32>(pc + jBytes, finishScalar(s, biasJ, flags, pm + jBytes));
     }
   }
+}
+
+/** Lists shorter than this take sparseRowShort. */
+const SHORT_LIST: usize = 16;
+
+/**
+ * A whole row of C from a short list (fewer than SHORT_LIST terms, e.g. a border pixel's few
+ * non-zero values in a batch): term by term over all n columns, the running sums kept in C (a
+ * float32 stored and reloaded is the same float32, so the bits are those of the register passes).
+ * The register passes pay a set-up, six stores and a loop exit per 24 columns, which a short
+ * list does not earn back (the gradient at batch 32 took 1.25× as long); here the inner loop's
+ * length is n, the same for every term.
+ */
+// @ts-ignore: decorator
+@inline function sparseRowShort(first: usize, end: usize, b: usize, pc: usize, pm: usize, n: i32, bias: usize, biasFirst: bool, flags: i32): void {
+  const zero = f32x4.splat(0);
+  const n4 = n & ~3;
+  const nBytes = <usize>n << 2;
+  const n4Bytes = <usize>n4 << 2;
+  if (first == end) {
+    for (let jb: usize = 0; jb < n4Bytes; jb += 16) v128.store(pc + jb, biasFirst ? v128.load(bias + jb) : zero);
+    for (let jb = n4Bytes; jb < nBytes; jb += 4) store<f32>(pc + jb, biasFirst ? load<f32>(bias + jb) : 0);
+  } else {
+    const pb = b + <usize>load<u32>(first);
+    const av = v128.load32_splat(first, 4);
+    for (let jb: usize = 0; jb < n4Bytes; jb += 16) v128.store(pc + jb, madd(av, v128.load(pb + jb), biasFirst ? v128.load(bias + jb) : zero));
+    const as = load<f32>(first, 4);
+    for (let jb = n4Bytes; jb < nBytes; jb += 4) store<f32>(pc + jb, maddScalar(as, load<f32>(pb + jb), biasFirst ? load<f32>(bias + jb) : 0));
+  }
+  // Two terms per pass over the row: half the loads and stores of C.
+  let entry = first + 8;
+  for (; entry + 8 < end; entry += 16) {
+    const pb0 = b + <usize>load<u32>(entry);
+    const a0 = v128.load32_splat(entry, 4);
+    const pb1 = b + <usize>load<u32>(entry, 8);
+    const a1 = v128.load32_splat(entry, 12);
+    for (let jb: usize = 0; jb < n4Bytes; jb += 16) v128.store(pc + jb, madd(a1, v128.load(pb1 + jb), madd(a0, v128.load(pb0 + jb), v128.load(pc + jb))));
+    const s0 = load<f32>(entry, 4), s1 = load<f32>(entry, 12);
+    for (let jb = n4Bytes; jb < nBytes; jb += 4) store<f32>(pc + jb, maddScalar(s1, load<f32>(pb1 + jb), maddScalar(s0, load<f32>(pb0 + jb), load<f32>(pc + jb))));
+  }
+  if (entry < end) {
+    const pb = b + <usize>load<u32>(entry);
+    const av = v128.load32_splat(entry, 4);
+    for (let jb: usize = 0; jb < n4Bytes; jb += 16) v128.store(pc + jb, madd(av, v128.load(pb + jb), v128.load(pc + jb)));
+    const as = load<f32>(entry, 4);
+    for (let jb = n4Bytes; jb < nBytes; jb += 4) store<f32>(pc + jb, maddScalar(as, load<f32>(pb + jb), load<f32>(pc + jb)));
+  }
+  // The epilogue, unless it would change nothing (no flags).
+  if (flags != 0) {
+    for (let jb: usize = 0; jb < n4Bytes; jb += 16) v128.store(pc + jb, finish(v128.load(pc + jb), bias != 0 ? v128.load(bias + jb) : zero, flags, pm + jb));
+    for (let jb = n4Bytes; jb < nBytes; jb += 4) store<f32>(pc + jb, finishScalar(load<f32>(pc + jb), bias != 0 ? load<f32>(bias + jb) : 0, flags, pm + jb));
+  }
+}
+
+/**
+ * 24 columns of one row of C from its list (first … end): six running sums, each a chain of
+ * dependent adds, so six chains hide the add's latency where gemmSparseA's former four did not.
+ * Six is the most that fits: V8 loads all of an iteration's B vectors before its first multiply,
+ * so sums + loads + the broadcast a must fit the 15 xmm registers it allocates (eight sums, 32
+ * columns, spilled to the stack and took 40 % longer than four).
+ */
+// @ts-ignore: decorator
+@inline function sparseRow24(first: usize, end: usize, bPanel: usize, pc: usize, pm: usize, biasAt: usize, biasFirst: bool, flags: i32): void {
+  const zero = f32x4.splat(0);
+  const bias0 = biasAt != 0 ? v128.load(biasAt) : zero, bias1 = biasAt != 0 ? v128.load(biasAt, 16) : zero;
+  const bias2 = biasAt != 0 ? v128.load(biasAt, 32) : zero, bias3 = biasAt != 0 ? v128.load(biasAt, 48) : zero;
+  const bias4 = biasAt != 0 ? v128.load(biasAt, 64) : zero, bias5 = biasAt != 0 ? v128.load(biasAt, 80) : zero;
+  let c0 = biasFirst ? bias0 : zero, c1 = biasFirst ? bias1 : zero, c2 = biasFirst ? bias2 : zero;
+  let c3 = biasFirst ? bias3 : zero, c4 = biasFirst ? bias4 : zero, c5 = biasFirst ? bias5 : zero;
+  for (let entry = first; entry < end; entry += 8) {
+    const pb = bPanel + <usize>load<u32>(entry);
+    const av = v128.load32_splat(entry, 4);
+    c0 = madd(av, v128.load(pb), c0);
+    c1 = madd(av, v128.load(pb, 16), c1);
+    c2 = madd(av, v128.load(pb, 32), c2);
+    c3 = madd(av, v128.load(pb, 48), c3);
+    c4 = madd(av, v128.load(pb, 64), c4);
+    c5 = madd(av, v128.load(pb, 80), c5);
+  }
+  v128.store(pc, finish(c0, bias0, flags, pm));
+  v128.store(pc, finish(c1, bias1, flags, pm + 16), 16);
+  v128.store(pc, finish(c2, bias2, flags, pm + 32), 32);
+  v128.store(pc, finish(c3, bias3, flags, pm + 48), 48);
+  v128.store(pc, finish(c4, bias4, flags, pm + 64), 64);
+  v128.store(pc, finish(c5, bias5, flags, pm + 80), 80);
+}
+
+/** sparseRow24 for 16 columns (the rest of n = 256 after ten passes of 24). */
+// @ts-ignore: decorator
+@inline function sparseRow16(first: usize, end: usize, bPanel: usize, pc: usize, pm: usize, biasAt: usize, biasFirst: bool, flags: i32): void {
+  const zero = f32x4.splat(0);
+  const bias0 = biasAt != 0 ? v128.load(biasAt) : zero, bias1 = biasAt != 0 ? v128.load(biasAt, 16) : zero;
+  const bias2 = biasAt != 0 ? v128.load(biasAt, 32) : zero, bias3 = biasAt != 0 ? v128.load(biasAt, 48) : zero;
+  let c0 = biasFirst ? bias0 : zero, c1 = biasFirst ? bias1 : zero, c2 = biasFirst ? bias2 : zero, c3 = biasFirst ? bias3 : zero;
+  for (let entry = first; entry < end; entry += 8) {
+    const pb = bPanel + <usize>load<u32>(entry);
+    const av = v128.load32_splat(entry, 4);
+    c0 = madd(av, v128.load(pb), c0);
+    c1 = madd(av, v128.load(pb, 16), c1);
+    c2 = madd(av, v128.load(pb, 32), c2);
+    c3 = madd(av, v128.load(pb, 48), c3);
+  }
+  v128.store(pc, finish(c0, bias0, flags, pm));
+  v128.store(pc, finish(c1, bias1, flags, pm + 16), 16);
+  v128.store(pc, finish(c2, bias2, flags, pm + 32), 32);
+  v128.store(pc, finish(c3, bias3, flags, pm + 48), 48);
 }
 
 /**
