@@ -135,6 +135,57 @@ test('fused matMul (bias + activation) with transposes matches cpu', async () =>
   assert.equal(tf.memory().numTensors, start);
 });
 
+test('a large product with a mostly zero left operand skips its zeros and keeps the dense product\'s bits (not with a bias of −0)', async () => {
+  const { simdKernelsFor } = await import('../src/backend/simd-kernels.ts');
+  assert.ok(await tf.setBackend('wasm'));
+  const kernels = simdKernelsFor(tf.backend() as never)!;
+  const stock = kernels.exports;
+  let sparseCalls = 0;
+  kernels.exports = { ...stock, gemmSparseA: (...args) => { sparseCalls++; stock.gemmSparseA(...args); } };
+  try {
+    const [m, k, n] = [203, 784, 41];
+    // Digit-like: 85 % zeros, and some rows all zeros.
+    const aValues = Float32Array.from({ length: m * k }, (_, i) => (Math.floor(i / k) % 17 === 0 || rng.next() < 0.85 ? 0 : rng.next()));
+    const bValues = randomValues([k, n]);
+    const bits = (t: tf.Tensor) => Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
+    /** The dense gemm's own result, for comparison. */
+    const dense = (a: tf.Tensor2D, aTransposed: boolean, b: tf.Tensor2D, bias?: tf.Tensor1D, relu = false) => {
+      const c = tf.zeros([m, n]);
+      kernels.gemm({ a, aTransposed, b, c, m, n, k, bias, relu });
+      return c;
+    };
+    const b = tf.tensor2d(bValues, [k, n]);
+    for (const transposeA of [false, true]) {
+      const a = tf.tidy(() => (transposeA ? tf.tensor2d(aValues, [m, k]).transpose() as tf.Tensor2D : tf.tensor2d(aValues, [m, k])));
+      const before = sparseCalls;
+      const product = tf.matMul(a, b, transposeA);
+      assert.equal(sparseCalls, before + 1, `tA=${transposeA}: the zeros were not skipped`);
+      const expected = dense(a, transposeA, b);
+      assert.deepEqual(bits(product), bits(expected), `tA=${transposeA}: bits differ`);
+      tf.dispose([a, product, expected]);
+    }
+    const a = tf.tensor2d(aValues, [m, k]);
+    for (const negativeZero of [false, true]) {
+      const biasValues = randomValues([n]);
+      if (negativeZero) biasValues[3] = -0;
+      const bias = tf.tensor1d(biasValues);
+      const before = sparseCalls;
+      const product = tf.fused.matMul({ a, b, bias, activation: 'relu' });
+      assert.equal(sparseCalls, before + (negativeZero ? 0 : 1), `bias with −0 ${negativeZero}`);
+      const expected = dense(a, false, b, bias, true);
+      assert.deepEqual(bits(product), bits(expected), `fused, bias with −0 ${negativeZero}: bits differ`);
+      tf.dispose([bias, product, expected]);
+    }
+    // A small or dense operand keeps the dense product.
+    const before = sparseCalls;
+    tf.dispose(tf.tidy(() => [tf.matMul(tf.tensor2d(randomValues([m, k]), [m, k]), b), tf.matMul(tf.tensor2d(aValues.subarray(0, 20 * k), [20, k]), tf.tensor2d(bValues.subarray(0, k * 8), [k, 8]))]));
+    assert.equal(sparseCalls, before);
+    tf.dispose([a, b]);
+  } finally {
+    kernels.exports = stock;
+  }
+});
+
 test('sum over leading axes (bias gradients) and other axes matches cpu', async () => {
   const start = tf.memory().numTensors;
   const cases: [number[], number | number[], boolean][] = [

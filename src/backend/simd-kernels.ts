@@ -60,8 +60,11 @@ export interface SimdKernels {
   heapF32(): Float32Array;
   /** The heap as bytes (same caveat). */
   heapBytes(): Uint8Array;
-  /** c = op(a)·b (+ bias) (ReLU if relu) for float32 matrices; a is [m,k], or [k,m] when aTransposed; b is [k,n] row-major; offsets in elements let callers step through batches. */
-  gemm(args: { a: tf.TensorInfo; aOffset?: number; aTransposed: boolean; b: tf.TensorInfo; bOffset?: number; c: tf.TensorInfo; cOffset?: number; m: number; n: number; k: number; bias?: tf.TensorInfo; relu: boolean }): void;
+  /**
+   * c = op(a)·b (+ bias) (ReLU if relu) for float32 matrices; a is [m,k], or [k,m] when aTransposed; b is [k,n] row-major; offsets in
+   * elements let callers step through batches. With `lists` (scratch of m·(2k+1) values) the product skips a's zeros (gemmSparseA: the same bits).
+   */
+  gemm(args: { a: tf.TensorInfo; aOffset?: number; aTransposed: boolean; b: tf.TensorInfo; bOffset?: number; c: tf.TensorInfo; cOffset?: number; m: number; n: number; k: number; bias?: tf.TensorInfo; relu: boolean; lists?: tf.TensorInfo }): void;
   /** dst = the [cols, rows] transpose of the [rows, cols] matrix at element offset srcOffset/dstOffset. */
   transpose(src: tf.TensorInfo, dst: tf.TensorInfo, rows: number, cols: number, srcOffset?: number, dstOffset?: number): void;
   /** dst[cols] = column sums of src viewed as [rows, cols]. */
@@ -136,10 +139,12 @@ function bindKernels(backend: BackendWasm, memory: WebAssembly.Memory, k: Kernel
       if (bytes.buffer !== memory.buffer) bytes = new Uint8Array(memory.buffer);
       return bytes;
     },
-    gemm: ({ a, aOffset = 0, aTransposed, b, bOffset = 0, c, cOffset = 0, m, n, k: inner, bias, relu }) => {
+    gemm: ({ a, aOffset = 0, aTransposed, b, bOffset = 0, c, cOffset = 0, m, n, k: inner, bias, relu, lists }) => {
       // A(i,p) lives at i·aRow + p·aCol: [m,k] row-major, or its transpose stored as [k,m].
       const [aRow, aCol] = aTransposed ? [1, m] : [inner, 1];
-      bound.exports.gemm(at(a, aOffset), aRow, aCol, at(b, bOffset), n, at(c, cOffset), m, n, inner, bias ? at(bias) : 0, relu ? GEMM_RELU : 0, 0);
+      const args = [at(a, aOffset), aRow, aCol, at(b, bOffset), n, at(c, cOffset), m, n, inner, bias ? at(bias) : 0, relu ? GEMM_RELU : 0, 0] as const;
+      if (lists) bound.exports.gemmSparseA(...args, at(lists));
+      else bound.exports.gemm(...args);
     },
     transpose: (src, dst, rows, cols, srcOffset = 0, dstOffset = 0) => bound.exports.transpose(at(src, srcOffset), at(dst, dstOffset), rows, cols),
     sumRows: (src, dst, rows, cols) => bound.exports.sumRows(at(src), at(dst), rows, cols),
