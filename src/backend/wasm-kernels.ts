@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '#tfjs';
 import { setWasmPaths, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { GEMM_ACCUMULATE, GEMM_RELU, simdKernelsFor, type SimdKernels } from './simd-kernels.ts';
+import { GEMM_ACCUMULATE, GEMM_RELU, SPARSE_ZEROS_PAY, sampledZeroShare, simdKernelsFor, type SimdKernels } from './simd-kernels.ts';
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = tf.NamedAttrMap;
@@ -122,8 +122,6 @@ function gemmMatMul(
   }
 }
 
-/** A product's zero share from which skipping a's zeros pays (gemmSparseA is 1.4× faster at 0.7, 2–3× at 0.8; slower below about 0.55). */
-const SPARSE_A_ZEROS = 0.7;
 /** Products smaller than this (terms) are not worth the look at a. */
 const SPARSE_MIN_TERMS = 1 << 20;
 
@@ -136,16 +134,9 @@ const SPARSE_MIN_TERMS = 1 << 20;
 function skipsZeros(kernels: SimdKernels, a: TensorInfo, terms: number, bias?: TensorInfo): boolean {
   if (terms < SPARSE_MIN_TERMS) return false;
   const heap = kernels.heapF32();
-  const rows = a.shape[a.shape.length - 2];
   const cols = a.shape[a.shape.length - 1];
-  const sampled = Math.min(rows, 64);
   const start = kernels.heapOffset(a) >> 2;
-  let zeros = 0;
-  for (let s = 0; s < sampled; s++) {
-    const row = start + Math.floor((s * rows) / sampled) * cols;
-    for (let j = row; j < row + cols; j++) if (heap[j] === 0) zeros++;
-  }
-  if (zeros < SPARSE_A_ZEROS * sampled * cols) return false;
+  if (sampledZeroShare(heap, a.shape[a.shape.length - 2], cols, (row) => start + row * cols) < SPARSE_ZEROS_PAY) return false;
   if (bias == null) return true;
   const at = kernels.heapOffset(bias) >> 2;
   return !heap.subarray(at, at + tf.util.sizeFromShape(bias.shape)).some((v) => Object.is(v, -0));

@@ -21,7 +21,7 @@
  */
 import * as tf from '#tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { activeSimdKernels, GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, type KernelExports, type SimdKernels } from '../backend/simd-kernels.ts';
+import { activeSimdKernels, GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, sampledZeroShare, SPARSE_ZEROS_PAY, type KernelExports, type SimdKernels } from '../backend/simd-kernels.ts';
 import type { FeatureValues } from '../data/dataset.ts';
 import type { Rng } from '../util/rng.ts';
 import { heapAdamOf, type Adam, type HeapAdam } from './adam.ts';
@@ -37,9 +37,6 @@ export interface TrainedGroup {
   variables: tf.Variable[];
   optimizer: HeapAdam;
 }
-
-/** Inputs with at least this share of zeros take the sparse first-layer products. */
-const SPARSE_INPUT_ZEROS = 0.3;
 
 interface LayerPlan {
   link: DenseLink;
@@ -330,17 +327,8 @@ export function createFusedDenseStep(options: FusedStepOptions): FusedDenseStep 
     if (optimizer == null || !g.variables.every((v) => inChain.has(v))) return null;
     groups.push({ variables: g.variables, optimizer });
   }
-  const sparse = zeroShare(options.x, options.features, options.indices) >= SPARSE_INPUT_ZEROS;
+  // The first rows of the training set decide whether the first layer's products skip zero inputs.
+  const { x, features, indices } = options;
+  const sparse = sampledZeroShare(x, Math.min(indices.length, 64), features, (row) => indices[row] * features) >= SPARSE_ZEROS_PAY;
   return new FusedDenseStep(simd.backend, simd.kernels, chain, options.loss, groups, options.batchSize, sparse);
-}
-
-/** Share of zeros among the first rows of `indices` (up to 64): enough to choose a code path. */
-function zeroShare(x: FeatureValues, features: number, indices: Int32Array): number {
-  const rows = Math.min(64, indices.length);
-  let zeros = 0;
-  for (let r = 0; r < rows; r++) {
-    const start = indices[r] * features;
-    for (let j = start; j < start + features; j++) if (x[j] === 0) zeros++;
-  }
-  return rows === 0 ? 0 : zeros / (rows * features);
 }
