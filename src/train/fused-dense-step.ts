@@ -25,7 +25,7 @@ import { activeSimdKernels, GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, samp
 import type { FeatureValues } from '../data/dataset.ts';
 import type { Rng } from '../util/rng.ts';
 import { heapAdamOf, type Adam, type HeapAdam } from './adam.ts';
-import { drawMaskingWords, maskingThreshold } from './batches.ts';
+import { drawMaskingWords, gatherRows, maskingThreshold } from './batches.ts';
 import { softmaxCrossEntropy } from './categorical-crossentropy.ts';
 import { denseChainOf, type DenseLink } from './dense-chain.ts';
 
@@ -122,16 +122,16 @@ export class FusedDenseStep {
     if (rows > this.batchSize) throw new Error(`fused step: ${rows} rows, batch buffers hold ${this.batchSize}`);
     if (features !== this.layers[0].link.inputs) throw new Error(`fused step: rows of ${features} values, the first layer takes ${this.layers[0].link.inputs}`);
     const inputsAt = this.at(this.x);
+    const inputs = this.heap().subarray(inputsAt >> 2, (inputsAt >> 2) + rows * features);
     if (x instanceof Uint8Array) {
       const bytes = this.kernels.heapBytes();
       const bytesAt = this.at(this.inputBytes);
       for (let b = start; b < end; b++) bytes.set(x.subarray(indices[b] * features, (indices[b] + 1) * features), bytesAt + (b - start) * features);
       this.k.unitBytes(bytesAt, inputsAt, rows * features);
     } else {
-      const heap = this.heap();
-      for (let b = start; b < end; b++) heap.set(x.subarray(indices[b] * features, (indices[b] + 1) * features), (inputsAt >> 2) + (b - start) * features);
+      gatherRows(x, features, indices, start, end, inputs);
     }
-    return this.heap().subarray(inputsAt >> 2, (inputsAt >> 2) + rows * features);
+    return inputs;
   };
 
   /**
