@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadEmbeddedMnist, EMBEDDED_MNIST_COUNTS } from '../src/data/embedded.ts';
+import { createRequire } from 'node:module';
+import { loadEmbeddedMnist, EMBEDDED_MNIST_COUNTS, readPixelBytes } from '../src/data/embedded.ts';
 import { featureCount } from '../src/data/dataset.ts';
 
 test('embedded MNIST: shape, class order and pixels as bytes', () => {
@@ -23,4 +24,41 @@ test('embedded MNIST: shape, class order and pixels as bytes', () => {
   assert.ok(ds.x instanceof Uint8Array);
   assert.equal(Math.max(...ds.x.subarray(0, 784 * 50)), 255);
   assert.equal(Math.min(...ds.x.subarray(0, 784 * 50)), 0);
+});
+
+test('embedded MNIST: the bytes read from the files are those of the package\'s own JSON parse', () => {
+  const { x } = loadEmbeddedMnist();
+  const digits = createRequire(import.meta.url)('mnist') as { raw: number[] }[];
+  const expected = new Uint8Array(x.length);
+  let offset = 0;
+  for (const digit of digits.slice(0, 10)) {
+    for (let i = 0; i < digit.raw.length; i++) expected[offset + i] = Math.round(digit.raw[i] * 255);
+    offset += digit.raw.length;
+  }
+  assert.equal(offset, x.length);
+  assert.ok(Buffer.from(x.buffer, x.byteOffset, x.length).equals(Buffer.from(expected.buffer)), 'bytes differ from JSON.parse');
+});
+
+test('embedded MNIST: a pixel file of another form is refused, saying where and what to do', () => {
+  const read = (text: string, room = 8) => {
+    const into = new Uint8Array(room);
+    return { count: readPixelBytes(new TextEncoder().encode(text), into, 'digit.json'), values: [...into] };
+  };
+  assert.deepEqual(read('{ "data": [0,0,0,0.2,1,0.624,0,0] }'), { count: 8, values: [0, 0, 0, 51, 255, 159, 0, 0] });
+  assert.deepEqual(read('{"data":[0.5]}'), { count: 1, values: [128, 0, 0, 0, 0, 0, 0, 0] });
+  assert.deepEqual(read('{"data":[]}'), { count: 0, values: [0, 0, 0, 0, 0, 0, 0, 0] });
+  const refused = (text: string, what: RegExp, room = 8) =>
+    assert.throws(() => read(text, room), (e: Error) => what.test(e.message) && /digit\.json at byte \d+/.test(e.message) && /reinstall mnist@1\.1\.0/.test(e.message));
+  refused('{"data": 0}', /no array/);
+  refused('{"data":[0,0', /the end of the file/);
+  refused('{"data":[0,"a"]}', /'"'/);
+  refused('{"data":[0, 1]}', /' '/);
+  refused('{"data":[1e-3]}', /'e'/);
+  refused('{"data":[0,]}', /','/);
+  refused('{"data":[0.]}', /a point without digits/);
+  refused('{"data":[2]}', /2, above 1/);
+  refused('{"data":[0.1234567890123456789]}', /too many digits/);
+  refused('{"data":[0,0,0,0]}', /more values than expected/, 3);
+  refused('{"data":[0,0,0,0,0,0]}', /more values than expected/, 1);
+  refused('{"data":[0.2,0.2,0.2]}', /more values than expected/, 2);
 });
