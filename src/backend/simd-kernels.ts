@@ -72,6 +72,18 @@ export function sampledZeroShare(values: ArrayLike<number>, rows: number, length
   return sampled === 0 ? 0 : zeros / (sampled * length);
 }
 
+/**
+ * Whether gemmSparseA gives gemm's bits for sums that start from `bias` (null: from +0, as without
+ * a bias or with GEMM_BIAS_AFTER): a skipped zero term adds ±0, which changes only a sum of −0
+ * (−0 + 0 = +0), and a sum is −0 only where it starts at −0 (rounding to nearest, x + y is −0 only
+ * when both are): so no bias value may be −0.
+ */
+export function skipsZerosExactly(bias: ArrayLike<number> | null): boolean {
+  if (bias == null) return true;
+  for (let j = 0; j < bias.length; j++) if (Object.is(bias[j], -0)) return false;
+  return true;
+}
+
 /** The kernels bound to one wasm backend, taking tensors (TensorInfo) instead of offsets. */
 export interface SimdKernels {
   /** The module's exports, for callers that keep their own buffers and pass byte offsets (see heapOffset). */

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '#tfjs';
 import { setWasmPaths, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { GEMM_ACCUMULATE, GEMM_RELU, SPARSE_ZEROS_PAY, sampledZeroShare, simdKernelsFor, type SimdKernels } from './simd-kernels.ts';
+import { GEMM_ACCUMULATE, GEMM_RELU, SPARSE_ZEROS_PAY, sampledZeroShare, simdKernelsFor, skipsZerosExactly, type SimdKernels } from './simd-kernels.ts';
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = tf.NamedAttrMap;
@@ -128,8 +128,8 @@ const SPARSE_MIN_TERMS = 1 << 20;
 /**
  * Whether a product with left operand `a` is better done skipping a's zeros: a large product, a
  * mostly zero `a` (inputs such as digits, whose first-layer products the taped pseudo-label arm
- * runs), judged from up to 64 of its rows; and no bias of −0, the one start value whose sum a
- * skipped zero term would have changed (−0 + 0 = +0): otherwise the result bits are gemm's.
+ * runs), judged from up to 64 of its rows; and a bias the sums may start from with the same
+ * result bits as gemm's (skipsZerosExactly: none is −0).
  */
 function skipsZeros(kernels: SimdKernels, a: TensorInfo, terms: number, bias?: TensorInfo): boolean {
   if (terms < SPARSE_MIN_TERMS) return false;
@@ -139,7 +139,7 @@ function skipsZeros(kernels: SimdKernels, a: TensorInfo, terms: number, bias?: T
   if (sampledZeroShare(heap, a.shape[a.shape.length - 2], cols, (row) => start + row * cols) < SPARSE_ZEROS_PAY) return false;
   if (bias == null) return true;
   const at = kernels.heapOffset(bias) >> 2;
-  return !heap.subarray(at, at + tf.util.sizeFromShape(bias.shape)).some((v) => Object.is(v, -0));
+  return skipsZerosExactly(heap.subarray(at, at + tf.util.sizeFromShape(bias.shape)));
 }
 
 /**

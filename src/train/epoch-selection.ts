@@ -8,6 +8,7 @@
 import * as tf from '#tfjs';
 import type { Dataset } from '../data/dataset.ts';
 import type { EpochLog } from './curves.ts';
+import type { RowPredictor } from './fit.ts';
 import { scoreClassifier } from './score.ts';
 
 export type EpochRule = 'last' | 'best-val';
@@ -20,8 +21,8 @@ export interface SelectedEpoch {
 }
 
 export interface EpochSelection {
-  /** Score the validation examples after an epoch (pass as a training loop's `evaluate`). */
-  evaluate(epoch: number): Promise<Partial<EpochLog>>;
+  /** Score the validation examples after an epoch (pass as a training loop's `evaluate`; fit() gives it its `predict`). */
+  evaluate(epoch: number, predict?: RowPredictor): Promise<Partial<EpochLog>>;
   /** Put the selected epoch's weights in place and say which epoch that was. */
   select(): SelectedEpoch;
   /** Free any kept weights (also when training failed). */
@@ -35,9 +36,9 @@ export function epochSelection(model: tf.LayersModel, data: Dataset, validation:
     if (best) tf.dispose(best.weights);
   };
   return {
-    async evaluate(epoch) {
+    async evaluate(epoch, predict) {
       if (validation.length === 0) return {};
-      const { accuracy } = await scoreClassifier(model, data, validation);
+      const { accuracy } = await scoreClassifier(model, data, validation, predict);
       last = { epoch, accuracy };
       if (rule === 'best-val' && (best === undefined || accuracy > best.accuracy)) {
         forget();

@@ -56,11 +56,18 @@ export interface FitOptions {
    * random shifts of images), drawing from the training rng.
    */
   augment?: (inputs: Float32Array, rows: number, rng: Rng) => void;
-  /** Measured after each epoch and added to its log (validation accuracy); it must not train. */
-  evaluate?: (epoch: number) => Promise<Partial<EpochLog>>;
+  /**
+   * Measured after each epoch and added to its log (validation accuracy); it must not train.
+   * `predict` gives the model's outputs as predictRows does (the same bits), through the fused
+   * step where that trains the model.
+   */
+  evaluate?: (epoch: number, predict: RowPredictor) => Promise<Partial<EpochLog>>;
   /** Called after each epoch, e.g. for a progress bar. */
   onEpoch?: (log: EpochLog) => void;
 }
+
+/** The model's outputs for rows of x, N × width in one array, as predictRows gives them. */
+export type RowPredictor = (x: FeatureValues, features: number, indices: Int32Array) => Promise<Float32Array>;
 
 /** Train `model` in place; returns one log entry per epoch. */
 export async function fit(options: FitOptions): Promise<EpochLog[]> {
@@ -80,6 +87,9 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
     loss: sigmoidLayer ? 'sigmoid-logits' : target.kind === 'classes' ? 'softmax' : 'other',
     groups: loop.trainedGroups(),
   });
+  // The check after every epoch predicts a few dozen rows: in a default job about 0.9 ms per call
+  // through tfjs's engine, 0.35 ms in the fused step, with the same bits.
+  const predict: RowPredictor = fused ? async (...rows) => fused.predictRows(...rows) : (...rows) => predictRows(model, ...rows);
   try {
     for (let epoch = firstEpoch; epoch < firstEpoch + epochs; epoch++) {
       const order = epochOrder(indices, rng);
@@ -134,7 +144,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
       }
       const log: EpochLog = {
         ...(target.kind === 'classes' ? { epoch, loss, accuracy: sums.correct / order.length } : { epoch, loss }),
-        ...(await options.evaluate?.(epoch)),
+        ...(await options.evaluate?.(epoch, predict)),
       };
       logs.push(log);
       options.onEpoch?.(log);
@@ -150,7 +160,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
  * Run the model over rows of x in chunks; returns the outputs as one N × width Float32Array. A
  * chunk is one forward pass (tfjs's predict would split it into batches of 32 again); each row's
  * output is the same whatever rows share its pass. The validation check after every epoch calls
- * this for a few dozen rows, so the row buffer is no larger than the rows.
+ * this for a few dozen rows where fit() has no fused step, so the row buffer is no larger than the rows.
  */
 export async function predictRows(model: tf.LayersModel, x: FeatureValues, features: number, indices: Int32Array, chunk = 1024): Promise<Float32Array> {
   const width = (model.outputs[0].shape[1] as number);

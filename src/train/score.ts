@@ -7,7 +7,7 @@
 import type * as tf from '#tfjs';
 import type { Dataset } from '../data/dataset.ts';
 import { accuracyOf, argmaxRows, confusionMatrix, macroF1Of } from '../eval/metrics.ts';
-import { predictRows } from './fit.ts';
+import { predictRows, type RowPredictor } from './fit.ts';
 
 export interface Score {
   accuracy: number;
@@ -16,10 +16,14 @@ export interface Score {
   confusion: number[][];
 }
 
-/** Accuracy, macro-F1 and the confusion matrix of `model` on the rows `indices` of `data`. */
-export async function scoreClassifier(model: tf.LayersModel, data: Dataset, indices: Int32Array): Promise<Score> {
+/**
+ * Accuracy, macro-F1 and the confusion matrix of `model` on the rows `indices` of `data`; `predict`
+ * computes the model's outputs (during training, fit()'s cheaper one with the same bits).
+ */
+export async function scoreClassifier(model: tf.LayersModel, data: Dataset, indices: Int32Array, predict?: RowPredictor): Promise<Score> {
   const classCount = data.classNames.length;
-  const probabilities = await predictRows(model, data.x, data.x.length / data.y.length, indices);
+  const features = data.x.length / data.y.length;
+  const probabilities = await (predict ? predict(data.x, features, indices) : predictRows(model, data.x, features, indices));
   // A row that cannot be predicted (a NaN input) must fail the scoring, not pass as class 0.
   if (!probabilities.every(Number.isFinite)) throw new Error(`scoreClassifier: non-finite predictions for ${indices.length} rows (are their inputs finite?)`);
   const predicted = argmaxRows(probabilities, classCount);
