@@ -101,6 +101,8 @@ test('the measurement functions run on tiny sizes and return finite positive num
   assert.ok(profile.matmulShare > 0);
   const prep = measureBatchPrep(data, 8, 40, 1);
   assert.ok(Number.isFinite(prep) && prep > 0);
+  const prepFused = measureBatchPrep(data, 8, 40, 1, 'reconstruct', autoencoder);
+  assert.ok(Number.isFinite(prepFused) && prepFused > 0);
   autoencoder.dispose();
   classifier.dispose();
   assert.equal(tf.memory().numTensors, before);

@@ -9,7 +9,7 @@ import * as tf from '#tfjs';
 import { activeSimdKernels, type KernelExports } from '../backend/simd-kernels.ts';
 import type { FeatureValues } from '../data/dataset.ts';
 import { loadEmbeddedMnist } from '../data/embedded.ts';
-import { applyMaskingNoise, drawMaskingWords, epochOrder, gatherRows, oneHotRows } from '../train/batches.ts';
+import { applyMaskingNoise, epochOrder, gatherRows, oneHotRows } from '../train/batches.ts';
 import { fit, predictRows, type Target } from '../train/fit.ts';
 import { createFusedDenseStep } from '../train/fused-dense-step.ts';
 import { createRng } from '../util/rng.ts';
@@ -295,33 +295,37 @@ export async function measureStepTimes(model: tf.LayersModel, kind: TrainKind, d
 }
 
 /**
- * Seconds per sample of fit()'s JS-side batch work for pretraining (shuffle, two row gathers,
- * masking noise; with `fusedMasking` only the noise's random draws, which the fused step applies
- * in the heap): time spent outside the kernels.
+ * Seconds per sample of fit()'s JS-side batch work (shuffle, row gathers, masking noise or class
+ * targets), done as fit() does it: through the fused step of `fusedModel` where it trains that model
+ * (rows gathered once into the heap, image bytes made floats there, the noise's random draws only,
+ * since the step applies the mask), else the taped path's gathers into JS buffers.
  */
-export function measureBatchPrep(data: BenchData, batchSize: number, samples: number, repeats: number, kind: TrainKind = 'reconstruct', fusedMasking = false): number {
+export function measureBatchPrep(data: BenchData, batchSize: number, samples: number, repeats: number, kind: TrainKind = 'reconstruct', fusedModel?: tf.LayersModel): number {
   const indices = indicesOf(data, samples);
+  const fused = fusedModel ? createFusedDenseStep({ model: fusedModel, x: data.x, features: data.features, indices, batchSize, loss: kind === 'classes' ? 'softmax' : 'sigmoid-logits', groups: [] }) : null;
   const input = new Float32Array(batchSize * data.features);
   const clean = new Float32Array(batchSize * data.features);
   const oneHot = new Float32Array(batchSize * data.classCount);
-  const words = new Int32Array(Math.ceil((batchSize * data.features) / 2));
   const rng = createRng(5);
   const times: number[] = [];
-  for (let r = 0; r <= repeats; r++) {
-    const t0 = performance.now();
-    const order = epochOrder(indices, rng);
-    for (let start = 0; start < order.length; start += batchSize) {
-      const end = Math.min(order.length, start + batchSize);
-      const rows = gatherRows(data.x, data.features, order, start, end, input);
-      if (kind === 'reconstruct') {
-        gatherRows(data.x, data.features, order, start, end, clean);
-        if (fusedMasking) drawMaskingWords(rows.length, rng, words);
-        else applyMaskingNoise(rows, 0.3, rng);
-      } else {
-        oneHotRows(data.y, data.classCount, order, start, end, oneHot);
+  try {
+    for (let r = 0; r <= repeats; r++) {
+      const t0 = performance.now();
+      const order = epochOrder(indices, rng);
+      for (let start = 0; start < order.length; start += batchSize) {
+        const end = Math.min(order.length, start + batchSize);
+        const rows = fused ? fused.gatherRows(data.x, data.features, order, start, end) : gatherRows(data.x, data.features, order, start, end, input);
+        if (kind === 'classes') oneHotRows(data.y, data.classCount, order, start, end, oneHot);
+        else if (fused) fused.maskingNoise(rows, 0.3, rng);
+        else {
+          gatherRows(data.x, data.features, order, start, end, clean);
+          applyMaskingNoise(rows, 0.3, rng);
+        }
       }
+      if (r > 0) times.push((performance.now() - t0) / 1000 / samples);
     }
-    if (r > 0) times.push((performance.now() - t0) / 1000 / samples);
+  } finally {
+    fused?.dispose();
   }
   return median(times);
 }
