@@ -126,3 +126,21 @@ test('fit(): the validation check through the fused step gives the same logs, ch
   assert.ok(new Set(stock.logs.map((l) => l.valAccuracy)).size > 1, `validation accuracy never changed: ${stock.logs.map((l) => l.valAccuracy)}`);
   assert.ok(stock.selected.epoch != null);
 });
+
+test('a row\'s code is the same whatever rows share its forward pass (latent-scale.ts measures in passes of 256), mlp and conv', () => {
+  const specs: AutoencoderSpec[] = [
+    { ...SPEC, encoder: 'mlp' },
+    { inputKind: 'image', features: 8 * 8, inputShape: [8, 8, 1], hidden: 16, latent: 6, encoder: 'conv' },
+  ];
+  for (const spec of specs) {
+    const encoder = buildEncoder(spec, 5);
+    const rng = createRng(9);
+    const rows = 300;
+    const x = tf.tensor2d(Float32Array.from({ length: rows * spec.features }, () => (rng.next() < 0.7 ? 0 : rng.next())), [rows, spec.features]);
+    const codes = [32, 256, rows].map((batchSize) => tf.tidy(() => encoder.predict(x, { batchSize }) as tf.Tensor).dataSync() as Float32Array);
+    assert.deepEqual(bits(codes[1]), bits(codes[0]), `${spec.encoder}: 256 rows a pass`);
+    assert.deepEqual(bits(codes[2]), bits(codes[0]), `${spec.encoder}: all rows in one pass`);
+    x.dispose();
+    tf.dispose(encoder.getWeights());
+  }
+});
