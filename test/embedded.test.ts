@@ -49,7 +49,10 @@ test('embedded MNIST: a pixel file of another form is refused, saying where and 
   assert.deepEqual(read('{"data":[]}'), { count: 0, values: [0, 0, 0, 0, 0, 0, 0, 0] });
   const refused = (text: string, what: RegExp, room = 8) =>
     assert.throws(() => read(text, room), (e: Error) => what.test(e.message) && /digit\.json at byte \d+/.test(e.message) && /reinstall mnist@1\.1\.0/.test(e.message));
-  refused('{"data": 0}', /no array/);
+  refused('{"data": 0}', /not \{"data": \[\.\.\.\]\}/);
+  refused('{"x": [1], "data":[0]}', /not \{"data": \[\.\.\.\]\}/);
+  refused('{"data":[0]}, {"data":[1]}', /more after the array/);
+  assert.deepEqual(read(' {\n "data" : [0.2]\n}\n'), { count: 1, values: [51, 0, 0, 0, 0, 0, 0, 0] });
   refused('{"data":[0,0', /the end of the file/);
   refused('{"data":[0,"a"]}', /'"'/);
   refused('{"data":[0, 1]}', /' '/);

