@@ -150,7 +150,7 @@ export async function benchEncoder(encoder: BenchEncoder, backend: string, ceili
     // Slow backends (cpu × conv) profile fewer batches: about one repeat's worth, at least two.
     const profileBatches = Math.max(2, Math.min(options.profileBatches, Math.floor((pretrain.perSecond * options.secondsPerRepeat) / PRETRAIN_BATCH)));
     const profile = await profileTraining(autoencoder, 'reconstruct', data, PRETRAIN_BATCH, profileBatches);
-    const prepSecondsPerSample = measureBatchPrep(data, PRETRAIN_BATCH, Math.min(pretrain.samplesPerRepeat, 4096), options.repeats, 'reconstruct', autoencoder);
+    const prep = measureBatchPrep(data, PRETRAIN_BATCH, Math.min(pretrain.samplesPerRepeat, 4096), options.repeats, 'reconstruct', autoencoder);
     const fused = usesFusedStep(classifier, 'classes', data, FINETUNE_BATCH) && usesFusedStep(autoencoder, 'reconstruct', data, PRETRAIN_BATCH);
     const steps = fused ? {
       finetune: await measureStepTimes(classifier, 'classes', data, FINETUNE_BATCH, options),
@@ -170,7 +170,7 @@ export async function benchEncoder(encoder: BenchEncoder, backend: string, ceili
       pretrainGflopsPerCpuSecond: (pretrain.perCpuSecond * flops) / 1e9,
       ceilingShare: pretrainGflops / ceiling.gflops,
       profile,
-      batchPrepShare: prepSecondsPerSample * pretrain.perSecond,
+      batchPrepShare: prep.secondsPerSample * pretrain.perSecond,
       ...(steps ? { steps } : {}),
       peakRssMbAfter: peakRssMb(),
     };

@@ -6,6 +6,7 @@ import { initWasmBackend } from '../src/backend/wasm-kernels.ts';
 import type { Dataset, FeatureValues } from '../src/data/dataset.ts';
 import { buildDecoder, buildEncoder, joinAutoencoder, type AutoencoderSpec } from '../src/models/autoencoder.ts';
 import { buildClassifier } from '../src/models/classifier.ts';
+import { ROWS_PER_PASS } from '../src/models/latent-scale.ts';
 import { epochSelection } from '../src/train/epoch-selection.ts';
 import { fit, predictRows, type RowPredictor, type Target } from '../src/train/fit.ts';
 import { createFusedDenseStep } from '../src/train/fused-dense-step.ts';
@@ -98,8 +99,13 @@ async function trainWithCheck(predictor: 'fit' | 'model.predict') {
       model, x, features: FEATURES, indices: train, target: classes(y), epochs: 8, batchSize: BATCH, learningRate: 0.01, rng: createRng(6),
       evaluate: async (epoch: number, predict: RowPredictor) => {
         if (predictor === 'model.predict') return selection.evaluate(epoch);
-        // Every epoch's weights give fit()'s predictions model.predict's bits.
+        // Every epoch's weights give fit()'s predictions model.predict's bits, and fit() predicts
+        // through the fused step: on the heap, with no kernel through tfjs's engine.
+        // (tf.profile returns one shared record, so each count is taken before the next profile.)
+        const kernelsThroughEngine = async (run: () => Promise<unknown>) => (await tf.profile(async () => (await run(), []))).kernels.map((k) => k.name);
         assert.deepEqual(bits(await predict(x, FEATURES, validation)), bits(await predictRows(model, x, FEATURES, validation)), `epoch ${epoch}`);
+        assert.deepEqual(await kernelsThroughEngine(() => predict(x, FEATURES, validation)), [], `epoch ${epoch}: fit()'s predictions went through the engine`);
+        assert.ok((await kernelsThroughEngine(() => predictRows(model, x, FEATURES, validation))).length > 0, 'model.predict goes through the engine (so the check above can fail)');
         compared++;
         return selection.evaluate(epoch, predict);
       },
@@ -127,7 +133,7 @@ test('fit(): the validation check through the fused step gives the same logs, ch
   assert.ok(stock.selected.epoch != null);
 });
 
-test('a row\'s code is the same whatever rows share its forward pass (latent-scale.ts measures in passes of 256), mlp and conv', () => {
+test('a row\'s code is the same whatever rows share its forward pass (latent-scale.ts measures in passes of ROWS_PER_PASS), mlp and conv', () => {
   const specs: AutoencoderSpec[] = [
     { ...SPEC, encoder: 'mlp' },
     { inputKind: 'image', features: 8 * 8, inputShape: [8, 8, 1], hidden: 16, latent: 6, encoder: 'conv' },
@@ -137,8 +143,8 @@ test('a row\'s code is the same whatever rows share its forward pass (latent-sca
     const rng = createRng(9);
     const rows = 300;
     const x = tf.tensor2d(Float32Array.from({ length: rows * spec.features }, () => (rng.next() < 0.7 ? 0 : rng.next())), [rows, spec.features]);
-    const codes = [32, 256, rows].map((batchSize) => tf.tidy(() => encoder.predict(x, { batchSize }) as tf.Tensor).dataSync() as Float32Array);
-    assert.deepEqual(bits(codes[1]), bits(codes[0]), `${spec.encoder}: 256 rows a pass`);
+    const codes = [32, ROWS_PER_PASS, rows].map((batchSize) => tf.tidy(() => encoder.predict(x, { batchSize }) as tf.Tensor).dataSync() as Float32Array);
+    assert.deepEqual(bits(codes[1]), bits(codes[0]), `${spec.encoder}: ${ROWS_PER_PASS} rows a pass`);
     assert.deepEqual(bits(codes[2]), bits(codes[0]), `${spec.encoder}: all rows in one pass`);
     x.dispose();
     tf.dispose(encoder.getWeights());

@@ -298,13 +298,14 @@ export async function measureStepTimes(model: tf.LayersModel, kind: TrainKind, d
  * Seconds per sample of fit()'s JS-side batch work (shuffle, row gathers, masking noise or class
  * targets), done as fit() does it: through the fused step of `fusedModel` where it trains that model
  * (rows gathered once into the heap, image bytes made floats there, the noise's random draws only,
- * since the step applies the mask), else the taped path's gathers into JS buffers.
+ * since the step applies the mask), else the taped path's gathers into JS buffers. Says which it
+ * timed. (It mirrors fit()'s loop for masking noise and class targets, the cases the bench trains.)
  */
-export function measureBatchPrep(data: BenchData, batchSize: number, samples: number, repeats: number, kind: TrainKind = 'reconstruct', fusedModel?: tf.LayersModel): number {
+export function measureBatchPrep(data: BenchData, batchSize: number, samples: number, repeats: number, kind: TrainKind = 'reconstruct', fusedModel?: tf.LayersModel): { secondsPerSample: number; path: 'fused' | 'taped' } {
   const indices = indicesOf(data, samples);
   const fused = fusedModel ? createFusedDenseStep({ model: fusedModel, x: data.x, features: data.features, indices, batchSize, loss: kind === 'classes' ? 'softmax' : 'sigmoid-logits', groups: [] }) : null;
-  const input = new Float32Array(batchSize * data.features);
-  const clean = new Float32Array(batchSize * data.features);
+  const input = fused ? null : new Float32Array(batchSize * data.features);
+  const clean = fused ? null : new Float32Array(batchSize * data.features);
   const oneHot = new Float32Array(batchSize * data.classCount);
   const rng = createRng(5);
   const times: number[] = [];
@@ -314,11 +315,11 @@ export function measureBatchPrep(data: BenchData, batchSize: number, samples: nu
       const order = epochOrder(indices, rng);
       for (let start = 0; start < order.length; start += batchSize) {
         const end = Math.min(order.length, start + batchSize);
-        const rows = fused ? fused.gatherRows(data.x, data.features, order, start, end) : gatherRows(data.x, data.features, order, start, end, input);
+        const rows = fused ? fused.gatherRows(data.x, data.features, order, start, end) : gatherRows(data.x, data.features, order, start, end, input!);
         if (kind === 'classes') oneHotRows(data.y, data.classCount, order, start, end, oneHot);
         else if (fused) fused.maskingNoise(rows, 0.3, rng);
         else {
-          gatherRows(data.x, data.features, order, start, end, clean);
+          gatherRows(data.x, data.features, order, start, end, clean!);
           applyMaskingNoise(rows, 0.3, rng);
         }
       }
@@ -327,5 +328,5 @@ export function measureBatchPrep(data: BenchData, batchSize: number, samples: nu
   } finally {
     fused?.dispose();
   }
-  return median(times);
+  return { secondsPerSample: median(times), path: fused ? 'fused' : 'taped' };
 }

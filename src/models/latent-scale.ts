@@ -22,7 +22,7 @@ import { LATENT_LAYER } from './autoencoder.ts';
  * per-batch overhead 125 times for 4,000 rows (twice as slow for the mlp encoder); a row's code is
  * the same whatever rows share its pass, and 256 images keep a conv encoder's activations small.
  */
-const ROWS_PER_PASS = 256;
+export const ROWS_PER_PASS = 256;
 
 /** Per-dimension mean and standard deviation of a model's output over `inputs` (rows × features). */
 function outputMoments(model: tf.LayersModel, inputs: tf.Tensor2D): { mean: tf.Tensor1D; std: tf.Tensor1D } {

@@ -84,11 +84,11 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
     loss: sigmoidLayer ? 'sigmoid-logits' : target.kind === 'classes' ? 'softmax' : 'other',
     groups: loop.trainedGroups(),
   });
-  // Batch buffers in JS memory, only those the loop below uses (the fused step gathers its inputs
-  // into its own heap buffer and applies masking noise there).
-  const inputBuffer = fused ? null : new Float32Array(batchSize * features);
-  const cleanBuffer = target.kind === 'reconstruct' && (target.noiseType === 'gaussian' || !fused) ? new Float32Array(batchSize * features) : null;
-  const targetBuffer = target.kind === 'classes' ? new Float32Array(batchSize * width) : null;
+  // Batch buffers in JS memory, each allocated when first used: the fused step gathers its inputs
+  // into its own heap buffer and applies masking noise there, so it needs none but the class targets.
+  let inputBuffer: Float32Array | undefined;
+  let cleanBuffer: Float32Array | undefined;
+  let targetBuffer: Float32Array | undefined;
   // The check after every epoch predicts a few dozen rows: in a default job about 0.9 ms per call
   // through tfjs's engine, 0.35 ms in the fused step, with the same bits.
   const predict: RowPredictor = fused ? async (...rows) => fused.predictRows(...rows) : (...rows) => predictRows(model, ...rows);
@@ -99,13 +99,13 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
         await loop.pause();
         const end = Math.min(order.length, start + batchSize);
         const rows = end - start;
-        const inputs = fused ? fused.gatherRows(x, features, order, start, end) : gatherRows(x, features, order, start, end, inputBuffer!);
+        const inputs = fused ? fused.gatherRows(x, features, order, start, end) : gatherRows(x, features, order, start, end, inputBuffer ??= new Float32Array(batchSize * features));
         let targets: Float32Array;
         if (target.kind === 'reconstruct') {
           // Denoising: the model sees corrupted pixels and must reproduce the clean ones. The fused
           // step applies masking noise itself, after taking the clean inputs as its targets.
           if (target.noiseType === 'gaussian' || !fused) {
-            targets = gatherRows(x, features, order, start, end, cleanBuffer!);
+            targets = gatherRows(x, features, order, start, end, cleanBuffer ??= new Float32Array(batchSize * features));
             if (target.noiseType === 'gaussian') applyGaussianNoise(inputs, target.noise, rng, target.loss === 'binary-crossentropy');
             else applyMaskingNoise(inputs, target.noise, rng);
           } else {
@@ -113,7 +113,7 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
             fused.maskingNoise(inputs, target.noise, rng);
           }
         } else {
-          targets = oneHotRows(target.y, target.classCount, order, start, end, targetBuffer!);
+          targets = oneHotRows(target.y, target.classCount, order, start, end, targetBuffer ??= new Float32Array(batchSize * width));
           options.augment?.(inputs, rows, rng);
         }
         if (fused) {

@@ -15,7 +15,8 @@
  * weights after several steps): every product and sum is the one tfjs's operations compute, in
  * the same order — tfjs's forward pass in training adds a ReLU layer's bias after the product
  * (unfused) but starts a linear layer's sum from it (fused), and the kernels' flags say which;
- * skipped zero terms add ±0 to a sum that is never −0; the classifier's loss is replayed
+ * skipped zero terms add ±0, which changes only a sum that starts at −0, so a layer whose bias holds
+ * −0 keeps the dense product (sparseKeepsBits); the classifier's loss is replayed
  * exactly (categorical-crossentropy.ts) and the autoencoder's is the same kernel the taped path
  * calls (sigmoid-logits.ts).
  *
@@ -193,7 +194,8 @@ export class FusedDenseStep {
    * a softmax), bit for bit what predictRows (fit.ts), i.e. model.predict, gives on this backend
    * with the weights as they are now: the same kernels with the same flags and bias, and each
    * row's outputs do not depend on which rows share its pass. Runs batchSize rows at a time in the
-   * step's own buffers, so it is for between steps (fit() calls it after an epoch).
+   * step's own buffers, so it is for between steps (fit() calls it after an epoch): called between
+   * gatherRows and step it would overwrite that batch, which is refused while masking noise waits.
    */
   readonly predictRows = (x: FeatureValues, features: number, indices: Int32Array): Float32Array => {
     if (this.pendingMask) throw new Error('fused step: predictRows between gatherRows/maskingNoise and the step would overwrite the step\'s inputs');
