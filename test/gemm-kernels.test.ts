@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '#tfjs';
 import { fusedMultiplyAddAvailable, type KernelBuild } from '../src/backend/kernel-build.ts';
-import { GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, instantiateKernels, simdKernelsFor, type KernelExports, type SimdKernels } from '../src/backend/simd-kernels.ts';
+import { GEMM_ACCUMULATE, GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, instantiateKernels, simdKernelsFor, type KernelExports, type SimdKernels } from '../src/backend/simd-kernels.ts';
 import { initWasmBackend } from '../src/backend/wasm-kernels.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { createRng } from '../src/util/rng.ts';
@@ -116,6 +116,60 @@ test('gemm and the sparse gemm of each build equal its float32 reference bit for
     }
   }
   assert.equal(tf.memory().numTensors, start);
+});
+
+test('gemm\'s leftover columns (n mod 8, four rows at a time and single rows) give the reference\'s bits, continue sums across calls, and write nothing outside C', () => {
+  // n = 9 (the one-channel conv layers' 9 taps), 1 … 7 and 15 leftover columns; m with 0 … 3 rows
+  // over a multiple of 4 and across the 64-row cache block; k across the 256-term block.
+  const shapes: [number, number, number][] = [[196, 9, 32], [9, 9, 7], [7, 1, 5], [6, 3, 260], [67, 5, 11], [4, 7, 1], [1, 15, 9], [70, 2, 33]];
+  const GUARD = 16;
+  const heapC = (m: number, n: number, inner: Float32Array | null): tf.Tensor => {
+    const c = new Float32Array(m * n + 2 * GUARD).fill(Number.NaN);
+    c.fill(-7, 0, GUARD);
+    c.fill(-9, GUARD + m * n);
+    if (inner) c.set(inner, GUARD);
+    return tf.tensor1d(c);
+  };
+  for (const [build, exports] of builds) {
+    for (const [m, n, k] of shapes) {
+      for (const aTransposed of [false, true]) {
+        const a = values(m * k, 0.2);
+        const b = values(k * n);
+        for (const flags of FLAG_SETS) {
+          for (const bias of [null, values(n)]) {
+            const mask = flags & GEMM_MASK_POSITIVE ? values(m * n, 0.3) : null;
+            const label = `${build}: ${m}×${k}·${k}×${n} tA=${aTransposed} flags=${flags} bias=${bias != null}`;
+            const expected = reference(a, aTransposed, b, m, n, k, bias, flags, mask, build);
+            const [ta, tb] = [tf.tensor1d(a), tf.tensor1d(b)];
+            const tbias = bias ? tf.tensor1d(bias) : null;
+            const tmask = mask ? tf.tensor1d(mask) : null;
+            const at = (x: tf.Tensor | null) => (x ? kernels.heapOffset(x) : 0);
+            const [aRow, aCol] = aTransposed ? [1, m] : [k, 1];
+            // In one call, into C between guard zones.
+            const tc = heapC(m, n, null);
+            exports.gemm(at(ta), aRow, aCol, at(tb), n, at(tc) + GUARD * 4, m, n, k, at(tbias), flags, at(tmask));
+            const out = tc.dataSync() as Float32Array;
+            assert.deepEqual(bits(out.slice(GUARD, GUARD + m * n)), bits(expected), `gemm ${label}`);
+            assert.ok(out.slice(0, GUARD).every((v) => v === -7) && out.slice(GUARD + m * n).every((v) => v === -9), `guard zones ${label}`);
+            // The terms split over two calls (the second continues the first's sums): the same bits.
+            if (k > 1) {
+              const half = k >> 1;
+              const aStep = aTransposed ? half * m : half;
+              const tc2 = heapC(m, n, null);
+              const start = bias && !(flags & GEMM_BIAS_AFTER) ? at(tbias) : 0;
+              exports.gemm(at(ta), aRow, aCol, at(tb), n, at(tc2) + GUARD * 4, m, n, half, start, 0, 0);
+              exports.gemm(at(ta) + aStep * 4, aRow, aCol, at(tb) + half * n * 4, n, at(tc2) + GUARD * 4, m, n, k - half, flags & GEMM_BIAS_AFTER ? at(tbias) : 0, flags | GEMM_ACCUMULATE, at(tmask));
+              const out2 = tc2.dataSync() as Float32Array;
+              assert.deepEqual(bits(out2.slice(GUARD, GUARD + m * n)), bits(expected), `accumulated gemm ${label}`);
+              assert.ok(out2.slice(0, GUARD).every((v) => v === -7) && out2.slice(GUARD + m * n).every((v) => v === -9), `guard zones (accumulated) ${label}`);
+              tf.dispose(tc2);
+            }
+            tf.dispose([ta, tb, tc, ...(tbias ? [tbias] : []), ...(tmask ? [tmask] : [])]);
+          }
+        }
+      }
+    }
+  }
 });
 
 test('the fused multiply-add reference rounds once: it keeps what a multiply and an add lose', () => {

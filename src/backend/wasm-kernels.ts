@@ -128,7 +128,7 @@ const SPARSE_MIN_TERMS = 1 << 20;
 /**
  * Whether a product with left operand `a` is better done skipping a's zeros: a large product, a
  * mostly zero `a` (inputs such as digits, whose first-layer products the taped pseudo-label arm
- * runs), judged from up to 64 of its rows; and a bias the sums may start from with the same
+ * runs), judged from a sample of its rows (sampledZeroShare); and a bias the sums may start from with the same
  * result bits as gemm's (skipsZerosExactly: none is −0).
  */
 function skipsZeros(kernels: SimdKernels, a: TensorInfo, terms: number, bias?: TensorInfo): boolean {

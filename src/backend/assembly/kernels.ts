@@ -169,10 +169,36 @@ export function gemm(a: usize, aRow: i32, aCol: i32, b: usize, ldb: i32, c: usiz
           v128.store(pc, c1, 16);
         }
       }
-      // Columns left over (n not a multiple of 8): one at a time.
+      // Columns left over (n not a multiple of 8): one at a time, four rows at once (one lane
+      // each: a lane's multiply and add round as maddScalar's do; each sum keeps its order).
       for (; j < n; j++) {
         const biasJ: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
-        for (let i = i0; i < iEnd; i++) {
+        const start: f32 = biasFirst ? biasJ : 0;
+        let i = i0;
+        for (; i + 4 <= iEnd; i += 4) {
+          const off = <usize>i * ldcBytes + (<usize>j << 2);
+          let pa = a + <usize>i * aRowBytes + aK;
+          let pb = b + bK + (<usize>j << 2);
+          let s = first ? f32x4.splat(start) : f32x4(load<f32>(c + off), load<f32>(c + off + ldcBytes), load<f32>(c + off + 2 * ldcBytes), load<f32>(c + off + 3 * ldcBytes));
+          for (let p = k0; p < kEnd; p++) {
+            let av = v128.load32_zero(pa);
+            av = v128.load32_lane(pa + aRowBytes, av, 1);
+            av = v128.load32_lane(pa + 2 * aRowBytes, av, 2);
+            av = v128.load32_lane(pa + 3 * aRowBytes, av, 3);
+            s = madd(av, v128.load32_splat(pb), s);
+            pa += aColBytes;
+            pb += ldbBytes;
+          }
+          const s0 = f32x4.extract_lane(s, 0);
+          const s1 = f32x4.extract_lane(s, 1);
+          const s2 = f32x4.extract_lane(s, 2);
+          const s3 = f32x4.extract_lane(s, 3);
+          store<f32>(c + off, last ? finishScalar(s0, biasJ, flags, mask + off) : s0);
+          store<f32>(c + off + ldcBytes, last ? finishScalar(s1, biasJ, flags, mask + off + ldcBytes) : s1);
+          store<f32>(c + off + 2 * ldcBytes, last ? finishScalar(s2, biasJ, flags, mask + off + 2 * ldcBytes) : s2);
+          store<f32>(c + off + 3 * ldcBytes, last ? finishScalar(s3, biasJ, flags, mask + off + 3 * ldcBytes) : s3);
+        }
+        for (; i < iEnd; i++) {
           const off = <usize>i * ldcBytes + (<usize>j << 2);
           let pa = a + <usize>i * aRowBytes + aK;
           let pb = b + bK + (<usize>j << 2);
