@@ -292,7 +292,10 @@ export function formatReport(report: BenchReport): string {
   lines.push('', 'where pretraining time goes (fused step: our kernels timed call by call; taped: tf.profile kernel times; JS batch prep timed separately):', profileTable(report.backends));
   const steps = stepTable(report.backends);
   if (steps) lines.push('', 'one training step on the digits, fused (kernels on the heap) and through tfjs\'s tape (its kernel time by tf.profile; the rest is the engine):', steps);
-  if (report.startup) lines.push('', `pipeline command start-up (median of ${report.startup.repeats}): --version ${formatNumber(report.startup.versionSeconds, 2)} s, --help ${formatNumber(report.startup.helpSeconds, 2)} s`);
+  if (report.startup) {
+    const { repeats, versionSeconds, helpSeconds, renderedHelpSeconds } = report.startup;
+    lines.push('', `pipeline command start-up (median of ${repeats}): --version ${formatNumber(versionSeconds, 2)} s, --help ${formatNumber(helpSeconds, 2)} s (rendered, as the first after a build: ${formatNumber(renderedHelpSeconds, 2)} s)`);
+  }
   const memory = (p: PipelineTiming) => p.memory.map((m) => `${m.command.includes('worker') ? 'worker' : 'main'} ${formatNumber(m.peakMb)}`).join(', ') || '–';
   if (report.pipeline.length > 0) {
     lines.push('', formatTable(['default pipeline', 'cold cache s', 'all cached s', 'exit', 'peak MB per process (cold)'], report.pipeline.map((p) => [

@@ -16,22 +16,26 @@ import { fileURLToPath } from 'node:url';
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the compiled copy goes (src/util/source-files.ts names it too). */
 export const BUILD_DIR = path.join(PROJECT_ROOT, 'build');
-/** Written last into a finished build: its time is when compiling started, its content how many sources it compiled. */
+/** Written last into a finished build: its time is when compiling started, its content how many sources it was built from. */
 const STAMP = '.built';
-/** What is compiled, and the settings that shape the output. */
+/** What is compiled, and the settings that shape the output (the lock file: the compiler's version). */
 const SOURCE_FOLDERS = ['src', 'pipeline'];
-const SETTINGS = ['tsconfig.json', 'tsconfig.build.json'];
+const SETTINGS = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 /** Files the code reads from beside itself (import.meta.url), copied to the same place in the build. */
 const ASSETS = ['src/backend/assembly/kernels.wasm', 'src/backend/assembly/kernels-relaxed.wasm'];
 
-/** Every TypeScript source that goes into the build, with its modification time. */
+/**
+ * Every source a build depends on: the TypeScript it compiles, and the .mjs modules the compiled code
+ * imports from the source tree (package.json "imports"). Those are not compiled, but they shape
+ * the help texts a build keeps (scripts/start.mjs), which a rebuild renews.
+ */
 function sources() {
   const found = [];
   const walk = (dir) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(file);
-      else if (entry.name.endsWith('.ts')) found.push(file);
+      else if (entry.name.endsWith('.ts') || entry.name.endsWith('.mjs')) found.push(file);
     }
   };
   for (const folder of SOURCE_FOLDERS) walk(path.join(PROJECT_ROOT, folder));

@@ -109,6 +109,40 @@ test('every npm script answers --version alone before checking the build (script
   }
 });
 
+test('--help alone prints the text the first --help of this build stored (scripts/start.mjs); other calls render it, in English', () => {
+  // A copy of the project with the same file times (so its build is current), the stored texts its own.
+  const project = tempFolder('help-store');
+  for (const entry of ['src', 'pipeline', 'scripts', 'build', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) {
+    fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(project, entry), { recursive: true, preserveTimestamps: true, filter: (from) => !from.endsWith(`${path.sep}.help`) });
+  }
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(project, 'node_modules'));
+  const start = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, ['scripts/start.mjs', 'pipeline/run.ts', ...args], { cwd: project, encoding: 'utf8', env: { ...process.env, ...env } });
+  try {
+    const first = start(['--help']);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /^Options:$/m);
+    const stored = fs.readdirSync(path.join(project, 'build', '.help'));
+    assert.deepEqual(stored, ['pipeline+run.js--help-piped.txt']);
+    const storedFile = path.join(project, 'build', '.help', stored[0]!);
+    assert.equal(fs.readFileSync(storedFile, 'utf8'), first.stdout);
+    // The second --help prints the stored file, whatever it holds; with any other option the help is rendered.
+    fs.writeFileSync(storedFile, 'the stored text\n');
+    assert.deepEqual([start(['--help']).stdout, start(['--help']).status], ['the stored text\n', 0]);
+    const rendered = start(['--quiet', '--help'], { LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8' });
+    assert.equal(rendered.stdout, first.stdout, 'yargs follows LANG again ("Optionen:")');
+    assert.match(start(['--bogus'], { LC_ALL: 'fr_FR.UTF-8' }).stderr, /Unknown argument: bogus\. See --help\./);
+    // A rebuild (a source newer than the build) replaces the stored texts with the rest of build/.
+    assert.ok(fs.existsSync(storedFile));
+    const later = new Date(Date.now() + 60_000);
+    fs.utimesSync(path.join(project, 'src', 'util', 'yargs.mjs'), later, later);
+    const rebuilt = start(['--version', '--quiet']);
+    assert.equal(rebuilt.status, 0, rebuilt.stderr);
+    assert.ok(!fs.existsSync(storedFile), 'the stored help outlived a rebuild');
+  } finally {
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+});
+
 test('odd spellings that used to run another experiment than asked for are refused', async () => {
   // Number() reads hexadecimal, binary and octal: --labeled 0x1 was the whole pool, --hidden 0b1000 was 8
   userError(() => parseFractionList('0x1'), /--labeled "0x1" is not a number/);

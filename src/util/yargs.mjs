@@ -9,7 +9,11 @@ const Yargs = createRequire(import.meta.url)('yargs/yargs');
 // not semisup's when a command runs from another folder; the version is semisup's own.
 const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
-/** yargs(args), answering --version with semisup's version. */
+/**
+ * yargs(args), answering --version with semisup's version. In English whatever the locale:
+ * semisup's own help and messages are English, and yargs' would otherwise follow LANG ("Optionen:",
+ * "Argument inconnu : bogus. See --help."); it also makes the help text the same in every shell.
+ */
 export default function yargs(args, cwd) {
-  return Yargs(args, cwd).version(version);
+  return Yargs(args, cwd).version(version).locale('en');
 }
