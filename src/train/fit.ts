@@ -105,7 +105,9 @@ export async function fit(options: FitOptions): Promise<EpochLog[]> {
           // Denoising: the model sees corrupted pixels and must reproduce the clean ones. The fused
           // step applies masking noise itself, after taking the clean inputs as its targets.
           if (target.noiseType === 'gaussian' || !fused) {
-            targets = gatherRows(x, features, order, start, end, cleanBuffer ??= new Float32Array(batchSize * features));
+            // The clean rows are the inputs before the noise: a copy, several times cheaper than gathering them again.
+            targets = (cleanBuffer ??= new Float32Array(batchSize * features)).subarray(0, inputs.length);
+            targets.set(inputs);
             if (target.noiseType === 'gaussian') applyGaussianNoise(inputs, target.noise, rng, target.loss === 'binary-crossentropy');
             else applyMaskingNoise(inputs, target.noise, rng);
           } else {
