@@ -130,6 +130,12 @@ test('gemm\'s leftover columns (n mod 8, four rows at a time and single rows) gi
     if (inner) c.set(inner, GUARD);
     return tf.tensor1d(c);
   };
+  /** C's m × n values, after checking that the guard zones around them are as heapC wrote them. */
+  const insideGuards = (c: tf.Tensor, m: number, n: number, label: string): Float32Array => {
+    const out = c.dataSync() as Float32Array;
+    assert.ok(out.slice(0, GUARD).every((v) => v === -7) && out.slice(GUARD + m * n).every((v) => v === -9), `guard zones ${label}`);
+    return out.slice(GUARD, GUARD + m * n);
+  };
   for (const [build, exports] of builds) {
     for (const [m, n, k] of shapes) {
       for (const aTransposed of [false, true]) {
@@ -148,9 +154,7 @@ test('gemm\'s leftover columns (n mod 8, four rows at a time and single rows) gi
             // In one call, into C between guard zones.
             const tc = heapC(m, n, null);
             exports.gemm(at(ta), aRow, aCol, at(tb), n, at(tc) + GUARD * 4, m, n, k, at(tbias), flags, at(tmask));
-            const out = tc.dataSync() as Float32Array;
-            assert.deepEqual(bits(out.slice(GUARD, GUARD + m * n)), bits(expected), `gemm ${label}`);
-            assert.ok(out.slice(0, GUARD).every((v) => v === -7) && out.slice(GUARD + m * n).every((v) => v === -9), `guard zones ${label}`);
+            assert.deepEqual(bits(insideGuards(tc, m, n, label)), bits(expected), `gemm ${label}`);
             // The terms split over two calls (the second continues the first's sums): the same bits.
             if (k > 1) {
               const half = k >> 1;
@@ -159,9 +163,7 @@ test('gemm\'s leftover columns (n mod 8, four rows at a time and single rows) gi
               const start = bias && !(flags & GEMM_BIAS_AFTER) ? at(tbias) : 0;
               exports.gemm(at(ta), aRow, aCol, at(tb), n, at(tc2) + GUARD * 4, m, n, half, start, 0, 0);
               exports.gemm(at(ta) + aStep * 4, aRow, aCol, at(tb) + half * n * 4, n, at(tc2) + GUARD * 4, m, n, k - half, flags & GEMM_BIAS_AFTER ? at(tbias) : 0, flags | GEMM_ACCUMULATE, at(tmask));
-              const out2 = tc2.dataSync() as Float32Array;
-              assert.deepEqual(bits(out2.slice(GUARD, GUARD + m * n)), bits(expected), `accumulated gemm ${label}`);
-              assert.ok(out2.slice(0, GUARD).every((v) => v === -7) && out2.slice(GUARD + m * n).every((v) => v === -9), `guard zones (accumulated) ${label}`);
+              assert.deepEqual(bits(insideGuards(tc2, m, n, `(accumulated) ${label}`)), bits(expected), `accumulated gemm ${label}`);
               tf.dispose(tc2);
             }
             tf.dispose([ta, tb, tc, ...(tbias ? [tbias] : []), ...(tmask ? [tmask] : [])]);
