@@ -26,7 +26,7 @@ import path from 'node:path';
 import * as tf from '#tfjs';
 import yargs from '#yargs';
 import { writeFileAtomic } from '../src/artifacts/atomic.ts';
-import { startBackend } from '../src/backend/start-backend.ts';
+import { matrixProductsOf, startBackend } from '../src/backend/start-backend.ts';
 import { BENCH_ENCODERS, type BenchEncoder } from '../src/bench/encoders.ts';
 import { trainingFlopsPerSample } from '../src/bench/flops.ts';
 import { timeImageLoading, type ImageLoadTiming } from '../src/bench/image-loading.ts';
@@ -112,6 +112,8 @@ export interface BackendResult {
   name?: string;
   unavailable?: string;
   ceiling?: MatmulCeiling;
+  /** On wasm, what ran the matrix products (native AVX2 or the wasm kernels; SEMISUP_NATIVE_KERNELS=off compares). */
+  matrixProducts?: string;
   models: ModelResult[];
   /** Encoders not measured here because their entry marks this backend as slow. */
   skipped?: string[];
@@ -208,7 +210,8 @@ export async function benchBackend(
     log(`${name}: ${encoder.name}`);
     models.push(await benchEncoder(encoder, name, ceiling, options));
   }
-  return { choice, name, ceiling, models, ...(skipped.length ? { skipped } : {}) };
+  const matrixProducts = matrixProductsOf(name);
+  return { choice, name, ceiling, ...(matrixProducts ? { matrixProducts } : {}), models, ...(skipped.length ? { skipped } : {}) };
 }
 
 const pct = (share: number): string => `${formatNumber(share * 100, 0)} %`;
@@ -287,6 +290,7 @@ export function formatReport(report: BenchReport): string {
     '',
     modelTable(report.backends),
   ];
+  for (const b of report.backends.filter((x) => x.matrixProducts)) lines.push(`${b.name}: matrix products by ${b.matrixProducts}`);
   for (const b of report.backends.filter((x) => x.unavailable)) lines.push(`${b.choice}: not measured (${b.unavailable})`);
   for (const b of report.backends.filter((x) => x.skipped)) lines.push(`${b.name}: ${b.skipped!.join(', ')} not measured (slow there; --include-slow)`);
   lines.push('', 'where pretraining time goes (fused step: our kernels timed call by call; taped: tf.profile kernel times; JS batch prep timed separately):', profileTable(report.backends));

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { ArtifactStore } from '../src/artifacts/store.ts';
 import { REFERENCE_ARM } from '../src/arms/index.ts';
-import { backendChoiceOf, engineId, expectedBackend, startBackend, type StartedBackend } from '../src/backend/start-backend.ts';
+import { backendChoiceOf, engineId, expectedBackend, matrixProductsOf, startBackend, type StartedBackend } from '../src/backend/start-backend.ts';
 import type { PipelineConfig } from '../src/config.ts';
 import { describeShape, labelCounts, type Dataset } from '../src/data/dataset.ts';
 import { createDownloadProgress } from '../src/data/download-progress.ts';
@@ -47,7 +47,8 @@ export async function startRun(config: PipelineConfig, control: Pick<RunControl,
   // Where the backend's name cannot be known without loading tfjs (the native package is installed), start it now.
   const early = expected === undefined ? await startBackend(config.backend) : undefined;
   const backend = early?.name ?? expected!;
-  log.info(`backend: ${backend}${early?.skipped.length ? ` (passed over: ${early.skipped.join('; ')})` : ''}`);
+  const products = matrixProductsOf(backend);
+  log.info(`backend: ${backend}${products ? ` (matrix products: ${products})` : ''}${early?.skipped.length ? ` (passed over: ${early.skipped.join('; ')})` : ''}`);
   let starting: Promise<StartedBackend> | undefined = early && Promise.resolve(early);
   const startHere = async () => {
     starting ??= startBackend(config.backend);

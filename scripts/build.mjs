@@ -93,4 +93,47 @@ export function build() {
   fs.rmSync(old, { recursive: true, force: true });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) build();
+/** The native matrix product (src/backend/native-kernels.ts): its sources, and the addon node-gyp builds from them. */
+const NATIVE_DIR = path.join(PROJECT_ROOT, 'native');
+const NATIVE_SOURCES = ['kernels.cc', 'binding.gyp'];
+export const NATIVE_ADDON = path.join(NATIVE_DIR, 'build', 'Release', 'semisup_kernels.node');
+/** What the last failed native build printed. */
+const NATIVE_LOG = path.join(NATIVE_DIR, 'build-failed.log');
+
+/** Whether the addon is built and newer than its sources. */
+export function nativeAddonIsCurrent() {
+  try {
+    const built = fs.statSync(NATIVE_ADDON).mtimeMs;
+    return NATIVE_SOURCES.every((name) => fs.statSync(path.join(NATIVE_DIR, name)).mtimeMs < built);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Build the addon with node-gyp unless it is current. It is optional: without a C++ compiler (or
+ * node-gyp, or Node's headers) this prints one line and training runs the wasm matrix products,
+ * with the same results. node-gyp is npm's own (npm names it to the scripts it runs), and Node's
+ * headers are those installed beside node where they are, so nothing is downloaded.
+ */
+export function buildNativeAddon() {
+  if (nativeAddonIsCurrent()) return;
+  const bundled = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  const gyp = [process.env.npm_config_node_gyp, bundled].find((file) => file && fs.existsSync(file));
+  const notBuilt = (why) => console.error(`note: the native matrix products were not built (${why}); training uses the wasm ones: the same results, slower.`);
+  if (gyp === undefined) return notBuilt('node-gyp was not found');
+  const args = [gyp, 'rebuild'];
+  const nodeDir = path.resolve(path.dirname(process.execPath), '..');
+  if (!process.env.npm_config_nodedir && fs.existsSync(path.join(nodeDir, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${nodeDir}`);
+  const result = spawnSync(process.execPath, args, { cwd: NATIVE_DIR, encoding: 'utf8' });
+  if (result.status !== 0) {
+    fs.writeFileSync(NATIVE_LOG, `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ?? ''}`);
+    return notBuilt(`node-gyp failed; its output is in ${path.relative(process.cwd(), NATIVE_LOG)}`);
+  }
+  fs.rmSync(NATIVE_LOG, { force: true });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  build();
+  buildNativeAddon();
+}

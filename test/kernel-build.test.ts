@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { chooseKernelBuild, fusedMultiplyAddAvailable, KERNEL_BUILD_ENV, kernelBuild } from '../src/backend/kernel-build.ts';
 import { engineId } from '../src/backend/start-backend.ts';
+import { loadNativeAddon, NATIVE_ADDON_PATH, NATIVE_KERNELS_ENV } from '../src/backend/native-kernels.ts';
 import { UserError } from '../src/errors.ts';
 
 // Both kernel builds run the fused dense step bit-identically to tfjs's taped step; they differ
@@ -11,7 +12,7 @@ import { UserError } from '../src/errors.ts';
 // says which one ran. Each build runs in a child process of its own (the build is chosen once).
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'fused-equivalence.ts');
 
-function runFixture(env: NodeJS.ProcessEnv): { build: string; engine: string; identical: boolean; digests: string[]; convMaxError: number } {
+function runFixture(env: NodeJS.ProcessEnv): { build: string; engine: string; products: string; identical: boolean; digests: string[]; convDigests: string[]; convMaxError: number } {
   const out = execFileSync(process.execPath, ['--import', 'tsx', FIXTURE], { env: { ...process.env, ...env }, encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
@@ -48,4 +49,17 @@ test(`by default the baseline build runs; ${KERNEL_BUILD_ENV}=relaxed runs the f
   } else {
     assert.deepEqual(relaxed.digests, baseline.digests, 'the fallback is the baseline build');
   }
+});
+
+test(`the native matrix products (${NATIVE_KERNELS_ENV}) train and convolve with exactly the wasm kernels' bits, and which ran is said`, (t) => {
+  const { why } = loadNativeAddon(NATIVE_ADDON_PATH);
+  if (why !== '') return t.skip(`the native addon cannot run here: ${why}`);
+  const native = runFixture({ [KERNEL_BUILD_ENV]: '', [NATIVE_KERNELS_ENV]: 'on' });
+  const wasm = runFixture({ [KERNEL_BUILD_ENV]: '', [NATIVE_KERNELS_ENV]: 'off' });
+  assert.match(native.products, /^native (AVX-512|AVX2)$/);
+  assert.match(wasm.products, /^wasm SIMD \(SEMISUP_NATIVE_KERNELS=off\)$/);
+  assert.equal(native.identical, true, 'native: fused and taped weights differ');
+  assert.deepEqual(native.digests, wasm.digests, 'the native products change the trained weights');
+  assert.deepEqual(native.convDigests, wasm.convDigests, 'the native products change the convolutions');
+  assert.equal(native.engine, wasm.engine, 'the same bits, so the same cache keys');
 });

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '#tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { kernelBuild, type KernelBuild } from './kernel-build.ts';
+import { nativeGemmOn, nativeKernels } from './native-kernels.ts';
 
 /** The compiled kernels of each build, beside their source. */
 export const KERNELS_WASM_PATHS: Record<KernelBuild, string> = {
@@ -146,9 +147,15 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   if (bound.has(backend)) return bound.get(backend) ?? null;
   const memory = backendMemory(backend);
   const exports = memory != null ? instantiateKernels(backend, kernelBuild()) : null;
-  const kernels = memory != null && exports != null ? bindKernels(backend, memory, exports) : null;
+  const kernels = memory != null && exports != null ? bindKernels(backend, memory, withNativeProducts(exports, memory)) : null;
   bound.set(backend, kernels);
   return kernels;
+}
+
+/** The kernels with gemm run by the native addon where it runs (native-kernels.ts: the same bits, faster). */
+function withNativeProducts(exports: KernelExports, memory: WebAssembly.Memory): KernelExports {
+  const { addon } = nativeKernels(kernelBuild() === 'relaxed');
+  return addon ? { ...exports, gemm: nativeGemmOn(addon, memory) } : exports;
 }
 
 /** The active backend and its kernels when that backend is wasm and our kernels run on it; else null (callers keep tfjs's path). */

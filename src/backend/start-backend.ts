@@ -9,6 +9,7 @@ import type * as TF from '#tfjs';
 import type { BackendChoice } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { kernelBuild } from './kernel-build.ts';
+import { nativeKernels } from './native-kernels.ts';
 import { wasmKernelsVersion } from './wasm-kernels-version.ts';
 
 /** tfjs's own names for the backends, by the CLI's names. */
@@ -135,6 +136,14 @@ export function packageVersions(): Record<string, string> {
     }
   }
   return versions;
+}
+
+/**
+ * What runs a backend's matrix products, where semisup's kernels do (on wasm): the native addon or the
+ * wasm kernels, and why not the addon (native-kernels.ts). Not part of the engine id: both give the same bits.
+ */
+export function matrixProductsOf(backend: string): string | undefined {
+  return backend === 'wasm' ? nativeKernels(kernelBuild() === 'relaxed').label : undefined;
 }
 
 /**

@@ -335,7 +335,7 @@ export async function buildReportContent(run: RunFiles, options: { charts?: Arti
         kind: 'keyValues',
         title: 'environment',
         rows: [
-          ['backend', env.backend], ['node', env.node], ['platform', env.platform], ['cpu', env.cpuModel], ['cores', String(env.cores)],
+          ['backend', env.backend], ...(env.matrixProducts ? [['matrix products', env.matrixProducts] as [string, string]] : []), ['node', env.node], ['platform', env.platform], ['cpu', env.cpuModel], ['cores', String(env.cores)],
           ...(env.gitCommit ? [['git commit', env.gitCommit] as [string, string]] : []),
           ...Object.entries(env.versions).map(([k, v]) => [k, v] as [string, string]),
         ],

@@ -137,6 +137,7 @@ export function checkParams(v: unknown): RunParams {
     };
   }
   if (env.gitCommit !== undefined) params.environment.gitCommit = str(env.gitCommit, 'environment.gitCommit');
+  if (env.matrixProducts !== undefined) params.environment.matrixProducts = str(env.matrixProducts, 'environment.matrixProducts');
   if (ds.fingerprint !== undefined) params.dataset.fingerprint = str(ds.fingerprint, 'dataset.fingerprint');
   if (ds.labeledSize !== undefined) params.dataset.labeledSize = int(ds.labeledSize, 'dataset.labeledSize');
   if (ds.unlabeledSize !== undefined) params.dataset.unlabeledSize = int(ds.unlabeledSize, 'dataset.unlabeledSize');

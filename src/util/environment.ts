@@ -2,12 +2,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packageVersions } from '../backend/start-backend.ts';
+import { matrixProductsOf, packageVersions } from '../backend/start-backend.ts';
 import { gitCommit } from './git-commit.ts';
 
 export interface EnvironmentInfo {
   /** The tfjs backend that ran: 'tensorflow' (native), 'wasm' or 'cpu'. */
   backend: string;
+  /** On wasm, what ran the matrix products: 'native AVX2', or the wasm kernels and why (the same bits either way). */
+  matrixProducts?: string;
   node: string;
   platform: string;
   cpuModel: string;
@@ -22,8 +24,10 @@ export function describeEnvironment(backend: string): EnvironmentInfo {
   // Not in a git checkout (an unpacked release), there is none.
   const commit = gitCommit(path.dirname(fileURLToPath(import.meta.url)));
   const cpus = os.cpus();
+  const matrixProducts = matrixProductsOf(backend);
   return {
     backend,
+    ...(matrixProducts ? { matrixProducts } : {}),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cpuModel: cpus[0]?.model ?? 'unknown',

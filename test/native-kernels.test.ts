@@ -1,0 +1,145 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '#tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { chooseNativeKernels, loadNativeAddon, NATIVE_ADDON_PATH, nativeGemmOn, type GemmArguments, type NativeAddon } from '../src/backend/native-kernels.ts';
+import { GEMM_ACCUMULATE, GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, instantiateKernels, simdKernelsFor, type KernelExports, type SimdKernels } from '../src/backend/simd-kernels.ts';
+import { initWasmBackend } from '../src/backend/wasm-kernels.ts';
+import { UserError } from '../src/errors.ts';
+import { createRng } from '../src/util/rng.ts';
+
+// The native gemm (native/kernels.cc) against the wasm baseline build's gemm, bit for bit, on the
+// same heap: every epilogue, transposed and plain A, sums continued over several calls, sizes
+// that leave rows (m mod 4) and columns (n mod 8, n mod 16) over and cross the cache blocks
+// (more than 256 terms, more than 64 rows), with 512-bit panels (32 columns, 8 rows) and without, and the values whose bits an epilogue could get
+// wrong: sums of −0 (a −0 bias), NaN, infinities.
+const ROOT = path.resolve(import.meta.dirname, '..');
+const loaded = loadNativeAddon(NATIVE_ADDON_PATH);
+const SIZES: [number, number, number][] = [[13, 19, 23], [8, 16, 5], [4, 8, 1], [1, 1, 7], [37, 29, 53], [6, 9, 40], [70, 40, 530], [9, 17, 257], [5, 24, 0], [66, 33, 300], [17, 75, 31], [16, 64, 9]];
+
+let kernels: SimdKernels;
+let wasm: KernelExports;
+let nativeGemm: (...args: GemmArguments) => void;
+before(async () => {
+  tf.enableProdMode();
+  await initWasmBackend();
+  const backend = tf.backend() as BackendWasm;
+  kernels = simdKernelsFor(backend)!;
+  wasm = instantiateKernels(backend, 'baseline')!;
+  if (loaded.addon) {
+    const memory = (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
+    nativeGemm = nativeGemmOn(loaded.addon, memory);
+  }
+});
+after(async () => {
+  await tf.setBackend('wasm');
+});
+
+test('where a C++ compiler is, `npm install` built the native addon and it is newer than its source', (t) => {
+  const compiler = ['c++', 'g++', 'clang++'].find((name) => spawnSync(name, ['--version']).status === 0);
+  if (compiler === undefined) return t.skip('no C++ compiler here: the wasm products run');
+  assert.ok(fs.existsSync(NATIVE_ADDON_PATH), `${compiler} is here but ${path.relative(ROOT, NATIVE_ADDON_PATH)} is not: see native/build-failed.log`);
+  const built = fs.statSync(NATIVE_ADDON_PATH).mtimeMs;
+  for (const source of ['native/kernels.cc', 'native/binding.gyp']) {
+    assert.ok(fs.statSync(path.join(ROOT, source)).mtimeMs < built, `${source} is newer than the addon: run \`npm run build\``);
+  }
+  if (process.arch === 'x64') assert.ok(loaded.why === '' || loaded.why === 'this CPU has neither AVX2 nor AVX-512', `the addon does not load: ${loaded.why}`);
+});
+
+const rng = createRng(5);
+const values = (n: number, zeros = 0): Float32Array => Float32Array.from({ length: n }, () => (rng.next() < zeros ? 0 : rng.next() * 2 - 1));
+
+/** C from `gemm` on heap copies of the operands (C starting as `start`, for the accumulated sums), as bits. */
+function product(gemm: (...args: GemmArguments) => void, a: Float32Array, aTransposed: boolean, b: Float32Array, start: Float32Array, m: number, n: number, k: number, bias: Float32Array | null, flags: number, mask: Float32Array): number[] {
+  const tensors = [a, b, start, bias ?? new Float32Array(1), mask].map((v) => tf.tensor1d(v.length ? v : new Float32Array(1)));
+  const [ta, tb, tc, tbias, tmask] = tensors;
+  const [aRow, aCol] = aTransposed ? [1, m] : [k, 1];
+  gemm(kernels.heapOffset(ta), aRow, aCol, kernels.heapOffset(tb), n, kernels.heapOffset(tc), m, n, k, bias ? kernels.heapOffset(tbias) : 0, flags, kernels.heapOffset(tmask));
+  const out = Array.from(new Uint32Array((tc.dataSync() as Float32Array).slice(0, m * n).buffer));
+  tf.dispose(tensors);
+  return out;
+}
+
+/** The instruction sets this CPU has, best first ('AVX-512' runs the 512-bit panels, then the 256-bit ones on the columns left). */
+function instructionSets(addon: NativeAddon): string[] {
+  return addon.instructionSet() === 'AVX-512' ? ['AVX-512', 'AVX2'] : [addon.instructionSet()];
+}
+
+test('the native gemm gives the wasm gemm\'s bits with each instruction set: every epilogue, both layouts of A, continued sums, leftover rows and columns, −0, NaN and infinities', (t) => {
+  if (!loaded.addon) return t.skip(`the native addon cannot run here: ${loaded.why}`);
+  const addon = loaded.addon;
+  try {
+    for (const set of instructionSets(addon)) {
+      assert.equal(addon.useInstructionSet(set), set);
+      compareWithWasm(set);
+    }
+  } finally {
+    addon.useInstructionSet('');
+  }
+  assert.throws(() => addon.useInstructionSet('SSE9'), /no such instruction set/);
+});
+
+function compareWithWasm(set: string): void {
+  const flagSets = [0, GEMM_RELU, GEMM_BIAS_AFTER, GEMM_BIAS_AFTER | GEMM_RELU, GEMM_MASK_POSITIVE, GEMM_ACCUMULATE, GEMM_ACCUMULATE | GEMM_RELU | GEMM_MASK_POSITIVE];
+  let compared = 0;
+  for (const [m, n, k] of SIZES) {
+    for (const aTransposed of [false, true]) {
+      for (const flags of flagSets) {
+        for (const special of [false, true]) {
+          const a = values(m * k, 0.3);
+          const b = values(k * n);
+          const bias = flags & GEMM_BIAS_AFTER || !special ? values(n) : values(n).map((v, j) => (j % 3 === 0 ? -0 : v));
+          const mask = values(m * n);
+          const start = values(m * n);
+          if (special) {
+            // A zero row of A with a −0 bias sums to −0; NaN and ±∞ travel through every epilogue.
+            for (let p = 0; p < k; p++) a[aTransposed ? p * m : p] = 0;
+            if (k > 0) a[aTransposed ? (m - 1) + (k - 1) * m : (m - 1) * k + k - 1] = Number.NaN;
+            if (k > 1 && m > 1) a[aTransposed ? 1 : k] = Number.POSITIVE_INFINITY;
+            start[0] = -0;
+          }
+          const expected = product((...args) => wasm.gemm(...args), a, aTransposed, b, start, m, n, k, bias, flags, mask);
+          const actual = product(nativeGemm, a, aTransposed, b, start, m, n, k, bias, flags, mask);
+          assert.deepEqual(actual, expected, `${set}: m=${m} n=${n} k=${k} transposed=${aTransposed} flags=${flags} special=${special}`);
+          compared++;
+        }
+      }
+    }
+  }
+  assert.equal(compared, SIZES.length * 2 * flagSets.length * 2);
+}
+
+test('an operand outside the heap is an error from the native gemm, and nothing is written', (t) => {
+  if (!loaded.addon) return t.skip(`the native addon cannot run here: ${loaded.why}`);
+  const heapBytes = kernels.heapBytes().length;
+  const c = tf.zeros([16]);
+  const at = kernels.heapOffset(c);
+  // C's last row would end one float past the heap's end.
+  assert.throws(() => nativeGemm(at, 4, 1, at, 4, heapBytes - 4 * 4 * 4 + 4, 4, 4, 4, 0, 0, 0), /gemm: an operand lies outside the heap/);
+  assert.throws(() => nativeGemm(heapBytes, 1, 1, at, 1, at, 1, 1, 1, 0, 0, 0), /outside the heap/);
+  assert.throws(() => nativeGemm(at + 2, 1, 1, at, 1, at, 1, 1, 1, 0, 0, 0), /outside the heap/, 'an offset that is not a float\'s');
+  assert.throws(() => (loaded.addon as NativeAddon).gemm(...([at, 1, 1] as unknown as GemmArguments)), /expected 12 arguments/);
+  assert.deepEqual(Array.from(c.dataSync()), new Array(16).fill(0));
+  c.dispose();
+});
+
+test(`the native products run where built, unless SEMISUP_NATIVE_KERNELS=off or the fused multiply-add build runs; =on makes their absence an error`, () => {
+  const addon = { instructionSet: () => 'AVX-512' } as NativeAddon;
+  const built = () => ({ addon, why: '' });
+  const missing = () => ({ addon: null, why: 'not built: `npm install` or `npm run build` builds it where a C++ compiler is' });
+  const never = () => assert.fail('the addon is not loaded when it will not run');
+  assert.deepEqual(chooseNativeKernels('', false, built), { addon, label: 'native AVX-512' });
+  assert.deepEqual(chooseNativeKernels('auto', false, built), { addon, label: 'native AVX-512' });
+  assert.deepEqual(chooseNativeKernels('on', false, built), { addon, label: 'native AVX-512' });
+  assert.deepEqual(chooseNativeKernels('', false, missing), { addon: null, label: 'wasm SIMD (native not built: `npm install` or `npm run build` builds it where a C++ compiler is)' });
+  assert.deepEqual(chooseNativeKernels('off', false, never), { addon: null, label: 'wasm SIMD (SEMISUP_NATIVE_KERNELS=off)' });
+  assert.deepEqual(chooseNativeKernels('', true, never), { addon: null, label: 'wasm SIMD with fused multiply-add' });
+  const userError = (pattern: RegExp) => (error: Error) => error instanceof UserError && pattern.test(error.message);
+  assert.throws(() => chooseNativeKernels('on', false, missing), userError(/SEMISUP_NATIVE_KERNELS=on, but the native matrix products cannot run \(not built: .*\); unset it/));
+  assert.throws(() => chooseNativeKernels('on', true, never), userError(/does not go with SEMISUP_WASM_SIMD=relaxed/));
+  assert.throws(() => chooseNativeKernels('yes', false, never), userError(/SEMISUP_NATIVE_KERNELS=yes: use auto .*, off, or on/));
+  assert.deepEqual(loadNativeAddon(path.join(ROOT, 'native', 'no-such.node')), { addon: null, why: 'not built: `npm install` or `npm run build` builds it where a C++ compiler is' });
+});
