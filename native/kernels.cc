@@ -21,7 +21,10 @@
 #include <node_api.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
+#include <math.h>
+#include <vector>
 
 // The vector code exists only for x86; elsewhere the addon builds, offers no instruction set, and
 // the wasm products run.
@@ -189,6 +192,247 @@ void product(const Product& g, InstructionSet set) {
   }
 }
 
+// ---- The sparse product: gemmSparseA's sums (kernels.ts), skipping A's zeros ----
+//
+// gemmSparseA gives gemm's bits where no sum can be −0 (the caller checks the bias): a term whose a
+// value is ±0 adds ±0, which changes no other sum, so it is skipped. Here as there, each row of A
+// gets its list of non-zero terms in increasing p, and each row of C sums only its own list; the
+// epilogue is finish() for the columns below the last multiple of 4 and finishScalar() for the
+// rest, as in the wasm kernel (so −0 and NaN come out alike there too). ACCUMULATE is not read,
+// as the wasm kernel does not read it.
+
+struct Term {
+  uint32_t p;
+  float a;
+};
+
+// Columns of C per pass of the sparse product over all rows (a multiple of every panel's width).
+const size_t SPARSE_COLUMNS = 128;
+
+// finish() of one lane, for columns a vector panel does not cover: ReLU as f32x4.max (NaN stays
+// NaN, −0 becomes +0).
+inline float finishLane(float s, float bias, int flags, const float* mask) {
+  if (flags & BIAS_AFTER) s += bias;
+  if ((flags & RELU) && !(s != s)) s = s > 0 ? s : 0.0f;
+  if ((flags & MASK_POSITIVE) && !(*mask > 0)) s = 0;
+  return s;
+}
+
+// NV vectors of one row of C from its terms.
+template <class S, int NV>
+__attribute__((always_inline)) inline void sparsePanel(const Product& g, const Term* terms, size_t count, size_t i, size_t j, bool biasFirst) {
+  typedef typename S::V V;
+  const float* bias = g.bias ? F(g.bias) + j : nullptr;
+  const float* b = F(g.b) + j;
+  V acc[NV];
+  V biasv[NV];
+  for (int v = 0; v < NV; v++) {
+    biasv[v] = bias ? S::load(bias + S::WIDTH * v) : S::zero();
+    acc[v] = biasFirst ? biasv[v] : S::zero();
+  }
+  for (size_t t = 0; t < count; t++) {
+    const V av = S::splat(&terms[t].a);
+    const float* pb = b + terms[t].p * g.ldb;
+    for (int v = 0; v < NV; v++) acc[v] = S::addProduct(acc[v], av, S::load(pb + S::WIDTH * v));
+  }
+  float* c = const_cast<float*>(F(g.c)) + i * g.n + j;
+  const float* mask = F(g.mask) + i * g.n + j;
+  for (int v = 0; v < NV; v++) S::store(c + S::WIDTH * v, S::finish(acc[v], biasv[v], g.flags, mask + S::WIDTH * v));
+}
+
+template <class S, int NV>
+__attribute__((always_inline)) inline size_t sparsePanels(const Product& g, const Term* terms, size_t count, size_t i, size_t j, size_t end, bool biasFirst) {
+  for (; j + NV * S::WIDTH <= end; j += NV * S::WIDTH) sparsePanel<S, NV>(g, terms, count, i, j, biasFirst);
+  return j;
+}
+
+__attribute__((target("avx2"))) size_t sparsePanels256(const Product& g, const Term* terms, size_t count, size_t i, size_t j, size_t end, bool biasFirst) {
+  j = sparsePanels<Avx2, 4>(g, terms, count, i, j, end, biasFirst);
+  return sparsePanels<Avx2, 1>(g, terms, count, i, j, end, biasFirst);
+}
+
+// 128 columns per pass where they fit (eight running sums: each is a chain of dependent adds, one per term), then 64, then 16.
+__attribute__((target("avx512f"))) size_t sparsePanels512(const Product& g, const Term* terms, size_t count, size_t i, size_t j, size_t end, bool biasFirst) {
+  j = sparsePanels<Avx512, 8>(g, terms, count, i, j, end, biasFirst);
+  j = sparsePanels<Avx512, 4>(g, terms, count, i, j, end, biasFirst);
+  return sparsePanels<Avx512, 1>(g, terms, count, i, j, end, biasFirst);
+}
+
+void sparseProduct(const Product& g, InstructionSet set) {
+  // Every row's terms, in increasing p: A is read in its storage order (rows or columns contiguous).
+  static thread_local std::vector<Term> terms;
+  static thread_local std::vector<uint32_t> counts;
+  terms.resize(g.m * (g.k ? g.k : 1));
+  counts.assign(g.m, 0);
+  const float* A = F(g.a);
+  if (g.aCol == 1 || g.aRow != 1) {
+    for (size_t i = 0; i < g.m; i++) {
+      Term* row = terms.data() + i * g.k;
+      uint32_t count = 0;
+      for (size_t p = 0; p < g.k; p++) {
+        const float a = A[i * g.aRow + p * g.aCol];
+        row[count] = Term{uint32_t(p), a};
+        count += a != 0;
+      }
+      counts[i] = count;
+    }
+  } else {
+    for (size_t p = 0; p < g.k; p++) {
+      const float* column = A + p * g.aCol;
+      for (size_t i = 0; i < g.m; i++) {
+        const float a = column[i];
+        terms[i * g.k + counts[i]] = Term{uint32_t(p), a};
+        counts[i] += a != 0;
+      }
+    }
+  }
+  const bool biasFirst = g.bias != 0 && !(g.flags & BIAS_AFTER);
+  const float* bias = g.bias ? F(g.bias) : nullptr;
+  const float* B = F(g.b);
+  float* C = const_cast<float*>(F(g.c));
+  const size_t n4 = g.n & ~size_t(3);
+  // SPARSE_COLUMNS of B at a time for every row: a term reads a row of B at random, so B's block
+  // must stay in L2 while every row of C goes through it (all of a 784×512 B did not).
+  for (size_t j0 = 0; j0 < g.n; j0 += SPARSE_COLUMNS)
+  for (size_t i = 0; i < g.m; i++) {
+    const Term* row = terms.data() + i * g.k;
+    const size_t count = counts[i];
+    const size_t end = g.n < j0 + SPARSE_COLUMNS ? g.n : j0 + SPARSE_COLUMNS;
+    size_t j = set == AVX512 ? sparsePanels512(g, row, count, i, j0, end, biasFirst) : j0;
+    j = sparsePanels256(g, row, count, i, j, end, biasFirst);
+    for (; j < end; j++) {
+      const float biasJ = bias ? bias[j] : 0.0f;
+      float sum = biasFirst ? biasJ : 0.0f;
+      for (size_t t = 0; t < count; t++) sum = sum + row[t].a * B[row[t].p * g.ldb + j];
+      const float* mask = F(g.mask) + i * g.n + j;
+      C[i * g.n + j] = j < n4 ? finishLane(sum, biasJ, g.flags, mask) : finishScalar(sum, biasJ, g.flags, mask);
+    }
+  }
+}
+
+// ---- Adam: adam() of kernels.ts, the same operations in the same order ----
+
+struct AdamStep {
+  size_t w, g, m, v, out, n;
+  float stepSize, secondScale, beta1, beta2, epsilon;
+};
+
+// The wasm kernel's 4-lane body, on 16 lanes: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)(g·g), out = w − (stepSize·m)/(√(v·scale) + ε).
+__attribute__((target("avx512f"))) size_t adam512(const AdamStep& s) {
+  const __m512 b1 = _mm512_set1_ps(s.beta1), b2 = _mm512_set1_ps(s.beta2);
+  const __m512 c1 = _mm512_set1_ps(1 - s.beta1), c2 = _mm512_set1_ps(1 - s.beta2);
+  const __m512 step = _mm512_set1_ps(s.stepSize), scale = _mm512_set1_ps(s.secondScale), eps = _mm512_set1_ps(s.epsilon);
+  float* W = const_cast<float*>(F(s.w));
+  const float* G = F(s.g);
+  float* M = const_cast<float*>(F(s.m));
+  float* V = const_cast<float*>(F(s.v));
+  float* out = const_cast<float*>(F(s.out));
+  const size_t n16 = s.n & ~size_t(15);
+  for (size_t i = 0; i < n16; i += 16) {
+    const __m512 g = _mm512_loadu_ps(G + i);
+    const __m512 m = _mm512_add_ps(_mm512_mul_ps(b1, _mm512_loadu_ps(M + i)), _mm512_mul_ps(c1, g));
+    const __m512 v = _mm512_add_ps(_mm512_mul_ps(b2, _mm512_loadu_ps(V + i)), _mm512_mul_ps(c2, _mm512_mul_ps(g, g)));
+    _mm512_storeu_ps(M + i, m);
+    _mm512_storeu_ps(V + i, v);
+    const __m512 denominator = _mm512_add_ps(_mm512_sqrt_ps(_mm512_mul_ps(v, scale)), eps);
+    _mm512_storeu_ps(out + i, _mm512_sub_ps(_mm512_loadu_ps(W + i), _mm512_div_ps(_mm512_mul_ps(step, m), denominator)));
+  }
+  return n16;
+}
+
+__attribute__((target("avx2"))) size_t adam256(const AdamStep& s, size_t i) {
+  const __m256 b1 = _mm256_set1_ps(s.beta1), b2 = _mm256_set1_ps(s.beta2);
+  const __m256 c1 = _mm256_set1_ps(1 - s.beta1), c2 = _mm256_set1_ps(1 - s.beta2);
+  const __m256 step = _mm256_set1_ps(s.stepSize), scale = _mm256_set1_ps(s.secondScale), eps = _mm256_set1_ps(s.epsilon);
+  float* W = const_cast<float*>(F(s.w));
+  const float* G = F(s.g);
+  float* M = const_cast<float*>(F(s.m));
+  float* V = const_cast<float*>(F(s.v));
+  float* out = const_cast<float*>(F(s.out));
+  const size_t n8 = s.n & ~size_t(7);
+  for (; i < n8; i += 8) {
+    const __m256 g = _mm256_loadu_ps(G + i);
+    const __m256 m = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(M + i)), _mm256_mul_ps(c1, g));
+    const __m256 v = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(V + i)), _mm256_mul_ps(c2, _mm256_mul_ps(g, g)));
+    _mm256_storeu_ps(M + i, m);
+    _mm256_storeu_ps(V + i, v);
+    const __m256 denominator = _mm256_add_ps(_mm256_sqrt_ps(_mm256_mul_ps(v, scale)), eps);
+    _mm256_storeu_ps(out + i, _mm256_sub_ps(_mm256_loadu_ps(W + i), _mm256_div_ps(_mm256_mul_ps(step, m), denominator)));
+  }
+  return i;
+}
+
+// The wasm kernel skips a group of four weights whose gradient and moments are all +0 when it
+// updates in place; computing them instead gives the same bits (the moments stay +0 and w − 0/ε is w),
+// so nothing is skipped here. The weights past the last multiple of 4 take the wasm kernel's scalar
+// formula, whose (1−β₂)·g·g multiplies in another order than its vector body.
+void adam(const AdamStep& s, InstructionSet set) {
+  size_t i = set == AVX512 ? adam512(s) : 0;
+  i = adam256(s, i);
+  const size_t n4 = s.n & ~size_t(3);
+  float* W = const_cast<float*>(F(s.w));
+  const float* G = F(s.g);
+  float* M = const_cast<float*>(F(s.m));
+  float* V = const_cast<float*>(F(s.v));
+  float* out = const_cast<float*>(F(s.out));
+  for (; i < n4; i++) {
+    const float g = G[i];
+    const float m = s.beta1 * M[i] + (1 - s.beta1) * g;
+    const float v = s.beta2 * V[i] + (1 - s.beta2) * (g * g);
+    M[i] = m;
+    V[i] = v;
+    out[i] = W[i] - (s.stepSize * m) / (sqrtf(v * s.secondScale) + s.epsilon);
+  }
+  for (; i < s.n; i++) {
+    const float g = G[i];
+    const float m = s.beta1 * M[i] + (1 - s.beta1) * g;
+    const float v = s.beta2 * V[i] + (1 - s.beta2) * g * g;
+    M[i] = m;
+    V[i] = v;
+    out[i] = W[i] - (s.stepSize * m) / (sqrtf(v * s.secondScale) + s.epsilon);
+  }
+}
+
+// ---- Transpose: dst = the [cols, rows] transpose of src [rows, cols] (moves only: the same bits in any order) ----
+
+// An 8×8 block: eight rows of src (`ls` floats apart) become eight rows of dst (`ld` floats apart).
+__attribute__((target("avx2"))) inline void transpose8x8(const float* src, size_t ls, float* dst, size_t ld) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * ls);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; i++) {
+    _mm256_storeu_ps(dst + i * ld, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(dst + (i + 4) * ld, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+
+// 32×32 tiles (4 KB of src and of dst: both stay in L1), each in 8×8 blocks; the edges value by value.
+__attribute__((target("avx2"))) void transpose(size_t src, size_t dst, size_t rows, size_t cols) {
+  const size_t TILE = 32;
+  const float* S = F(src);
+  float* D = const_cast<float*>(F(dst));
+  const size_t rows8 = rows & ~size_t(7), cols8 = cols & ~size_t(7);
+  for (size_t i0 = 0; i0 < rows8; i0 += TILE)
+    for (size_t j0 = 0; j0 < cols8; j0 += TILE) {
+      const size_t iEnd = rows8 < i0 + TILE ? rows8 : i0 + TILE, jEnd = cols8 < j0 + TILE ? cols8 : j0 + TILE;
+      for (size_t i = i0; i < iEnd; i += 8)
+        for (size_t j = j0; j < jEnd; j += 8) transpose8x8(S + i * cols + j, cols, D + j * rows + i, rows);
+    }
+  for (size_t i = 0; i < rows8; i++)
+    for (size_t j = cols8; j < cols; j++) D[j * rows + i] = S[i * cols + j];
+  for (size_t i = rows8; i < rows; i++)
+    for (size_t j = 0; j < cols; j++) D[j * rows + i] = S[i * cols + j];
+}
+
 InstructionSet detect() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f")) return AVX512;
@@ -256,22 +500,100 @@ bool inHeap(size_t at, size_t rows, size_t cols, size_t rowStride, size_t colStr
   return at / 4 + lastFloat < heapBytes / 4;
 }
 
-napi_value Gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
+// Check the call's argument count, the heap and the CPU; with `out`, read the arguments as unsigned 32-bit integers (offsets, sizes, flags).
+bool readArguments(napi_env env, napi_callback_info info, const char* name, size_t expected, uint32_t* out, napi_value* argv) {
+  size_t argc = expected;
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 12) return Throw(env, "gemm: expected 12 arguments");
-  uint32_t v[12];
-  for (int i = 0; i < 12; i++)
-    if (napi_get_value_uint32(env, argv[i], &v[i]) != napi_ok) return Throw(env, "gemm: every argument must be a number");
-  if (heap == nullptr) return Throw(env, "gemm: setHeap was not called");
-  if (chosen == NONE) return Throw(env, "gemm: this CPU has neither AVX2 nor AVX-512");
-  const Product g{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[11], int(v[10])};
+  char message[96];
+  if (argc != expected) {
+    snprintf(message, sizeof(message), "%s: expected %zu arguments", name, expected);
+    napi_throw_error(env, nullptr, message);
+    return false;
+  }
+  for (size_t i = 0; i < expected; i++) {
+    if (out == nullptr) break;
+    if (napi_get_value_uint32(env, argv[i], &out[i]) != napi_ok) {
+      snprintf(message, sizeof(message), "%s: every argument must be a number", name);
+      napi_throw_error(env, nullptr, message);
+      return false;
+    }
+  }
+  if (heap == nullptr) {
+    snprintf(message, sizeof(message), "%s: setHeap was not called", name);
+    napi_throw_error(env, nullptr, message);
+    return false;
+  }
+  if (chosen == NONE) {
+    snprintf(message, sizeof(message), "%s: this CPU has neither AVX2 nor AVX-512", name);
+    napi_throw_error(env, nullptr, message);
+    return false;
+  }
+  return true;
+}
+
+// A product's arguments (gemm's twelve), checked against the heap.
+bool readProduct(napi_env env, napi_callback_info info, const char* name, size_t expected, Product& g) {
+  uint32_t v[13];
+  napi_value argv[13];
+  if (!readArguments(env, info, name, expected, v, argv)) return false;
+  g = Product{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[11], int(v[10])};
   const bool ok = inHeap(g.a, g.m, g.k, g.aRow, g.aCol) && inHeap(g.b, g.k, g.n, g.ldb, 1) && inHeap(g.c, g.m, g.n, g.n, 1) &&
       (g.bias == 0 || inHeap(g.bias, 1, g.n, 0, 1)) && (!(g.flags & MASK_POSITIVE) || inHeap(g.mask, g.m, g.n, g.n, 1));
-  if (!ok) return Throw(env, "gemm: an operand lies outside the heap");
+  if (!ok) {
+    char message[96];
+    snprintf(message, sizeof(message), "%s: an operand lies outside the heap", name);
+    napi_throw_error(env, nullptr, message);
+  }
+  return ok;
+}
+
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Product g;
+  if (!readProduct(env, info, "gemm", 12, g)) return nullptr;
 #ifdef SEMISUP_X86
   product(g, chosen);
+#endif
+  return nullptr;
+}
+
+// As gemm, with a thirteenth argument (the wasm kernel's scratch for its lists, not used here).
+napi_value GemmSparseA(napi_env env, napi_callback_info info) {
+  Product g;
+  if (!readProduct(env, info, "gemmSparseA", 13, g)) return nullptr;
+#ifdef SEMISUP_X86
+  sparseProduct(g, chosen);
+#endif
+  return nullptr;
+}
+
+// adam(w, g, m, v, out, n, stepSize, secondScale, beta1, beta2, epsilon): the hyperparameters are
+// rounded to float32 as the wasm kernel's f32 parameters are.
+napi_value Adam(napi_env env, napi_callback_info info) {
+  uint32_t v[6];
+  napi_value argv[11];
+  if (!readArguments(env, info, "adam", 11, nullptr, argv)) return nullptr;
+  double h[5];
+  for (int i = 0; i < 6; i++)
+    if (napi_get_value_uint32(env, argv[i], &v[i]) != napi_ok) return Throw(env, "adam: every argument must be a number");
+  for (int i = 0; i < 5; i++)
+    if (napi_get_value_double(env, argv[6 + i], &h[i]) != napi_ok) return Throw(env, "adam: every argument must be a number");
+  const AdamStep s{v[0], v[1], v[2], v[3], v[4], v[5], float(h[0]), float(h[1]), float(h[2]), float(h[3]), float(h[4])};
+  if (!(inHeap(s.w, 1, s.n, 0, 1) && inHeap(s.g, 1, s.n, 0, 1) && inHeap(s.m, 1, s.n, 0, 1) && inHeap(s.v, 1, s.n, 0, 1) && inHeap(s.out, 1, s.n, 0, 1))) {
+    return Throw(env, "adam: an operand lies outside the heap");
+  }
+#ifdef SEMISUP_X86
+  adam(s, chosen);
+#endif
+  return nullptr;
+}
+
+napi_value Transpose(napi_env env, napi_callback_info info) {
+  uint32_t v[4];
+  napi_value argv[4];
+  if (!readArguments(env, info, "transpose", 4, v, argv)) return nullptr;
+  if (!(inHeap(v[0], v[2], v[3], v[3], 1) && inHeap(v[1], v[3], v[2], v[2], 1))) return Throw(env, "transpose: an operand lies outside the heap");
+#ifdef SEMISUP_X86
+  transpose(v[0], v[1], v[2], v[3]);
 #endif
   return nullptr;
 }
@@ -283,6 +605,9 @@ napi_value Init(napi_env env, napi_value exports) {
     {"useInstructionSet", nullptr, UseInstructionSet, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"setHeap", nullptr, SetHeap, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"gemmSparseA", nullptr, GemmSparseA, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(methods) / sizeof(methods[0]), methods);
   return exports;

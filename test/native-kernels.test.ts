@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '#tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { chooseNativeKernels, loadNativeAddon, NATIVE_ADDON_PATH, nativeGemmOn, type GemmArguments, type NativeAddon } from '../src/backend/native-kernels.ts';
+import { chooseNativeKernels, loadNativeAddon, NATIVE_ADDON_PATH, nativeKernelsOn, type GemmArguments, type NativeAddon, type NativeKernelFunctions } from '../src/backend/native-kernels.ts';
 import { GEMM_ACCUMULATE, GEMM_BIAS_AFTER, GEMM_MASK_POSITIVE, GEMM_RELU, instantiateKernels, simdKernelsFor, type KernelExports, type SimdKernels } from '../src/backend/simd-kernels.ts';
 import { initWasmBackend } from '../src/backend/wasm-kernels.ts';
 import { UserError } from '../src/errors.ts';
@@ -22,7 +22,7 @@ const SIZES: [number, number, number][] = [[13, 19, 23], [8, 16, 5], [4, 8, 1], 
 
 let kernels: SimdKernels;
 let wasm: KernelExports;
-let nativeGemm: (...args: GemmArguments) => void;
+let native: NativeKernelFunctions;
 before(async () => {
   tf.enableProdMode();
   await initWasmBackend();
@@ -31,7 +31,7 @@ before(async () => {
   wasm = instantiateKernels(backend, 'baseline')!;
   if (loaded.addon) {
     const memory = (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
-    nativeGemm = nativeGemmOn(loaded.addon, memory);
+    native = nativeKernelsOn(loaded.addon, memory);
   }
 });
 after(async () => {
@@ -70,16 +70,8 @@ function instructionSets(addon: NativeAddon): string[] {
 
 test('the native gemm gives the wasm gemm\'s bits with each instruction set: every epilogue, both layouts of A, continued sums, leftover rows and columns, −0, NaN and infinities', (t) => {
   if (!loaded.addon) return t.skip(`the native addon cannot run here: ${loaded.why}`);
-  const addon = loaded.addon;
-  try {
-    for (const set of instructionSets(addon)) {
-      assert.equal(addon.useInstructionSet(set), set);
-      compareWithWasm(set);
-    }
-  } finally {
-    addon.useInstructionSet('');
-  }
-  assert.throws(() => addon.useInstructionSet('SSE9'), /no such instruction set/);
+  withEachInstructionSet(loaded.addon, compareWithWasm);
+  assert.throws(() => loaded.addon!.useInstructionSet('SSE9'), /no such instruction set/);
 });
 
 function compareWithWasm(set: string): void {
@@ -102,7 +94,7 @@ function compareWithWasm(set: string): void {
             start[0] = -0;
           }
           const expected = product((...args) => wasm.gemm(...args), a, aTransposed, b, start, m, n, k, bias, flags, mask);
-          const actual = product(nativeGemm, a, aTransposed, b, start, m, n, k, bias, flags, mask);
+          const actual = product(native.gemm, a, aTransposed, b, start, m, n, k, bias, flags, mask);
           assert.deepEqual(actual, expected, `${set}: m=${m} n=${n} k=${k} transposed=${aTransposed} flags=${flags} special=${special}`);
           compared++;
         }
@@ -112,15 +104,92 @@ function compareWithWasm(set: string): void {
   assert.equal(compared, SIZES.length * 2 * flagSets.length * 2);
 }
 
+/** Each instruction set this CPU has in turn, the best again afterwards. */
+function withEachInstructionSet(addon: NativeAddon, check: (set: string) => void): void {
+  try {
+    for (const set of instructionSets(addon)) {
+      assert.equal(addon.useInstructionSet(set), set);
+      check(set);
+    }
+  } finally {
+    addon.useInstructionSet('');
+  }
+}
+
+test('the native sparse product gives the wasm gemmSparseA\'s bits with each instruction set: mostly-zero A in both layouts, every epilogue, −0 and NaN', (t) => {
+  if (!loaded.addon) return t.skip(`the native addon cannot run here: ${loaded.why}`);
+  // Widths that leave 64-, 32-, 16-, 8- and 4-column panels and single columns over.
+  const sizes: [number, number, number][] = [[13, 19, 23], [4, 8, 1], [1, 1, 7], [37, 131, 53], [6, 9, 40], [33, 512, 60], [5, 24, 0], [20, 86, 30]];
+  withEachInstructionSet(loaded.addon, (set) => {
+    for (const [m, n, k] of sizes) {
+      for (const aTransposed of [false, true]) {
+        for (const flags of [0, GEMM_RELU, GEMM_BIAS_AFTER | GEMM_RELU, GEMM_MASK_POSITIVE, GEMM_RELU | GEMM_MASK_POSITIVE]) {
+          for (const special of [false, true]) {
+            const a = values(m * k, 0.8);
+            const b = values(k * n);
+            const bias = values(n);
+            const mask = values(m * n);
+            if (special) {
+              // A row of zeros (its sums are the bias), −0 among the zeros, NaN and ∞ in A.
+              for (let p = 0; p < k; p++) a[aTransposed ? p * m : p] = p % 2 ? -0 : 0;
+              if (k > 0 && m > 1) a[aTransposed ? 1 + (k - 1) * m : k + k - 1] = Number.NaN;
+              if (k > 1 && m > 2) a[aTransposed ? 2 : 2 * k] = Number.NEGATIVE_INFINITY;
+            }
+            const lists = new Float32Array(Math.max(m * (2 * k + 1), 1));
+            const run = (gemm: (...args: [...GemmArguments, number]) => void) => {
+              const listTensor = tf.tensor1d(lists);
+              const out = product((...args) => gemm(...args, kernels.heapOffset(listTensor)), a, aTransposed, b, new Float32Array(m * n), m, n, k, bias, flags, mask);
+              listTensor.dispose();
+              return out;
+            };
+            assert.deepEqual(run((...args) => native.gemmSparseA(...args)), run((...args) => wasm.gemmSparseA(...args)), `${set}: m=${m} n=${n} k=${k} transposed=${aTransposed} flags=${flags} special=${special}`);
+          }
+        }
+      }
+    }
+  });
+});
+
+test('the native Adam gives the wasm adam\'s bits with each instruction set (in place and not, zero moments, lengths off the vector width); the native transpose moves every value as the wasm one does', (t) => {
+  if (!loaded.addon) return t.skip(`the native addon cannot run here: ${loaded.why}`);
+  const hyper = [0.00123456789, 1.23456789, 0.9, 0.999, 1e-7] as const;
+  withEachInstructionSet(loaded.addon, (set) => {
+    for (const n of [1, 3, 4, 5, 7, 11, 15, 17, 19, 23, 33, 100, 1023, 1031]) {
+      for (const inPlace of [true, false, true, false]) {
+        const start = [values(n), values(n), values(n).map(Math.abs), values(n)];
+        // Four weights with no gradient and no moments yet (the wasm kernel skips such a group of four).
+        if (n >= 8) for (let i = 4; i < 8; i++) start[1][i] = start[2][i] = start[3][i] = 0;
+        const run = (adam: NativeKernelFunctions['adam']) => {
+          const [w, g, v, m] = start.map((x) => tf.tensor1d(x));
+          const out = inPlace ? w : tf.zeros([n]);
+          adam(kernels.heapOffset(w), kernels.heapOffset(g), kernels.heapOffset(m), kernels.heapOffset(v), kernels.heapOffset(out), n, ...hyper);
+          const bits = [out, m, v].map((x) => Array.from(new Uint32Array((x.dataSync() as Float32Array).slice().buffer)));
+          tf.dispose([w, g, v, m, out]);
+          return bits;
+        };
+        assert.deepEqual(run(native.adam), run((...args) => wasm.adam(...args)), `${set}: n=${n} inPlace=${inPlace}`);
+      }
+    }
+  });
+  for (const [rows, cols] of [[1, 1], [3, 5], [33, 70], [784, 512]]) {
+    const src = tf.tensor1d(values(rows * cols));
+    const [a, b] = [tf.zeros([rows * cols]), tf.zeros([rows * cols])];
+    native.transpose(kernels.heapOffset(src), kernels.heapOffset(a), rows, cols);
+    wasm.transpose(kernels.heapOffset(src), kernels.heapOffset(b), rows, cols);
+    assert.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()), `${rows}×${cols}`);
+    tf.dispose([src, a, b]);
+  }
+});
+
 test('an operand outside the heap is an error from the native gemm, and nothing is written', (t) => {
   if (!loaded.addon) return t.skip(`the native addon cannot run here: ${loaded.why}`);
   const heapBytes = kernels.heapBytes().length;
   const c = tf.zeros([16]);
   const at = kernels.heapOffset(c);
   // C's last row would end one float past the heap's end.
-  assert.throws(() => nativeGemm(at, 4, 1, at, 4, heapBytes - 4 * 4 * 4 + 4, 4, 4, 4, 0, 0, 0), /gemm: an operand lies outside the heap/);
-  assert.throws(() => nativeGemm(heapBytes, 1, 1, at, 1, at, 1, 1, 1, 0, 0, 0), /outside the heap/);
-  assert.throws(() => nativeGemm(at + 2, 1, 1, at, 1, at, 1, 1, 1, 0, 0, 0), /outside the heap/, 'an offset that is not a float\'s');
+  assert.throws(() => native.gemm(at, 4, 1, at, 4, heapBytes - 4 * 4 * 4 + 4, 4, 4, 4, 0, 0, 0), /gemm: an operand lies outside the heap/);
+  assert.throws(() => native.gemm(heapBytes, 1, 1, at, 1, at, 1, 1, 1, 0, 0, 0), /outside the heap/);
+  assert.throws(() => native.gemm(at + 2, 1, 1, at, 1, at, 1, 1, 1, 0, 0, 0), /outside the heap/, 'an offset that is not a float\'s');
   assert.throws(() => (loaded.addon as NativeAddon).gemm(...([at, 1, 1] as unknown as GemmArguments)), /expected 12 arguments/);
   assert.deepEqual(Array.from(c.dataSync()), new Array(16).fill(0));
   c.dispose();

@@ -23,17 +23,27 @@ export const NATIVE_ADDON_PATH = path.join(PROJECT_ROOT, 'native', 'build', 'Rel
 
 /** gemm's arguments as the wasm kernel takes them: byte offsets into the heap, strides in floats. */
 export type GemmArguments = [a: number, aRow: number, aCol: number, b: number, ldb: number, c: number, m: number, n: number, k: number, bias: number, flags: number, mask: number];
+/** gemmSparseA's: gemm's and the wasm kernel's scratch for its lists (the addon keeps its own). */
+export type SparseGemmArguments = [...GemmArguments, lists: number];
+export type AdamArguments = [w: number, g: number, m: number, v: number, out: number, n: number, stepSize: number, secondScale: number, beta1: number, beta2: number, epsilon: number];
+export type TransposeArguments = [src: number, dst: number, rows: number, cols: number];
 
-/** The addon's exports (native/kernels.cc). */
-export interface NativeAddon {
+/** The wasm kernels the addon replaces, with the same arguments and the same bits. */
+export interface NativeKernelFunctions {
+  gemm(...args: GemmArguments): void;
+  gemmSparseA(...args: SparseGemmArguments): void;
+  adam(...args: AdamArguments): void;
+  transpose(...args: TransposeArguments): void;
+}
+
+/** The addon's exports (native/kernels.cc): the kernels, each throwing when an operand lies outside the heap, and its set-up. */
+export interface NativeAddon extends NativeKernelFunctions {
   /** The vectors the products run on: 'AVX-512' or 'AVX2', the best this CPU has; '' where it has neither. */
   instructionSet(): string;
   /** Run on a lesser instruction set than the best ('AVX2' on an AVX-512 CPU), or the best again (''), for tests and benchmarks; returns the one in use. */
   useInstructionSet(name: string): string;
   /** The heap every later offset points into; again whenever the memory grows (its old buffer is then detached). */
   setHeap(heap: ArrayBuffer): void;
-  /** As the wasm gemm; throws when an operand lies outside the heap. */
-  gemm(...args: GemmArguments): void;
 }
 
 export interface NativeKernelsState {
@@ -82,16 +92,21 @@ export function nativeKernels(relaxedBuild: boolean): NativeKernelsState {
 }
 
 /**
- * gemm on `memory` through the addon: the heap is handed over again whenever the memory has grown,
- * which replaces its buffer, so the addon never writes through a stale pointer.
+ * The addon's kernels on `memory`: before each call the heap is handed over again if the memory has
+ * grown, which replaces its buffer, so the addon never writes through a stale pointer.
  */
-export function nativeGemmOn(addon: NativeAddon, memory: WebAssembly.Memory): (...args: GemmArguments) => void {
+export function nativeKernelsOn(addon: NativeAddon, memory: WebAssembly.Memory): NativeKernelFunctions {
   let heap: ArrayBuffer | null = null;
-  return (...args) => {
+  const current = (): void => {
     if (memory.buffer !== heap) {
       heap = memory.buffer;
       addon.setHeap(heap);
     }
-    addon.gemm(...args);
+  };
+  return {
+    gemm: (...args) => { current(); addon.gemm(...args); },
+    gemmSparseA: (...args) => { current(); addon.gemmSparseA(...args); },
+    adam: (...args) => { current(); addon.adam(...args); },
+    transpose: (...args) => { current(); addon.transpose(...args); },
   };
 }

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '#tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { kernelBuild, type KernelBuild } from './kernel-build.ts';
-import { nativeGemmOn, nativeKernels } from './native-kernels.ts';
+import { nativeKernels, nativeKernelsOn } from './native-kernels.ts';
 
 /** The compiled kernels of each build, beside their source. */
 export const KERNELS_WASM_PATHS: Record<KernelBuild, string> = {
@@ -152,10 +152,10 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   return kernels;
 }
 
-/** The kernels with gemm run by the native addon where it runs (native-kernels.ts: the same bits, faster). */
+/** The kernels with the products, Adam and transposes run by the native addon where it runs (native-kernels.ts: the same bits, faster). */
 function withNativeProducts(exports: KernelExports, memory: WebAssembly.Memory): KernelExports {
   const { addon } = nativeKernels(kernelBuild() === 'relaxed');
-  return addon ? { ...exports, gemm: nativeGemmOn(addon, memory) } : exports;
+  return addon ? { ...exports, ...nativeKernelsOn(addon, memory) } : exports;
 }
 
 /** The active backend and its kernels when that backend is wasm and our kernels run on it; else null (callers keep tfjs's path). */
