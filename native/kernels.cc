@@ -433,6 +433,125 @@ __attribute__((target("avx2"))) void transpose(size_t src, size_t dst, size_t ro
     for (size_t j = 0; j < cols; j++) D[j * rows + i] = S[i * cols + j];
 }
 
+// ---- The autoencoder's loss: sigmoidCrossEntropy() of kernels.ts, the same operations in the same order ----
+//
+// Binary cross-entropy of sigmoid(z) against y from the logits, Σ max(z,0) − z·y + log(1 + e^−|z|), and
+// grad = (sigmoid(z) − y)·gradScale. e^x and log(1 + e) are the wasm kernel's polynomials, operation for
+// operation; the sum keeps its structure: four float32 lanes (lane l takes the values i ≡ l mod 4, in
+// order) over blocks of 1,024 values, each block's lanes added in float64, then the values past the last
+// multiple of 4 one by one.
+
+__attribute__((target("avx512f"))) inline __m512 expNonPositive(__m512 x) {
+  const __mmask16 small = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.0f), _CMP_LT_OQ);
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(0.693359375f)));
+  r = _mm512_sub_ps(r, _mm512_mul_ps(n, _mm512_set1_ps(-2.12194440e-4f)));
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(p, r), r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  const __m512i scale = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
+  return _mm512_maskz_mov_ps(~small, _mm512_mul_ps(p, _mm512_castsi512_ps(scale)));
+}
+
+__attribute__((target("avx512f"))) inline __m512 log1pUnit(__m512 e) {
+  const __m512 s = _mm512_div_ps(e, _mm512_add_ps(e, _mm512_set1_ps(2.0f)));
+  const __m512 s2 = _mm512_mul_ps(s, s);
+  __m512 p = _mm512_set1_ps(float(1.0 / 15.0));
+  p = _mm512_add_ps(_mm512_mul_ps(p, s2), _mm512_set1_ps(float(1.0 / 13.0)));
+  p = _mm512_add_ps(_mm512_mul_ps(p, s2), _mm512_set1_ps(float(1.0 / 11.0)));
+  p = _mm512_add_ps(_mm512_mul_ps(p, s2), _mm512_set1_ps(float(1.0 / 9.0)));
+  p = _mm512_add_ps(_mm512_mul_ps(p, s2), _mm512_set1_ps(float(1.0 / 7.0)));
+  p = _mm512_add_ps(_mm512_mul_ps(p, s2), _mm512_set1_ps(float(1.0 / 5.0)));
+  p = _mm512_add_ps(_mm512_mul_ps(p, s2), _mm512_set1_ps(float(1.0 / 3.0)));
+  p = _mm512_add_ps(_mm512_mul_ps(p, s2), _mm512_set1_ps(1.0f));
+  return _mm512_mul_ps(_mm512_mul_ps(p, s), _mm512_set1_ps(2.0f));
+}
+
+// 16 values: their losses (added to the four lanes of acc in the wasm kernel's order) and gradients.
+__attribute__((target("avx512f"))) inline __m128 crossEntropy16(const float* z, const float* y, float* grad, __m512 scale, __m128 acc) {
+  const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+  const __m512 zv = _mm512_loadu_ps(z), yv = _mm512_loadu_ps(y);
+  const __m512 negAbs = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(zv), _mm512_set1_epi32(int(0x80000000u))));
+  const __m512 e = expNonPositive(negAbs);
+  // max(z, 0) as f32x4.max: NaN stays NaN, −0 becomes +0.
+  const __m512 positive = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zv, zv, _CMP_UNORD_Q), _mm512_max_ps(zv, zero), zv);
+  const __m512 loss = _mm512_add_ps(_mm512_sub_ps(positive, _mm512_mul_ps(zv, yv)), log1pUnit(e));
+  acc = _mm_add_ps(acc, _mm512_extractf32x4_ps(loss, 0));
+  acc = _mm_add_ps(acc, _mm512_extractf32x4_ps(loss, 1));
+  acc = _mm_add_ps(acc, _mm512_extractf32x4_ps(loss, 2));
+  acc = _mm_add_ps(acc, _mm512_extractf32x4_ps(loss, 3));
+  const __m512 numerator = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zv, zero, _CMP_GE_OQ), e, one);
+  const __m512 sigmoid = _mm512_div_ps(numerator, _mm512_add_ps(one, e));
+  _mm512_storeu_ps(grad, _mm512_mul_ps(_mm512_sub_ps(sigmoid, yv), scale));
+  return acc;
+}
+
+// 4, 8 or 12 values (the end of a block of 1,024 that is not a multiple of 16), through the same 16-lane
+// code with the lanes past the end masked off: their loss lanes are not added.
+__attribute__((target("avx512f"))) inline __m128 crossEntropyPart(const float* z, const float* y, float* grad, size_t count, __m512 scale, __m128 acc) {
+  alignas(64) float zs[16] = {0}, ys[16] = {0}, gs[16];
+  memcpy(zs, z, count * 4);
+  memcpy(ys, y, count * 4);
+  const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+  const __m512 zv = _mm512_load_ps(zs), yv = _mm512_load_ps(ys);
+  const __m512 negAbs = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(zv), _mm512_set1_epi32(int(0x80000000u))));
+  const __m512 e = expNonPositive(negAbs);
+  const __m512 positive = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zv, zv, _CMP_UNORD_Q), _mm512_max_ps(zv, zero), zv);
+  const __m512 loss = _mm512_add_ps(_mm512_sub_ps(positive, _mm512_mul_ps(zv, yv)), log1pUnit(e));
+  for (size_t q = 0; q < count / 4; q++) {
+    const __m128 part = q == 0 ? _mm512_extractf32x4_ps(loss, 0) : q == 1 ? _mm512_extractf32x4_ps(loss, 1) : _mm512_extractf32x4_ps(loss, 2);
+    acc = _mm_add_ps(acc, part);
+  }
+  const __m512 numerator = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zv, zero, _CMP_GE_OQ), e, one);
+  _mm512_store_ps(gs, _mm512_mul_ps(_mm512_sub_ps(_mm512_div_ps(numerator, _mm512_add_ps(one, e)), yv), scale));
+  memcpy(grad, gs, count * 4);
+  return acc;
+}
+
+__attribute__((target("avx512f"))) double sigmoidCrossEntropy(size_t zAt, size_t yAt, size_t gradAt, size_t n, float gradScale) {
+  const float* z = F(zAt);
+  const float* y = F(yAt);
+  float* grad = const_cast<float*>(F(gradAt));
+  const __m512 scale = _mm512_set1_ps(gradScale);
+  const size_t n4 = n & ~size_t(3);
+  double total = 0;
+  size_t i = 0;
+  while (i < n4) {
+    const size_t blockEnd = n4 < i + 1024 ? n4 : i + 1024;
+    __m128 acc = _mm_setzero_ps();
+    for (; i + 16 <= blockEnd; i += 16) acc = crossEntropy16(z + i, y + i, grad + i, scale, acc);
+    if (i < blockEnd) {
+      acc = crossEntropyPart(z + i, y + i, grad + i, blockEnd - i, scale, acc);
+      i = blockEnd;
+    }
+    alignas(16) float lanes[4];
+    _mm_store_ps(lanes, acc);
+    total += double(lanes[0]) + double(lanes[1]) + double(lanes[2]) + double(lanes[3]);
+  }
+  if (i < n) {
+    // The last values one by one, as the wasm kernel's scalar loop: each loss rounded to float32, added in float64.
+    alignas(64) float zs[16] = {0}, ys[16] = {0}, gs[16];
+    const size_t count = n - i;
+    memcpy(zs, z + i, count * 4);
+    memcpy(ys, y + i, count * 4);
+    const __m512 zv = _mm512_load_ps(zs), yv = _mm512_load_ps(ys);
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    const __m512 e = expNonPositive(_mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(zv), _mm512_set1_epi32(int(0x80000000u)))));
+    const __m512 positive = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zv, zv, _CMP_UNORD_Q), _mm512_max_ps(zv, zero), zv);
+    alignas(64) float losses[16];
+    _mm512_store_ps(losses, _mm512_add_ps(_mm512_sub_ps(positive, _mm512_mul_ps(zv, yv)), log1pUnit(e)));
+    const __m512 numerator = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zv, zero, _CMP_GE_OQ), e, one);
+    _mm512_store_ps(gs, _mm512_mul_ps(_mm512_sub_ps(_mm512_div_ps(numerator, _mm512_add_ps(one, e)), yv), scale));
+    for (size_t q = 0; q < count; q++) total += double(losses[q]);
+    memcpy(grad + i, gs, count * 4);
+  }
+  return total;
+}
+
 InstructionSet detect() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f")) return AVX512;
@@ -587,6 +706,27 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// sigmoidCrossEntropy(z, y, grad, n, gradScale) → the loss summed over the n values (AVX-512 only: the
+// wasm kernel runs elsewhere, see native-kernels.ts).
+napi_value SigmoidCrossEntropy(napi_env env, napi_callback_info info) {
+  uint32_t v[4];
+  napi_value argv[5];
+  if (!readArguments(env, info, "sigmoidCrossEntropy", 5, nullptr, argv)) return nullptr;
+  double gradScale;
+  for (int i = 0; i < 4; i++)
+    if (napi_get_value_uint32(env, argv[i], &v[i]) != napi_ok) return Throw(env, "sigmoidCrossEntropy: every argument must be a number");
+  if (napi_get_value_double(env, argv[4], &gradScale) != napi_ok) return Throw(env, "sigmoidCrossEntropy: every argument must be a number");
+  if (chosen != AVX512) return Throw(env, "sigmoidCrossEntropy: needs AVX-512");
+  if (!(inHeap(v[0], 1, v[3], 0, 1) && inHeap(v[1], 1, v[3], 0, 1) && inHeap(v[2], 1, v[3], 0, 1))) return Throw(env, "sigmoidCrossEntropy: an operand lies outside the heap");
+  double total = 0;
+#ifdef SEMISUP_X86
+  total = sigmoidCrossEntropy(v[0], v[1], v[2], v[3], float(gradScale));
+#endif
+  napi_value result;
+  napi_create_double(env, total, &result);
+  return result;
+}
+
 napi_value Transpose(napi_env env, napi_callback_info info) {
   uint32_t v[4];
   napi_value argv[4];
@@ -608,6 +748,7 @@ napi_value Init(napi_env env, napi_value exports) {
     {"gemmSparseA", nullptr, GemmSparseA, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"sigmoidCrossEntropy", nullptr, SigmoidCrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(methods) / sizeof(methods[0]), methods);
   return exports;

@@ -181,6 +181,27 @@ test('the native Adam gives the wasm adam\'s bits with each instruction set (in 
   }
 });
 
+test('the native loss of the autoencoder (AVX-512) gives the wasm sigmoidCrossEntropy\'s sum and gradient bits: every length around the vector width and the 1,024-value blocks, ±0, large and non-finite logits', (t) => {
+  if (!loaded.addon) return t.skip(`the native addon cannot run here: ${loaded.why}`);
+  if (native.sigmoidCrossEntropy === undefined) return t.skip('the native loss needs AVX-512; the wasm one runs');
+  // The last length's logits include ±∞ (its sum is not finite); every other sum is finite, so it shows the order of its additions.
+  for (const n of [1, 3, 4, 5, 15, 16, 17, 20, 28, 1023, 1024, 1025, 1036, 1040, 2100, 5003, 40]) {
+    const z = values(n).map((v, i) => (i % 97 === 5 ? -0 : i % 89 === 7 ? 0 : i % 83 === 11 ? 120 * Math.sign(v) : v * 12));
+    if (n === 40) [z[30], z[33]] = [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
+    const y = values(n).map(Math.abs).map((v, i) => (i % 3 === 0 ? 0 : v));
+    const run = (loss: (...args: [number, number, number, number, number]) => number) => {
+      const [tz, ty, grad] = [tf.tensor1d(z), tf.tensor1d(y), tf.zeros([n])];
+      const total = loss(kernels.heapOffset(tz), kernels.heapOffset(ty), kernels.heapOffset(grad), n, 1 / n);
+      const bits = Array.from(new Uint32Array((grad.dataSync() as Float32Array).slice().buffer));
+      tf.dispose([tz, ty, grad]);
+      return { total, bits };
+    };
+    const expected = run((...args) => wasm.sigmoidCrossEntropy(...args));
+    assert.equal(Number.isFinite(expected.total), n !== 40, `n=${n}: the loss is finite unless a logit is not`);
+    assert.deepEqual(run(native.sigmoidCrossEntropy), expected, `n=${n}`);
+  }
+});
+
 test('an operand outside the heap is an error from the native gemm, and nothing is written', (t) => {
   if (!loaded.addon) return t.skip(`the native addon cannot run here: ${loaded.why}`);
   const heapBytes = kernels.heapBytes().length;

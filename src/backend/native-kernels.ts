@@ -27,6 +27,7 @@ export type GemmArguments = [a: number, aRow: number, aCol: number, b: number, l
 export type SparseGemmArguments = [...GemmArguments, lists: number];
 export type AdamArguments = [w: number, g: number, m: number, v: number, out: number, n: number, stepSize: number, secondScale: number, beta1: number, beta2: number, epsilon: number];
 export type TransposeArguments = [src: number, dst: number, rows: number, cols: number];
+export type CrossEntropyArguments = [z: number, y: number, grad: number, n: number, gradScale: number];
 
 /** The wasm kernels the addon replaces, with the same arguments and the same bits. */
 export interface NativeKernelFunctions {
@@ -34,6 +35,8 @@ export interface NativeKernelFunctions {
   gemmSparseA(...args: SparseGemmArguments): void;
   adam(...args: AdamArguments): void;
   transpose(...args: TransposeArguments): void;
+  /** AVX-512 only (elsewhere the wasm kernel's); returns the summed loss. */
+  sigmoidCrossEntropy?(...args: CrossEntropyArguments): number;
 }
 
 /** The addon's exports (native/kernels.cc): the kernels, each throwing when an operand lies outside the heap, and its set-up. */
@@ -92,7 +95,7 @@ export function nativeKernels(relaxedBuild: boolean): NativeKernelsState {
 }
 
 /**
- * The addon's kernels on `memory`: before each call the heap is handed over again if the memory has
+ * The addon's kernels on `memory` (the autoencoder's loss only on AVX-512, the set it is written for): before each call the heap is handed over again if the memory has
  * grown, which replaces its buffer, so the addon never writes through a stale pointer.
  */
 export function nativeKernelsOn(addon: NativeAddon, memory: WebAssembly.Memory): NativeKernelFunctions {
@@ -108,5 +111,6 @@ export function nativeKernelsOn(addon: NativeAddon, memory: WebAssembly.Memory):
     gemmSparseA: (...args) => { current(); addon.gemmSparseA(...args); },
     adam: (...args) => { current(); addon.adam(...args); },
     transpose: (...args) => { current(); addon.transpose(...args); },
+    ...(addon.instructionSet() === 'AVX-512' ? { sigmoidCrossEntropy: (...args: CrossEntropyArguments) => { current(); return addon.sigmoidCrossEntropy!(...args); } } : {}),
   };
 }
