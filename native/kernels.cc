@@ -1,22 +1,25 @@
-// semisup's native matrix product: the same sums as gemm in src/backend/assembly/kernels.ts (the
-// baseline build), on 512-bit (AVX-512) or 256-bit (AVX2) vectors instead of WebAssembly's 128-bit
-// ones. src/backend/native-kernels.ts loads it; scripts/build.mjs builds it with node-gyp.
+// semisup's native kernels: the same arithmetic as kernels in src/backend/assembly/kernels.ts (the
+// baseline build) — gemm, gemmSparseA, adam, transpose and (AVX-512 only) sigmoidCrossEntropy — on
+// 512-bit (AVX-512) or 256-bit (AVX2) vectors instead of WebAssembly's 128-bit ones.
+// src/backend/native-kernels.ts loads it; scripts/build.mjs builds it with node-gyp.
 //
 // Why it exists: WebAssembly SIMD is 128 bits wide, so on a core with 256- or 512-bit vector units
-// the wasm gemm gets a half or a quarter of what the core can do, and training spends most of its
+// the wasm kernels get a half or a quarter of what the core can do, and training spends most of its
 // time in matrix products.
 //
-// Why the bits are the same: every C(i,j) is summed in the order p = 0 … k−1, from the same start,
-// with a multiply and an add per term, each rounded to float32 (no fused multiply-add: the
-// compiler is told not to contract them), then finished by the same epilogue. Which columns share
+// Why the bits are the same: every value is computed by the wasm kernel's operations in the wasm
+// kernel's order, each rounded to float32 (no fused multiply-add: the compiler is told not to
+// contract them). For the products, every C(i,j) is summed in the order p = 0 … k−1 from the same
+// start with a multiply and an add per term, then finished by the same epilogue; which columns share
 // a vector, how the work is blocked and where running sums are parked between blocks (a float32
-// stored and reloaded is the same float32) change no bit. Columns past the last multiple of 8 are
-// finished as the wasm kernel's leftover columns are (scalar comparisons), so even −0 and NaN come
-// out alike. test/native-kernels.test.ts compares the two bit for bit, with each instruction set.
+// stored and reloaded is the same float32) change no bit. Where the wasm kernel treats some values
+// apart (leftover columns finished by scalar comparisons, Adam's last weights, the loss's lanes and
+// blocks), this code does the same, so even −0 and NaN come out alike. test/native-kernels.test.ts
+// compares each kernel with its wasm twin bit for bit, with each instruction set.
 //
 // It runs in place on the tfjs wasm backend's heap: the caller hands over the heap's ArrayBuffer
 // (setHeap, again whenever the memory grows and replaces it) and byte offsets into it, as for the
-// wasm kernel. Every operand's extent is checked against the heap first: a bad offset is a
+// wasm kernels. Every operand's extent is checked against the heap first: a bad offset is a
 // JavaScript error, never a write outside the heap.
 #include <node_api.h>
 #include <stdint.h>

@@ -93,15 +93,15 @@ export function build() {
   fs.rmSync(old, { recursive: true, force: true });
 }
 
-/** The native matrix product (src/backend/native-kernels.ts): its sources, and the addon node-gyp builds from them. */
+/** The native kernels (src/backend/native-kernels.ts, which names the addon's path too): their sources, and the addon node-gyp builds from them. */
 const NATIVE_DIR = path.join(PROJECT_ROOT, 'native');
 const NATIVE_SOURCES = ['kernels.cc', 'binding.gyp'];
-export const NATIVE_ADDON = path.join(NATIVE_DIR, 'build', 'Release', 'semisup_kernels.node');
+const NATIVE_ADDON = path.join(NATIVE_DIR, 'build', 'Release', 'semisup_kernels.node');
 /** What the last failed native build printed. */
 const NATIVE_LOG = path.join(NATIVE_DIR, 'build-failed.log');
 
 /** Whether the addon is built and newer than its sources. */
-export function nativeAddonIsCurrent() {
+function nativeAddonIsCurrent() {
   try {
     const built = fs.statSync(NATIVE_ADDON).mtimeMs;
     return NATIVE_SOURCES.every((name) => fs.statSync(path.join(NATIVE_DIR, name)).mtimeMs < built);
@@ -112,15 +112,15 @@ export function nativeAddonIsCurrent() {
 
 /**
  * Build the addon with node-gyp unless it is current. It is optional: without a C++ compiler (or
- * node-gyp, or Node's headers) this prints one line and training runs the wasm matrix products,
- * with the same results. node-gyp is npm's own (npm names it to the scripts it runs), and Node's
+ * node-gyp, or Node's headers) this prints one line and training runs the wasm kernels, with the
+ * same results. node-gyp is npm's own (npm names it to the scripts it runs), and Node's
  * headers are those installed beside node where they are, so nothing is downloaded.
  */
 export function buildNativeAddon() {
   if (nativeAddonIsCurrent()) return;
   const bundled = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
   const gyp = [process.env.npm_config_node_gyp, bundled].find((file) => file && fs.existsSync(file));
-  const notBuilt = (why) => console.error(`note: the native matrix products were not built (${why}); training uses the wasm ones: the same results, slower.`);
+  const notBuilt = (why) => console.error(`note: the native kernels were not built (${why}); training uses the wasm ones: the same results, slower.`);
   if (gyp === undefined) return notBuilt('node-gyp was not found');
   const args = [gyp, 'rebuild'];
   const nodeDir = path.resolve(path.dirname(process.execPath), '..');

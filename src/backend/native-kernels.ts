@@ -1,13 +1,14 @@
 /**
- * semisup's native matrix product (native/kernels.cc): the wasm kernels' gemm, with the same bits,
- * on 512-bit (AVX-512) or 256-bit (AVX2) vectors instead of WebAssembly's 128-bit ones.
+ * semisup's native kernels (native/kernels.cc): the wasm kernels' matrix products, sparse product,
+ * Adam, transposes and (AVX-512 only) the autoencoder's loss, with the same bits, on 512-bit
+ * (AVX-512) or 256-bit (AVX2) vectors instead of WebAssembly's 128-bit ones.
  *
- * WebAssembly SIMD is 128 bits wide, so the wasm gemm gets a quarter or a half of what a core with
+ * WebAssembly SIMD is 128 bits wide, so the wasm kernels get a quarter or a half of what a core with
  * 512- or 256-bit vector units can do, and training spends most of its time in matrix products.
- * `npm install` compiles the addon with node-gyp where a C++ compiler is (scripts/build.mjs); where
- * it is not, where the CPU has neither vector set, or where the relaxed (fused multiply-add) kernel
- * build runs, the wasm gemm does the work: the same results, slower. SEMISUP_NATIVE_KERNELS=off
- * turns it off; =on makes its absence an error.
+ * `npm install` compiles the addon with node-gyp where a C++ compiler is (scripts/build.mjs, which
+ * names its path too); where it is not, where the CPU has neither vector set, or where the relaxed
+ * (fused multiply-add) kernel build runs, the wasm kernels do the work: the same results, slower.
+ * SEMISUP_NATIVE_KERNELS=off turns it off; =on makes its absence an error.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';

@@ -147,13 +147,13 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   if (bound.has(backend)) return bound.get(backend) ?? null;
   const memory = backendMemory(backend);
   const exports = memory != null ? instantiateKernels(backend, kernelBuild()) : null;
-  const kernels = memory != null && exports != null ? bindKernels(backend, memory, withNativeProducts(exports, memory)) : null;
+  const kernels = memory != null && exports != null ? bindKernels(backend, memory, withNativeKernels(exports, memory)) : null;
   bound.set(backend, kernels);
   return kernels;
 }
 
-/** The kernels with the products, Adam and transposes run by the native addon where it runs (native-kernels.ts: the same bits, faster). */
-function withNativeProducts(exports: KernelExports, memory: WebAssembly.Memory): KernelExports {
+/** The kernels with those the native addon has (products, Adam, transposes, the loss) run by it where it runs (native-kernels.ts: the same bits, faster). */
+function withNativeKernels(exports: KernelExports, memory: WebAssembly.Memory): KernelExports {
   const { addon } = nativeKernels(kernelBuild() === 'relaxed');
   return addon ? { ...exports, ...nativeKernelsOn(addon, memory) } : exports;
 }

@@ -8,7 +8,7 @@ import { gitCommit } from './git-commit.ts';
 export interface EnvironmentInfo {
   /** The tfjs backend that ran: 'tensorflow' (native), 'wasm' or 'cpu'. */
   backend: string;
-  /** On wasm, what ran the matrix products: 'native AVX2', or the wasm kernels and why (the same bits either way). */
+  /** On wasm, what ran the matrix products and the other native kernels: 'native AVX-512', or the wasm kernels and why (the same bits either way). */
   matrixProducts?: string;
   node: string;
   platform: string;
