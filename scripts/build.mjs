@@ -7,8 +7,9 @@
  * The compiled copy is written beside build/ and swapped in whole, so a command starting meanwhile
  * never reads half a build.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,7 +134,32 @@ export function buildNativeAddon() {
   fs.rmSync(NATIVE_LOG, { force: true });
 }
 
+/** The widths whose help texts a build stores ahead: a classic terminal's, and the widest (pipes, every wider terminal). */
+const HELP_WIDTHS_AHEAD = [80, 120];
+
+/**
+ * Render `--help` of every command package.json runs through scripts/start.mjs at each width of
+ * HELP_WIDTHS_AHEAD (COLUMNS, as without a terminal), so that start.mjs stores each text: even the
+ * first `--help` after `npm install` then prints a stored text. Other widths are stored on first use.
+ */
+export async function storeHelpTexts() {
+  const scripts = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).scripts;
+  const commands = Object.values(scripts).map((line) => /^node scripts\/start\.mjs (\S+\.ts)$/.exec(line)?.[1]).filter(Boolean);
+  const renders = commands.flatMap((command) => HELP_WIDTHS_AHEAD.map((columns) => ({ command, columns })));
+  const render = ({ command, columns }) => new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'scripts', 'start.mjs'), command, '--help'], { cwd: PROJECT_ROOT, stdio: 'ignore', env: { ...process.env, COLUMNS: String(columns) } });
+    child.on('exit', resolve);
+    child.on('error', resolve);
+  });
+  // As many at a time as there are cores: each is a Node process of its own.
+  const workers = Array.from({ length: Math.min(renders.length, os.availableParallelism()) }, async () => {
+    for (let next = renders.shift(); next; next = renders.shift()) await render(next);
+  });
+  await Promise.all(workers);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   build();
   buildNativeAddon();
+  await storeHelpTexts();
 }

@@ -27,7 +27,7 @@ if (why !== undefined) {
   build();
 }
 const compiled = path.join(BUILD_DIR, path.relative(PROJECT_ROOT, path.resolve(PROJECT_ROOT, script))).replace(/\.ts$/, '.js');
-const helpFile = args.length === 1 && (args[0] === '--help' || args[0] === '-h') ? storedHelpFile(compiled, args[0]) : undefined;
+const helpFile = args.length === 1 && (args[0] === '--help' || args[0] === '-h') ? await storedHelpFile(compiled, args[0]) : undefined;
 const storedHelp = helpFile === undefined ? undefined : readIfThere(helpFile);
 if (storedHelp !== undefined) {
   process.stdout.write(storedHelp);
@@ -42,11 +42,13 @@ if (storedHelp !== undefined) {
  * Where `--help` alone keeps the text it printed, so that the next `--help` prints it without
  * rendering it again: rendering loads yargs and every module that declares options, and wraps 100-odd
  * lines (0.15 s). The text depends only on the build (a rebuild replaces build/ and the stored
- * texts with it), the command, the flag and the terminal's width, so the file is named after those.
+ * texts with it), the command, the flag and the width it is wrapped to (src/util/help-columns.ts),
+ * so the file is named after those. `npm install` stores the common ones ahead (scripts/build.mjs).
  */
-function storedHelpFile(compiled, flag) {
+async function storedHelpFile(compiled, flag) {
+  const { helpColumns } = await import(pathToFileURL(path.join(BUILD_DIR, 'src', 'util', 'help-columns.js')).href);
   const command = path.relative(BUILD_DIR, compiled).replaceAll(path.sep, '+');
-  return path.join(BUILD_DIR, '.help', `${command}${flag}-${process.stdout.columns ?? 'piped'}.txt`);
+  return path.join(BUILD_DIR, '.help', `${command}${flag}-${helpColumns()}.txt`);
 }
 
 function readIfThere(file) {

@@ -16,6 +16,7 @@ import { isBudgetLabel } from './jobs/job.ts';
 import { ENCODER_FAMILIES, ENCODER_NAMES } from './models/encoders/index.ts';
 import { checkRunFolderTarget } from './report/run-folder.ts';
 import { checkWritableFolder } from './util/folders.ts';
+import { helpColumns } from './util/help-columns.ts';
 import { decimal, parseChoice, parseInteger, parseNumber, splitList } from './util/option-values.ts';
 import { rejectSwitchValues, switchesOf } from './util/switches.ts';
 import { userPath } from './util/user-paths.ts';
@@ -109,7 +110,7 @@ export function pipelineOptions(argv: string[], scriptName: string) {
     .strict()
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(120, process.stdout.columns || 120))
+    .wrap(helpColumns())
     .exitProcess(false)
     .fail((message, error) => {
       throw configProblem ?? error ?? new UserError(`${message}. See --help.`);

@@ -116,13 +116,14 @@ test('--help alone prints the text the first --help of this build stored (script
     fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(project, entry), { recursive: true, preserveTimestamps: true, filter: (from) => !from.endsWith(`${path.sep}.help`) });
   }
   fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(project, 'node_modules'));
-  const start = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, ['scripts/start.mjs', 'pipeline/run.ts', ...args], { cwd: project, encoding: 'utf8', env: { ...process.env, ...env } });
+  // Without a terminal the help is as wide as COLUMNS says (at most 120): set, so the test does not depend on the shell's.
+  const start = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, ['scripts/start.mjs', 'pipeline/run.ts', ...args], { cwd: project, encoding: 'utf8', env: { ...process.env, COLUMNS: '120', ...env } });
   try {
     const first = start(['--help']);
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /^Options:$/m);
     const stored = fs.readdirSync(path.join(project, 'build', '.help'));
-    assert.deepEqual(stored, ['pipeline+run.js--help-piped.txt']);
+    assert.deepEqual(stored, ['pipeline+run.js--help-120.txt']);
     const storedFile = path.join(project, 'build', '.help', stored[0]!);
     assert.equal(fs.readFileSync(storedFile, 'utf8'), first.stdout);
     // The second --help prints the stored file, whatever it holds; with any other option the help is rendered.
@@ -130,14 +131,29 @@ test('--help alone prints the text the first --help of this build stored (script
     assert.deepEqual([start(['--help']).stdout, start(['--help']).status], ['the stored text\n', 0]);
     const rendered = start(['--quiet', '--help'], { LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8' });
     assert.equal(rendered.stdout, first.stdout, 'yargs follows LANG again ("Optionen:")');
+    // Another width is another text, kept apart; a width beyond 120 is 120's.
+    const narrow = start(['--help'], { COLUMNS: '80' });
+    assert.ok(narrow.stdout.split('\n').every((line) => line.length <= 80) && narrow.stdout !== first.stdout, 'wrapped at 80');
+    assert.equal(fs.readFileSync(path.join(project, 'build', '.help', 'pipeline+run.js--help-80.txt'), 'utf8'), narrow.stdout);
+    assert.equal(start(['--help'], { COLUMNS: '200' }).stdout, 'the stored text\n');
     assert.match(start(['--bogus'], { LC_ALL: 'fr_FR.UTF-8' }).stderr, /Unknown argument: bogus\. See --help\./);
     // A rebuild (a source newer than the build) replaces the stored texts with the rest of build/.
     assert.ok(fs.existsSync(storedFile));
+    const source = path.join(project, 'src', 'util', 'yargs.mjs');
+    const { atime, mtime } = fs.statSync(source);
     const later = new Date(Date.now() + 60_000);
-    fs.utimesSync(path.join(project, 'src', 'util', 'yargs.mjs'), later, later);
+    fs.utimesSync(source, later, later);
     const rebuilt = start(['--version', '--quiet']);
     assert.equal(rebuilt.status, 0, rebuilt.stderr);
     assert.ok(!fs.existsSync(storedFile), 'the stored help outlived a rebuild');
+    // Its time back, so the new build is current (it is older than "later").
+    fs.utimesSync(source, atime, mtime);
+    // What `npm install` does after building: every npm command's help stored ahead, at 80 and 120 columns.
+    const ahead = spawnSync(process.execPath, ['--input-type=module', '-e', "await (await import('./scripts/build.mjs')).storeHelpTexts()"], { cwd: project, encoding: 'utf8' });
+    assert.equal(ahead.status, 0, ahead.stderr);
+    const commands = ['run', 'tune', 'report', 'predict', 'queue-worker', 'slurm-job', 'bench', 'clean'];
+    assert.deepEqual(fs.readdirSync(path.join(project, 'build', '.help')).sort(), commands.flatMap((c) => [`pipeline+${c}.js--help-120.txt`, `pipeline+${c}.js--help-80.txt`]).sort());
+    assert.equal(fs.readFileSync(path.join(project, 'build', '.help', 'pipeline+run.js--help-80.txt'), 'utf8'), start(['--quiet', '--help'], { COLUMNS: '80' }).stdout);
   } finally {
     fs.rmSync(project, { recursive: true, force: true });
   }
