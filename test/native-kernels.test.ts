@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '#tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -47,6 +48,26 @@ test('where a C++ compiler is, `npm install` built the native addon and it is ne
     assert.ok(fs.statSync(path.join(ROOT, source)).mtimeMs < built, `${source} is newer than the addon: run \`npm run build\``);
   }
   if (process.arch === 'x64') assert.ok(loaded.why === '' || loaded.why === 'this CPU has neither AVX2 nor AVX-512', `the addon does not load: ${loaded.why}`);
+});
+
+test('where the addon cannot be compiled, the build says so in one line, keeps the compiler\'s output, and goes on (the wasm kernels run)', (t) => {
+  const compiler = ['c++', 'g++', 'clang++'].find((name) => spawnSync(name, ['--version']).status === 0);
+  if (compiler === undefined) return t.skip('no C++ compiler here');
+  // A copy of the build script and the addon's sources, with a line the compiler refuses.
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), 'semisup-native-'));
+  try {
+    fs.mkdirSync(path.join(project, 'scripts'));
+    fs.copyFileSync(path.join(ROOT, 'scripts', 'build.mjs'), path.join(project, 'scripts', 'build.mjs'));
+    fs.cpSync(path.join(ROOT, 'native'), path.join(project, 'native'), { recursive: true, filter: (from) => !from.includes(`${path.sep}build`) });
+    fs.appendFileSync(path.join(project, 'native', 'kernels.cc'), '\nthis is not C++;\n');
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', "(await import('./scripts/build.mjs')).buildNativeAddon()"], { cwd: project, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stderr, 'note: the native kernels were not built (node-gyp failed; its output is in native/build-failed.log); training uses the wasm ones: the same results, slower.\n');
+    assert.match(fs.readFileSync(path.join(project, 'native', 'build-failed.log'), 'utf8'), /this is not C\+\+/);
+    assert.equal(loadNativeAddon(path.join(project, 'native', 'build', 'Release', 'semisup_kernels.node')).addon, null);
+  } finally {
+    fs.rmSync(project, { recursive: true, force: true });
+  }
 });
 
 const rng = createRng(5);
