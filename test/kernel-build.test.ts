@@ -51,7 +51,7 @@ test(`by default the baseline build runs; ${KERNEL_BUILD_ENV}=relaxed runs the f
   }
 });
 
-test(`the native matrix products (${NATIVE_KERNELS_ENV}) train and convolve with exactly the wasm kernels' bits, and which ran is said`, (t) => {
+test(`the native kernels (${NATIVE_KERNELS_ENV}) train and convolve with exactly the wasm kernels' bits, and which ran is said`, (t) => {
   const { why } = loadNativeAddon(NATIVE_ADDON_PATH);
   if (why !== '') return t.skip(`the native addon cannot run here: ${why}`);
   const native = runFixture({ [KERNEL_BUILD_ENV]: '', [NATIVE_KERNELS_ENV]: 'on' });

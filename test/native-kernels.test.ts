@@ -249,7 +249,7 @@ test(`the native products run where built, unless SEMISUP_NATIVE_KERNELS=off or 
   assert.deepEqual(chooseNativeKernels('off', false, never), { addon: null, label: 'wasm SIMD (SEMISUP_NATIVE_KERNELS=off)' });
   assert.deepEqual(chooseNativeKernels('', true, never), { addon: null, label: 'wasm SIMD with fused multiply-add' });
   const userError = (pattern: RegExp) => (error: Error) => error instanceof UserError && pattern.test(error.message);
-  assert.throws(() => chooseNativeKernels('on', false, missing), userError(/SEMISUP_NATIVE_KERNELS=on, but the native matrix products cannot run \(not built: .*\); unset it/));
+  assert.throws(() => chooseNativeKernels('on', false, missing), userError(/SEMISUP_NATIVE_KERNELS=on, but the native kernels cannot run \(not built: .*\); unset it/));
   assert.throws(() => chooseNativeKernels('on', true, never), userError(/does not go with SEMISUP_WASM_SIMD=relaxed/));
   assert.throws(() => chooseNativeKernels('yes', false, never), userError(/SEMISUP_NATIVE_KERNELS=yes: use auto .*, off, or on/));
   assert.deepEqual(loadNativeAddon(path.join(ROOT, 'native', 'no-such.node')), { addon: null, why: 'not built: `npm install` or `npm run build` builds it where a C++ compiler is' });

@@ -68,22 +68,22 @@ export function loadNativeAddon(file: string): { addon: NativeAddon | null; why:
 }
 
 /**
- * Whether the matrix products run natively, from SEMISUP_NATIVE_KERNELS's value `asked` and whether
+ * Whether the native kernels run, from SEMISUP_NATIVE_KERNELS's value `asked` and whether
  * the wasm kernels' fused multiply-add build runs (the addon sums as the baseline build does).
  */
 export function chooseNativeKernels(asked: string, relaxedBuild: boolean, load: () => { addon: NativeAddon | null; why: string }): NativeKernelsState {
   if (asked !== '' && asked !== 'auto' && asked !== 'off' && asked !== 'on') {
-    throw new UserError(`${NATIVE_KERNELS_ENV}=${asked}: use auto (the default: native matrix products where they were built), off, or on (an error where they cannot run).`);
+    throw new UserError(`${NATIVE_KERNELS_ENV}=${asked}: use auto (the default: the native kernels where they were built), off, or on (an error where they cannot run).`);
   }
   const wasm = 'wasm SIMD';
   if (asked === 'off') return { addon: null, label: `${wasm} (${NATIVE_KERNELS_ENV}=off)` };
   if (relaxedBuild) {
-    if (asked === 'on') throw new UserError(`${NATIVE_KERNELS_ENV}=on does not go with SEMISUP_WASM_SIMD=relaxed: the native products sum as the baseline build does; drop one of the two.`);
+    if (asked === 'on') throw new UserError(`${NATIVE_KERNELS_ENV}=on does not go with SEMISUP_WASM_SIMD=relaxed: the native kernels sum as the baseline build does; drop one of the two.`);
     return { addon: null, label: `${wasm} with fused multiply-add` };
   }
   const { addon, why } = load();
   if (addon) return { addon, label: `native ${addon.instructionSet()}` };
-  if (asked === 'on') throw new UserError(`${NATIVE_KERNELS_ENV}=on, but the native matrix products cannot run (${why}); unset it to use the wasm ones.`);
+  if (asked === 'on') throw new UserError(`${NATIVE_KERNELS_ENV}=on, but the native kernels cannot run (${why}); unset it to use the wasm ones.`);
   return { addon: null, label: `${wasm} (native ${why})` };
 }
 
@@ -96,8 +96,9 @@ export function nativeKernels(relaxedBuild: boolean): NativeKernelsState {
 }
 
 /**
- * The addon's kernels on `memory` (the autoencoder's loss only on AVX-512, the set it is written for): before each call the heap is handed over again if the memory has
- * grown, which replaces its buffer, so the addon never writes through a stale pointer.
+ * The addon's kernels on `memory` (the autoencoder's loss only on AVX-512, the set it is written
+ * for): before each call the heap is handed over again if the memory has grown, which replaces its
+ * buffer, so the addon never writes through a stale pointer.
  */
 export function nativeKernelsOn(addon: NativeAddon, memory: WebAssembly.Memory): NativeKernelFunctions {
   let heap: ArrayBuffer | null = null;
