@@ -95,9 +95,8 @@ void scalarColumns(const Product& g, const Pass& s, size_t j) {
   }
 }
 
-// One block of C in registers, R rows × V vectors of 8 (AVX2) or 16 (AVX-512) floats: the running
-// sums start (bias, 0 or C's), take the pass's terms, and are stored (finished on the last pass).
-// The two instruction sets differ only in these few operations, spelled out for each.
+// The operations the kernels below are written in, on vectors of 8 (AVX2) or 16 (AVX-512) floats:
+// the two instruction sets differ only in these, spelled out for each.
 struct Avx2 {
   typedef __m256 V;
   static const size_t WIDTH = 8;
@@ -106,6 +105,12 @@ struct Avx2 {
   __attribute__((target("avx2"))) static V splat(const float* p) { return _mm256_broadcast_ss(p); }
   __attribute__((target("avx2"))) static V addProduct(V c, V a, V b) { return _mm256_add_ps(c, _mm256_mul_ps(a, b)); }
   __attribute__((target("avx2"))) static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  __attribute__((target("avx2"))) static V set(float x) { return _mm256_set1_ps(x); }
+  __attribute__((target("avx2"))) static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  __attribute__((target("avx2"))) static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+  __attribute__((target("avx2"))) static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  __attribute__((target("avx2"))) static V div(V a, V b) { return _mm256_div_ps(a, b); }
+  __attribute__((target("avx2"))) static V sqrt(V a) { return _mm256_sqrt_ps(a); }
   // The wasm kernel's finish(): bias after, max(·, 0) as f32x4.max does it (NaN stays NaN, −0 becomes +0), keep where mask > 0.
   __attribute__((target("avx2"))) static V finish(V acc, V bias, int flags, const float* mask) {
     if (flags & BIAS_AFTER) acc = _mm256_add_ps(acc, bias);
@@ -123,6 +128,12 @@ struct Avx512 {
   __attribute__((target("avx512f"))) static V splat(const float* p) { return _mm512_set1_ps(*p); }
   __attribute__((target("avx512f"))) static V addProduct(V c, V a, V b) { return _mm512_add_ps(c, _mm512_mul_ps(a, b)); }
   __attribute__((target("avx512f"))) static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  __attribute__((target("avx512f"))) static V set(float x) { return _mm512_set1_ps(x); }
+  __attribute__((target("avx512f"))) static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  __attribute__((target("avx512f"))) static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+  __attribute__((target("avx512f"))) static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  __attribute__((target("avx512f"))) static V div(V a, V b) { return _mm512_div_ps(a, b); }
+  __attribute__((target("avx512f"))) static V sqrt(V a) { return _mm512_sqrt_ps(a); }
   __attribute__((target("avx512f"))) static V finish(V acc, V bias, int flags, const float* mask) {
     if (flags & BIAS_AFTER) acc = _mm512_add_ps(acc, bias);
     if (flags & RELU) acc = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(acc, acc, _CMP_UNORD_Q), _mm512_max_ps(acc, zero()), acc);
@@ -131,6 +142,8 @@ struct Avx512 {
   }
 };
 
+// One block of C in registers, R rows × NV vectors: the running sums start (bias, 0 or C's), take
+// the pass's terms, and are stored (finished on the last pass).
 template <class S, int R, int NV>
 __attribute__((always_inline)) inline void block(const Product& g, const Pass& s, size_t i, size_t j) {
   typedef typename S::V V;
@@ -320,76 +333,51 @@ struct AdamStep {
   float stepSize, secondScale, beta1, beta2, epsilon;
 };
 
-// The wasm kernel's 4-lane body, on 16 lanes: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)(g·g), out = w − (stepSize·m)/(√(v·scale) + ε).
-__attribute__((target("avx512f"))) size_t adam512(const AdamStep& s) {
-  const __m512 b1 = _mm512_set1_ps(s.beta1), b2 = _mm512_set1_ps(s.beta2);
-  const __m512 c1 = _mm512_set1_ps(1 - s.beta1), c2 = _mm512_set1_ps(1 - s.beta2);
-  const __m512 step = _mm512_set1_ps(s.stepSize), scale = _mm512_set1_ps(s.secondScale), eps = _mm512_set1_ps(s.epsilon);
-  float* W = const_cast<float*>(F(s.w));
+// The wasm kernel's 4-lane body on S's vectors, from weight i while a whole vector is left:
+// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)(g·g), out = w − (stepSize·m)/(√(v·scale) + ε). Returns where it stopped.
+template <class S>
+__attribute__((always_inline)) inline size_t adamVectors(const AdamStep& s, size_t i) {
+  typedef typename S::V V;
+  const V b1 = S::set(s.beta1), b2 = S::set(s.beta2), c1 = S::set(1 - s.beta1), c2 = S::set(1 - s.beta2);
+  const V step = S::set(s.stepSize), scale = S::set(s.secondScale), eps = S::set(s.epsilon);
+  const float* W = F(s.w);
   const float* G = F(s.g);
   float* M = const_cast<float*>(F(s.m));
-  float* V = const_cast<float*>(F(s.v));
+  float* Vs = const_cast<float*>(F(s.v));
   float* out = const_cast<float*>(F(s.out));
-  const size_t n16 = s.n & ~size_t(15);
-  for (size_t i = 0; i < n16; i += 16) {
-    const __m512 g = _mm512_loadu_ps(G + i);
-    const __m512 m = _mm512_add_ps(_mm512_mul_ps(b1, _mm512_loadu_ps(M + i)), _mm512_mul_ps(c1, g));
-    const __m512 v = _mm512_add_ps(_mm512_mul_ps(b2, _mm512_loadu_ps(V + i)), _mm512_mul_ps(c2, _mm512_mul_ps(g, g)));
-    _mm512_storeu_ps(M + i, m);
-    _mm512_storeu_ps(V + i, v);
-    const __m512 denominator = _mm512_add_ps(_mm512_sqrt_ps(_mm512_mul_ps(v, scale)), eps);
-    _mm512_storeu_ps(out + i, _mm512_sub_ps(_mm512_loadu_ps(W + i), _mm512_div_ps(_mm512_mul_ps(step, m), denominator)));
-  }
-  return n16;
-}
-
-__attribute__((target("avx2"))) size_t adam256(const AdamStep& s, size_t i) {
-  const __m256 b1 = _mm256_set1_ps(s.beta1), b2 = _mm256_set1_ps(s.beta2);
-  const __m256 c1 = _mm256_set1_ps(1 - s.beta1), c2 = _mm256_set1_ps(1 - s.beta2);
-  const __m256 step = _mm256_set1_ps(s.stepSize), scale = _mm256_set1_ps(s.secondScale), eps = _mm256_set1_ps(s.epsilon);
-  float* W = const_cast<float*>(F(s.w));
-  const float* G = F(s.g);
-  float* M = const_cast<float*>(F(s.m));
-  float* V = const_cast<float*>(F(s.v));
-  float* out = const_cast<float*>(F(s.out));
-  const size_t n8 = s.n & ~size_t(7);
-  for (; i < n8; i += 8) {
-    const __m256 g = _mm256_loadu_ps(G + i);
-    const __m256 m = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(M + i)), _mm256_mul_ps(c1, g));
-    const __m256 v = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(V + i)), _mm256_mul_ps(c2, _mm256_mul_ps(g, g)));
-    _mm256_storeu_ps(M + i, m);
-    _mm256_storeu_ps(V + i, v);
-    const __m256 denominator = _mm256_add_ps(_mm256_sqrt_ps(_mm256_mul_ps(v, scale)), eps);
-    _mm256_storeu_ps(out + i, _mm256_sub_ps(_mm256_loadu_ps(W + i), _mm256_div_ps(_mm256_mul_ps(step, m), denominator)));
+  const size_t end = s.n - s.n % S::WIDTH;
+  for (; i < end; i += S::WIDTH) {
+    const V g = S::load(G + i);
+    const V m = S::add(S::mul(b1, S::load(M + i)), S::mul(c1, g));
+    const V v = S::add(S::mul(b2, S::load(Vs + i)), S::mul(c2, S::mul(g, g)));
+    S::store(M + i, m);
+    S::store(Vs + i, v);
+    const V denominator = S::add(S::sqrt(S::mul(v, scale)), eps);
+    S::store(out + i, S::sub(S::load(W + i), S::div(S::mul(step, m), denominator)));
   }
   return i;
 }
+
+__attribute__((target("avx512f"))) size_t adam512(const AdamStep& s, size_t i) { return adamVectors<Avx512>(s, i); }
+__attribute__((target("avx2"))) size_t adam256(const AdamStep& s, size_t i) { return adamVectors<Avx2>(s, i); }
 
 // The wasm kernel skips a group of four weights whose gradient and moments are all +0 when it
 // updates in place; computing them instead gives the same bits (the moments stay +0 and w − 0/ε is w),
 // so nothing is skipped here. The weights past the last multiple of 4 take the wasm kernel's scalar
 // formula, whose (1−β₂)·g·g multiplies in another order than its vector body.
 void adam(const AdamStep& s, InstructionSet set) {
-  size_t i = set == AVX512 ? adam512(s) : 0;
+  size_t i = set == AVX512 ? adam512(s, 0) : 0;
   i = adam256(s, i);
   const size_t n4 = s.n & ~size_t(3);
-  float* W = const_cast<float*>(F(s.w));
+  const float* W = F(s.w);
   const float* G = F(s.g);
   float* M = const_cast<float*>(F(s.m));
   float* V = const_cast<float*>(F(s.v));
   float* out = const_cast<float*>(F(s.out));
-  for (; i < n4; i++) {
-    const float g = G[i];
-    const float m = s.beta1 * M[i] + (1 - s.beta1) * g;
-    const float v = s.beta2 * V[i] + (1 - s.beta2) * (g * g);
-    M[i] = m;
-    V[i] = v;
-    out[i] = W[i] - (s.stepSize * m) / (sqrtf(v * s.secondScale) + s.epsilon);
-  }
   for (; i < s.n; i++) {
     const float g = G[i];
     const float m = s.beta1 * M[i] + (1 - s.beta1) * g;
-    const float v = s.beta2 * V[i] + (1 - s.beta2) * g * g;
+    const float v = i < n4 ? s.beta2 * V[i] + (1 - s.beta2) * (g * g) : s.beta2 * V[i] + (1 - s.beta2) * g * g;
     M[i] = m;
     V[i] = v;
     out[i] = W[i] - (s.stepSize * m) / (sqrtf(v * s.secondScale) + s.epsilon);
@@ -474,44 +462,29 @@ __attribute__((target("avx512f"))) inline __m512 log1pUnit(__m512 e) {
   return _mm512_mul_ps(_mm512_mul_ps(p, s), _mm512_set1_ps(2.0f));
 }
 
-// 16 values: their losses (added to the four lanes of acc in the wasm kernel's order) and gradients.
-__attribute__((target("avx512f"))) inline __m128 crossEntropy16(const float* z, const float* y, float* grad, __m512 scale, __m128 acc) {
+// Up to 16 values: their gradients written, their losses returned (the lanes past `count` read as
+// zeros and are not written).
+__attribute__((target("avx512f"), always_inline)) inline __m512 crossEntropyLanes(const float* z, const float* y, float* grad, size_t count, __m512 scale) {
+  const __mmask16 lanes = __mmask16((1u << count) - 1);
   const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
-  const __m512 zv = _mm512_loadu_ps(z), yv = _mm512_loadu_ps(y);
+  const __m512 zv = _mm512_maskz_loadu_ps(lanes, z), yv = _mm512_maskz_loadu_ps(lanes, y);
   const __m512 negAbs = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(zv), _mm512_set1_epi32(int(0x80000000u))));
   const __m512 e = expNonPositive(negAbs);
   // max(z, 0) as f32x4.max: NaN stays NaN, −0 becomes +0.
   const __m512 positive = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zv, zv, _CMP_UNORD_Q), _mm512_max_ps(zv, zero), zv);
   const __m512 loss = _mm512_add_ps(_mm512_sub_ps(positive, _mm512_mul_ps(zv, yv)), log1pUnit(e));
-  acc = _mm_add_ps(acc, _mm512_extractf32x4_ps(loss, 0));
-  acc = _mm_add_ps(acc, _mm512_extractf32x4_ps(loss, 1));
-  acc = _mm_add_ps(acc, _mm512_extractf32x4_ps(loss, 2));
-  acc = _mm_add_ps(acc, _mm512_extractf32x4_ps(loss, 3));
   const __m512 numerator = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zv, zero, _CMP_GE_OQ), e, one);
   const __m512 sigmoid = _mm512_div_ps(numerator, _mm512_add_ps(one, e));
-  _mm512_storeu_ps(grad, _mm512_mul_ps(_mm512_sub_ps(sigmoid, yv), scale));
-  return acc;
+  _mm512_mask_storeu_ps(grad, lanes, _mm512_mul_ps(_mm512_sub_ps(sigmoid, yv), scale));
+  return loss;
 }
 
-// 4, 8 or 12 values (the end of a block of 1,024 that is not a multiple of 16), through the same 16-lane
-// code with the lanes past the end masked off: their loss lanes are not added.
-__attribute__((target("avx512f"))) inline __m128 crossEntropyPart(const float* z, const float* y, float* grad, size_t count, __m512 scale, __m128 acc) {
-  alignas(64) float zs[16] = {0}, ys[16] = {0}, gs[16];
-  memcpy(zs, z, count * 4);
-  memcpy(ys, y, count * 4);
-  const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
-  const __m512 zv = _mm512_load_ps(zs), yv = _mm512_load_ps(ys);
-  const __m512 negAbs = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(zv), _mm512_set1_epi32(int(0x80000000u))));
-  const __m512 e = expNonPositive(negAbs);
-  const __m512 positive = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zv, zv, _CMP_UNORD_Q), _mm512_max_ps(zv, zero), zv);
-  const __m512 loss = _mm512_add_ps(_mm512_sub_ps(positive, _mm512_mul_ps(zv, yv)), log1pUnit(e));
-  for (size_t q = 0; q < count / 4; q++) {
-    const __m128 part = q == 0 ? _mm512_extractf32x4_ps(loss, 0) : q == 1 ? _mm512_extractf32x4_ps(loss, 1) : _mm512_extractf32x4_ps(loss, 2);
-    acc = _mm_add_ps(acc, part);
-  }
-  const __m512 numerator = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zv, zero, _CMP_GE_OQ), e, one);
-  _mm512_store_ps(gs, _mm512_mul_ps(_mm512_sub_ps(_mm512_div_ps(numerator, _mm512_add_ps(one, e)), yv), scale));
-  memcpy(grad, gs, count * 4);
+// acc plus the first `groups` groups of four lanes of loss, one after another (the wasm kernel's order).
+__attribute__((target("avx512f"))) inline __m128 addGroups(__m128 acc, __m512 loss, size_t groups) {
+  acc = _mm_add_ps(acc, _mm512_extractf32x4_ps(loss, 0));
+  if (groups > 1) acc = _mm_add_ps(acc, _mm512_extractf32x4_ps(loss, 1));
+  if (groups > 2) acc = _mm_add_ps(acc, _mm512_extractf32x4_ps(loss, 2));
+  if (groups > 3) acc = _mm_add_ps(acc, _mm512_extractf32x4_ps(loss, 3));
   return acc;
 }
 
@@ -526,31 +499,20 @@ __attribute__((target("avx512f"))) double sigmoidCrossEntropy(size_t zAt, size_t
   while (i < n4) {
     const size_t blockEnd = n4 < i + 1024 ? n4 : i + 1024;
     __m128 acc = _mm_setzero_ps();
-    for (; i + 16 <= blockEnd; i += 16) acc = crossEntropy16(z + i, y + i, grad + i, scale, acc);
-    if (i < blockEnd) {
-      acc = crossEntropyPart(z + i, y + i, grad + i, blockEnd - i, scale, acc);
-      i = blockEnd;
-    }
+    // Each group of four values into the four lanes in turn; 16 at a time (an inlined constant
+    // count: plain loads and stores), then the 4, 8 or 12 at the block's end.
+    for (; i + 16 <= blockEnd; i += 16) acc = addGroups(acc, crossEntropyLanes(z + i, y + i, grad + i, 16, scale), 4);
+    if (i < blockEnd) acc = addGroups(acc, crossEntropyLanes(z + i, y + i, grad + i, blockEnd - i, scale), (blockEnd - i) / 4);
+    i = blockEnd;
     alignas(16) float lanes[4];
     _mm_store_ps(lanes, acc);
     total += double(lanes[0]) + double(lanes[1]) + double(lanes[2]) + double(lanes[3]);
   }
   if (i < n) {
     // The last values one by one, as the wasm kernel's scalar loop: each loss rounded to float32, added in float64.
-    alignas(64) float zs[16] = {0}, ys[16] = {0}, gs[16];
-    const size_t count = n - i;
-    memcpy(zs, z + i, count * 4);
-    memcpy(ys, y + i, count * 4);
-    const __m512 zv = _mm512_load_ps(zs), yv = _mm512_load_ps(ys);
-    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
-    const __m512 e = expNonPositive(_mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(zv), _mm512_set1_epi32(int(0x80000000u)))));
-    const __m512 positive = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zv, zv, _CMP_UNORD_Q), _mm512_max_ps(zv, zero), zv);
     alignas(64) float losses[16];
-    _mm512_store_ps(losses, _mm512_add_ps(_mm512_sub_ps(positive, _mm512_mul_ps(zv, yv)), log1pUnit(e)));
-    const __m512 numerator = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(zv, zero, _CMP_GE_OQ), e, one);
-    _mm512_store_ps(gs, _mm512_mul_ps(_mm512_sub_ps(_mm512_div_ps(numerator, _mm512_add_ps(one, e)), yv), scale));
-    for (size_t q = 0; q < count; q++) total += double(losses[q]);
-    memcpy(grad + i, gs, count * 4);
+    _mm512_store_ps(losses, crossEntropyLanes(z + i, y + i, grad + i, n - i, scale));
+    for (size_t q = 0; q < n - i; q++) total += double(losses[q]);
   }
   return total;
 }
@@ -622,51 +584,43 @@ bool inHeap(size_t at, size_t rows, size_t cols, size_t rowStride, size_t colStr
   return at / 4 + lastFloat < heapBytes / 4;
 }
 
-// Check the call's argument count, the heap and the CPU; with `out`, read the arguments as unsigned 32-bit integers (offsets, sizes, flags).
-bool readArguments(napi_env env, napi_callback_info info, const char* name, size_t expected, uint32_t* out, napi_value* argv) {
+// A JavaScript error "<kernel>: <what>"; returns false, for `return fail(...)` in the readers below.
+bool fail(napi_env env, const char* name, const char* what) {
+  char message[128];
+  snprintf(message, sizeof(message), "%s: %s", name, what);
+  napi_throw_error(env, nullptr, message);
+  return false;
+}
+
+// Read a kernel's arguments: exactly `expected` of them, the first `integers` as unsigned 32-bit
+// integers (offsets, sizes, flags) into `out`, the rest as doubles into `reals`; and check that the
+// heap is set and this CPU runs the addon.
+bool readArguments(napi_env env, napi_callback_info info, const char* name, size_t expected, size_t integers, uint32_t* out, double* reals = nullptr) {
+  napi_value argv[13];
   size_t argc = expected;
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  char message[96];
   if (argc != expected) {
-    snprintf(message, sizeof(message), "%s: expected %zu arguments", name, expected);
-    napi_throw_error(env, nullptr, message);
-    return false;
+    char what[48];
+    snprintf(what, sizeof(what), "expected %zu arguments", expected);
+    return fail(env, name, what);
   }
   for (size_t i = 0; i < expected; i++) {
-    if (out == nullptr) break;
-    if (napi_get_value_uint32(env, argv[i], &out[i]) != napi_ok) {
-      snprintf(message, sizeof(message), "%s: every argument must be a number", name);
-      napi_throw_error(env, nullptr, message);
-      return false;
-    }
+    const napi_status status = i < integers ? napi_get_value_uint32(env, argv[i], &out[i]) : napi_get_value_double(env, argv[i], &reals[i - integers]);
+    if (status != napi_ok) return fail(env, name, "every argument must be a number");
   }
-  if (heap == nullptr) {
-    snprintf(message, sizeof(message), "%s: setHeap was not called", name);
-    napi_throw_error(env, nullptr, message);
-    return false;
-  }
-  if (chosen == NONE) {
-    snprintf(message, sizeof(message), "%s: this CPU has neither AVX2 nor AVX-512", name);
-    napi_throw_error(env, nullptr, message);
-    return false;
-  }
+  if (heap == nullptr) return fail(env, name, "setHeap was not called");
+  if (chosen == NONE) return fail(env, name, "this CPU has neither AVX2 nor AVX-512");
   return true;
 }
 
 // A product's arguments (gemm's twelve), checked against the heap.
 bool readProduct(napi_env env, napi_callback_info info, const char* name, size_t expected, Product& g) {
   uint32_t v[13];
-  napi_value argv[13];
-  if (!readArguments(env, info, name, expected, v, argv)) return false;
+  if (!readArguments(env, info, name, expected, expected, v)) return false;
   g = Product{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[11], int(v[10])};
   const bool ok = inHeap(g.a, g.m, g.k, g.aRow, g.aCol) && inHeap(g.b, g.k, g.n, g.ldb, 1) && inHeap(g.c, g.m, g.n, g.n, 1) &&
       (g.bias == 0 || inHeap(g.bias, 1, g.n, 0, 1)) && (!(g.flags & MASK_POSITIVE) || inHeap(g.mask, g.m, g.n, g.n, 1));
-  if (!ok) {
-    char message[96];
-    snprintf(message, sizeof(message), "%s: an operand lies outside the heap", name);
-    napi_throw_error(env, nullptr, message);
-  }
-  return ok;
+  return ok || fail(env, name, "an operand lies outside the heap");
 }
 
 napi_value Gemm(napi_env env, napi_callback_info info) {
@@ -692,13 +646,8 @@ napi_value GemmSparseA(napi_env env, napi_callback_info info) {
 // rounded to float32 as the wasm kernel's f32 parameters are.
 napi_value Adam(napi_env env, napi_callback_info info) {
   uint32_t v[6];
-  napi_value argv[11];
-  if (!readArguments(env, info, "adam", 11, nullptr, argv)) return nullptr;
   double h[5];
-  for (int i = 0; i < 6; i++)
-    if (napi_get_value_uint32(env, argv[i], &v[i]) != napi_ok) return Throw(env, "adam: every argument must be a number");
-  for (int i = 0; i < 5; i++)
-    if (napi_get_value_double(env, argv[6 + i], &h[i]) != napi_ok) return Throw(env, "adam: every argument must be a number");
+  if (!readArguments(env, info, "adam", 11, 6, v, h)) return nullptr;
   const AdamStep s{v[0], v[1], v[2], v[3], v[4], v[5], float(h[0]), float(h[1]), float(h[2]), float(h[3]), float(h[4])};
   if (!(inHeap(s.w, 1, s.n, 0, 1) && inHeap(s.g, 1, s.n, 0, 1) && inHeap(s.m, 1, s.n, 0, 1) && inHeap(s.v, 1, s.n, 0, 1) && inHeap(s.out, 1, s.n, 0, 1))) {
     return Throw(env, "adam: an operand lies outside the heap");
@@ -713,12 +662,8 @@ napi_value Adam(napi_env env, napi_callback_info info) {
 // wasm kernel runs elsewhere, see native-kernels.ts).
 napi_value SigmoidCrossEntropy(napi_env env, napi_callback_info info) {
   uint32_t v[4];
-  napi_value argv[5];
-  if (!readArguments(env, info, "sigmoidCrossEntropy", 5, nullptr, argv)) return nullptr;
   double gradScale;
-  for (int i = 0; i < 4; i++)
-    if (napi_get_value_uint32(env, argv[i], &v[i]) != napi_ok) return Throw(env, "sigmoidCrossEntropy: every argument must be a number");
-  if (napi_get_value_double(env, argv[4], &gradScale) != napi_ok) return Throw(env, "sigmoidCrossEntropy: every argument must be a number");
+  if (!readArguments(env, info, "sigmoidCrossEntropy", 5, 4, v, &gradScale)) return nullptr;
   if (chosen != AVX512) return Throw(env, "sigmoidCrossEntropy: needs AVX-512");
   if (!(inHeap(v[0], 1, v[3], 0, 1) && inHeap(v[1], 1, v[3], 0, 1) && inHeap(v[2], 1, v[3], 0, 1))) return Throw(env, "sigmoidCrossEntropy: an operand lies outside the heap");
   double total = 0;
@@ -732,8 +677,7 @@ napi_value SigmoidCrossEntropy(napi_env env, napi_callback_info info) {
 
 napi_value Transpose(napi_env env, napi_callback_info info) {
   uint32_t v[4];
-  napi_value argv[4];
-  if (!readArguments(env, info, "transpose", 4, v, argv)) return nullptr;
+  if (!readArguments(env, info, "transpose", 4, 4, v)) return nullptr;
   if (!(inHeap(v[0], v[2], v[3], v[3], 1) && inHeap(v[1], v[3], v[2], v[2], 1))) return Throw(env, "transpose: an operand lies outside the heap");
 #ifdef SEMISUP_X86
   transpose(v[0], v[1], v[2], v[3]);

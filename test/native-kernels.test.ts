@@ -21,6 +21,11 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const loaded = loadNativeAddon(NATIVE_ADDON_PATH);
 const SIZES: [number, number, number][] = [[13, 19, 23], [8, 16, 5], [4, 8, 1], [1, 1, 7], [37, 29, 53], [6, 9, 40], [70, 40, 530], [9, 17, 257], [5, 24, 0], [66, 33, 300], [17, 75, 31], [16, 64, 9]];
 
+/** The C++ compiler node-gyp would find here, or undefined. */
+function cppCompiler(): string | undefined {
+  return ['c++', 'g++', 'clang++'].find((name) => spawnSync(name, ['--version']).status === 0);
+}
+
 let kernels: SimdKernels;
 let wasm: KernelExports;
 let native: NativeKernelFunctions;
@@ -40,7 +45,7 @@ after(async () => {
 });
 
 test('where a C++ compiler is, `npm install` built the native addon and it is newer than its source', (t) => {
-  const compiler = ['c++', 'g++', 'clang++'].find((name) => spawnSync(name, ['--version']).status === 0);
+  const compiler = cppCompiler();
   if (compiler === undefined) return t.skip('no C++ compiler here: the wasm products run');
   assert.ok(fs.existsSync(NATIVE_ADDON_PATH), `${compiler} is here but ${path.relative(ROOT, NATIVE_ADDON_PATH)} is not: see native/build-failed.log`);
   const built = fs.statSync(NATIVE_ADDON_PATH).mtimeMs;
@@ -51,7 +56,7 @@ test('where a C++ compiler is, `npm install` built the native addon and it is ne
 });
 
 test('where the addon cannot be compiled, the build says so in one line, keeps the compiler\'s output, and goes on (the wasm kernels run)', (t) => {
-  const compiler = ['c++', 'g++', 'clang++'].find((name) => spawnSync(name, ['--version']).status === 0);
+  const compiler = cppCompiler();
   if (compiler === undefined) return t.skip('no C++ compiler here');
   // A copy of the build script and the addon's sources, with a line the compiler refuses.
   const project = fs.mkdtempSync(path.join(os.tmpdir(), 'semisup-native-'));
