@@ -112,7 +112,7 @@ export interface BackendResult {
   name?: string;
   unavailable?: string;
   ceiling?: MatmulCeiling;
-  /** On wasm, what ran the matrix products (native AVX2 or the wasm kernels; SEMISUP_NATIVE_KERNELS=off compares). */
+  /** On wasm, what ran the matrix products (native AVX-512 or AVX2, or the wasm kernels; SEMISUP_NATIVE_KERNELS=off compares). */
   matrixProducts?: string;
   models: ModelResult[];
   /** Encoders not measured here because their entry marks this backend as slow. */
